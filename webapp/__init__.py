@@ -1,0 +1,81 @@
+"""Docket: publish receipts, bills and sales invoices to Xero."""
+from flask import Flask
+
+from webapp.config import PROJECT_ROOT, load_settings
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: config → database → extensions → security → blueprints → errors → CLI."""
+    settings = load_settings()
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(_config_from(settings))
+    app.config.update(overrides or {})
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _config_from(settings) -> dict:
+    production = settings.env == "production"
+    return {
+        "DOCKET_ENV": settings.env,
+        "DEVELOPMENT": settings.is_development,
+        "SECRET_KEY": settings.secret_key,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "FRAME_ANCESTORS": settings.frame_ancestors,
+        "LOGIN_RATE_LIMIT": settings.login_rate_limit,
+        "MAX_CONTENT_LENGTH": settings.max_upload_bytes,
+        "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "WTF_CSRF_SSL_STRICT": True,
+    }
+
+
+def _init_extensions(app: Flask) -> None:
+    from webapp import db, errors, redis_conn, security, ui
+    from webapp.accounts import access
+    from webapp.auth import guard
+    from webapp.extensions import csrf, htmx, limiter, login_manager
+
+    db.open_database(app.config["DATABASE_URL"])
+    db.init_app(app)
+    redis_conn.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage(app.config["REDIS_URL"]))
+    htmx.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    guard.init_app(app)
+    access.init_app(app)
+    security.init_app(app)
+    ui.init_app(app)
+    errors.register_handlers(app)
+
+
+def _limiter_storage(redis_url: str) -> str:
+    return redis_url.replace("unix://", "redis+unix://", 1) if redis_url.startswith("unix://") else redis_url
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp import cli
+    from webapp.accounts.views import bp as accounts_bp
+    from webapp.health import bp as health_bp
+    from webapp.auth.views import bp as auth_bp
+    from webapp.integrations.views import bp as integrations_bp
+    from webapp.items.views import bp as items_bp
+    from webapp.jobruns.views import bp as jobruns_bp
+    from webapp.lists.views import bp as lists_bp
+
+    for blueprint in (health_bp, auth_bp, accounts_bp, jobruns_bp, items_bp, lists_bp, integrations_bp):
+        app.register_blueprint(blueprint)
+    cli.init_app(app)

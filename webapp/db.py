@@ -1,0 +1,61 @@
+"""The peewee database: one proxy bound at app start, request hooks, and shared field types."""
+from decimal import Decimal
+
+import peewee
+from playhouse.db_url import connect
+
+database = peewee.DatabaseProxy()
+
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class MoneyField(peewee.DecimalField):
+    """An amount of money: exact Decimal with 4 places (enough for every currency and unit prices)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 19)
+        kwargs.setdefault("decimal_places", 4)
+        kwargs.setdefault("auto_round", True)
+        super().__init__(*args, **kwargs)
+
+    def db_value(self, value):
+        if isinstance(value, float):
+            raise TypeError("Money must be a Decimal or a string, never a float.")
+        return super().db_value(value if value is None else Decimal(value))
+
+
+def open_database(url: str) -> peewee.Database:
+    """Connect the proxy to `url` (sqlite:///path or postgresql://...) without opening a connection."""
+    if url.startswith("sqlite"):
+        db = connect(url, pragmas=SQLITE_PRAGMAS, autoconnect=False, check_same_thread=False)
+    else:
+        db = connect(url, autoconnect=False)
+    database.initialize(db)
+    return db
+
+
+def init_app(app) -> None:
+    """Open a connection per request and close it afterwards (peewee's Flask pattern)."""
+
+    @app.before_request
+    def _connect():
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_appcontext
+    def _close(exc):
+        if not database.is_closed():
+            database.close()
+
+
+def all_models() -> list[type[peewee.Model]]:
+    """Every table of the app, in dependency order; the single list tests and checks use."""
+    from webapp.accounts.models import Business, Membership, User, UserSession
+    from webapp.jobruns.models import JobRun
+
+    return [User, Business, Membership, UserSession, JobRun]

@@ -1,0 +1,25 @@
+"""The banner region (polled while jobs run) and the housekeeping trigger."""
+from flask import Blueprint, flash, g, redirect, url_for
+from flask_login import current_user
+
+from jobs.maintenance import enqueue_housekeeping
+from webapp.accounts.access import admin_required
+from webapp.htmx import render, stop_polling
+from webapp.jobruns.service import banners_for
+
+bp = Blueprint("jobruns", __name__)
+
+
+@bp.get("/b/<int:business_id>/banners")
+def banners():
+    current = banners_for(g.business.id)
+    response = render("_banners.html", "_banners.html", targets=("banners",), banners=current)
+    return response if any(b.poll for b in current) else stop_polling(response)
+
+
+@bp.post("/b/<int:business_id>/housekeeping")
+@admin_required
+def run_housekeeping():
+    enqueue_housekeeping(g.business.id, requested_by=current_user.id)
+    flash("Housekeeping has started. The banner shows its progress.", "info")
+    return redirect(url_for("accounts.settings"), code=303)

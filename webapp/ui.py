@@ -1,0 +1,32 @@
+"""What every page shows around its content: navigation context, banners from the database, filters."""
+from flask import g
+from flask_login import current_user
+
+from webapp.accounts.models import Membership
+
+from webapp.jobruns.service import banners_for
+
+FLASH_CATEGORIES = ("success", "info", "warning", "error")
+
+
+def init_app(app) -> None:
+    @app.context_processor
+    def _frame_context():
+        business = g.get("business")
+        return {
+            "business": business,
+            "membership": g.get("membership"),
+            "banners": banners_for(business.id) if business else [],
+            "switcher_memberships": _switcher_memberships,
+        }
+
+    @app.template_filter("datetime")
+    def _datetime(value, fmt="%d %b %Y %H:%M"):
+        return value.strftime(fmt) if value else ""
+
+
+def _switcher_memberships() -> list[Membership]:
+    """The businesses the signed-in user can switch to (one query, made only when rendered)."""
+    if "switcher_memberships" not in g:
+        g.switcher_memberships = list(Membership.for_user(current_user.id)) if current_user.is_authenticated else []
+    return g.switcher_memberships
