@@ -31,11 +31,11 @@ class MoneyField(peewee.DecimalField):
 
 
 def open_database(url: str) -> peewee.Database:
-    """Connect the proxy to `url` (sqlite:///path or postgresql://...) without opening a connection."""
+    """Point the proxy at `url` (sqlite:///path or postgresql://...); connections open on first use."""
     if url.startswith("sqlite"):
-        db = connect(url, pragmas=SQLITE_PRAGMAS, autoconnect=False, check_same_thread=False)
+        db = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
     else:
-        db = connect(url, autoconnect=False)
+        db = connect(url)
     database.initialize(db)
     return db
 

@@ -1,9 +1,10 @@
 """Team forms: add a person, change a member's role and publishing permission."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-ROLE_CHOICES = [("standard", "Standard"), ("admin", "Admin")]
+ROLE_CHOICES = [SelectChoice("standard", "Standard"), SelectChoice("admin", "Admin")]
 
 
 class MemberForm(FlaskForm):

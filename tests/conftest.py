@@ -1,0 +1,169 @@
+"""Shared fixtures: the app on SQLite and on the real PostgreSQL, real Redis, clients per role."""
+import os
+import re
+import threading
+
+import psycopg2
+import pytest
+import redis
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from tests import factories
+from webapp import create_app, migrations
+from webapp.db import all_models, database
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/docket_test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+CSRF_IN_FORM = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def pytest_addoption(parser):
+    parser.addoption("--backends", default="sqlite,postgres",
+                     help="database backends the app tests run against (comma separated)")
+
+
+def pytest_configure(config):
+    os.environ["DOCKET_ENV"] = "test"
+    os.environ.setdefault("SECRET_KEY", "test-secret-key")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", metafunc.config.getoption("--backends").split(","), scope="session")
+
+
+@pytest.fixture(scope="session")
+def migrated_url(backend, tmp_path_factory):
+    """A database of `backend` with every migration applied once for the session."""
+    if backend == "postgres":
+        _create_postgres_database(POSTGRES_ADMIN_URL, POSTGRES_URL.rsplit("/", 1)[1])
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'docket.db'}"
+    from webapp.db import open_database
+
+    db = open_database(url)
+    with db.connection_context():
+        if backend == "postgres":
+            db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        migrations.upgrade(db)
+    return url
+
+
+@pytest.fixture
+def app(migrated_url):
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": migrated_url,
+        "REDIS_URL": REDIS_URL,
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+    })
+    app.test_client_class = DocketClient
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    with database.connection_context():
+        _empty_tables()
+    yield app
+    database.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def admin(app):
+    """An admin (who can publish) of a fresh business."""
+    return factories.make_member(role="admin", can_publish=True)
+
+
+@pytest.fixture
+def standard(admin):
+    """A standard member of the admin's business, without publishing rights."""
+    return factories.make_member(business=admin.business, role="standard", can_publish=False)
+
+
+@pytest.fixture
+def outsider(app):
+    """An admin of another business, who must see nothing of the first one."""
+    return factories.make_member(role="admin", can_publish=True)
+
+
+@pytest.fixture
+def admin_client(app, admin):
+    return app.test_client().login(admin.user)
+
+
+@pytest.fixture
+def standard_client(app, standard):
+    return app.test_client().login(standard.user)
+
+
+class DocketClient(FlaskClient):
+    """A test client that signs in through the real login form and sends CSRF tokens like the browser."""
+
+    token: str | None = None
+
+    def login(self, user, password=factories.PASSWORD):
+        page = self.get("/login")
+        response = self.post("/login", data={"email": user.email, "password": password,
+                                             "csrf_token": _form_token(page.text)})
+        assert response.status_code == 302, response.text
+        self.token = CSRF_IN_PAGE.search(self.get("/", follow_redirects=True).text).group(1)
+        return self
+
+    def form(self, url, data=None, **kwargs):
+        """POST a form with the page's CSRF token, as the browser does."""
+        return self.post(url, data={"csrf_token": self.token, **(data or {})}, **kwargs)
+
+    def hx(self, method, url, target=None, **kwargs):
+        """An HTMX request: HX-Request, HX-Target and the CSRF header htmx sends from <body hx-headers>."""
+        headers = {"HX-Request": "true", "X-CSRFToken": self.token or ""}
+        if target:
+            headers["HX-Target"] = target
+        return self.open(url, method=method, headers=headers, **kwargs)
+
+
+def _form_token(html: str) -> str:
+    return CSRF_IN_FORM.search(html).group(1)
+
+
+def _empty_tables():
+    for model in reversed(all_models()):
+        model.delete().execute()
+
+
+def _create_postgres_database(admin_url: str, name: str) -> None:
+    conn = psycopg2.connect(admin_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+class LiveServer:
+    """The app served over HTTP on a free loopback port in a background thread."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def live_server(app):
+    with LiveServer(app) as server:
+        yield server
+
