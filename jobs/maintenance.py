@@ -1,6 +1,8 @@
 """Housekeeping: removes a business's finished job records older than the retention period."""
 from datetime import timedelta
 
+from rq import Callback
+
 from webapp.accounts.models import utcnow
 from webapp.db import database
 from webapp.jobruns import service as runs
@@ -38,7 +40,7 @@ def enqueue_housekeeping(business_id: int, *, requested_by: int | None = None) -
             return active
         run = runs.start_run("housekeeping", business_id=business_id, requested_by=requested_by)
     job = enqueue("maintenance", run_housekeeping, run.id, job_id=f"housekeeping-{run.id}",
-                  on_failure=record_failure)
+                  on_failure=Callback(record_failure))
     JobRun.update(rq_job_id=job.id).where(JobRun.id == run.id).execute()
     return run
 

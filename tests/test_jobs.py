@@ -1,0 +1,71 @@
+"""Background jobs end to end on the real Redis: housekeeping enqueued, run by a worker, shown in the UI."""
+from datetime import timedelta
+
+import redis
+from rq import SimpleWorker
+
+from jobs import QUEUE_NAMES
+from jobs.maintenance import enqueue_housekeeping
+from tests.conftest import REDIS_URL
+from webapp.accounts.models import utcnow
+from webapp.jobruns.models import FAILED, SUCCEEDED, JobRun
+
+
+def _work(app):
+    connection = redis.Redis.from_url(REDIS_URL)
+    with app.app_context():
+        SimpleWorker(list(QUEUE_NAMES), connection=connection).work(burst=True)
+
+
+def _old_run(business_id, days):
+    run = JobRun.create(business=business_id, kind="housekeeping", status=SUCCEEDED)
+    JobRun.update(created_at=utcnow() - timedelta(days=days)).where(JobRun.id == run.id).execute()
+    return run
+
+
+def test_housekeeping_removes_only_old_finished_runs_of_its_business(app, admin, outsider):
+    old, recent = _old_run(admin.business_id, 45), _old_run(admin.business_id, 3)
+    others = _old_run(outsider.business_id, 45)
+    with app.app_context():
+        run = enqueue_housekeeping(admin.business_id, requested_by=admin.user_id)
+    _work(app)
+    run = JobRun.get_by_id(run.id)
+    assert run.status == SUCCEEDED
+    assert run.summary == "Removed 1 finished job record older than 30 days."
+    assert not JobRun.select().where(JobRun.id == old.id).exists()
+    assert JobRun.select().where(JobRun.id.in_([recent.id, others.id])).count() == 2
+
+
+def test_second_request_joins_the_queued_run(app, admin):
+    with app.app_context():
+        first = enqueue_housekeeping(admin.business_id)
+        second = enqueue_housekeeping(admin.business_id)
+    assert first.id == second.id
+    assert redis.Redis.from_url(REDIS_URL).llen("rq:queue:maintenance") == 1
+
+
+def test_banner_shows_while_queued_and_polling_stops_when_done(admin_client, admin, app):
+    admin_client.form(f"/b/{admin.business_id}/housekeeping")
+    page = admin_client.get(f"/b/{admin.business_id}/inbox/costs").text
+    assert "Housekeeping in progress" in page and "every 2s" in page
+    _work(app)
+    fragment = admin_client.hx("GET", f"/b/{admin.business_id}/banners", target="banners")
+    assert fragment.status_code == 286
+    assert "Housekeeping in progress" not in fragment.text
+    settings = admin_client.get(f"/b/{admin.business_id}/settings").text
+    assert "Removed 0 finished job records older than 30 days." in settings
+
+
+def test_a_crashing_job_is_recorded_as_failed_with_a_plain_message(app, admin, monkeypatch):
+    import jobs.maintenance as maintenance
+
+    def explode(run_id):
+        raise RuntimeError("disk on fire")
+
+    with app.app_context():
+        run = enqueue_housekeeping(admin.business_id)
+    monkeypatch.setattr(maintenance, "run_housekeeping", explode)
+    _work(app)
+    failed = JobRun.get_by_id(run.id)
+    assert failed.status == FAILED
+    assert failed.last_error == "Housekeeping stopped unexpectedly. Try again; nothing was lost."
