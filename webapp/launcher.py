@@ -1,0 +1,76 @@
+"""`make run`: migrate, seed the demo once, then run web + worker + Xero sandbox until Ctrl-C."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from webapp import create_app, migrations
+from webapp.accounts import demo
+from webapp.config import PROJECT_ROOT
+from webapp.db import database
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env.setdefault("DOCKET_ENV", "development")
+    port, sandbox_port = env.setdefault("PORT", "8000"), env.setdefault("SANDBOX_PORT", "8001")
+    host = env.setdefault("HOST", "127.0.0.1")
+    instance = Path(env.setdefault("DOCKET_INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
+    os.environ.update(env)
+
+    app = create_app()  # starts the embedded Redis when REDIS_URL is unset; we keep it for the children
+    env["REDIS_URL"] = app.config["REDIS_URL"]
+    with app.app_context(), database.connection_context():
+        migrations.upgrade(database.obj)
+        demo.seed_demo()
+
+    children = [
+        _start("sandbox", [sys.executable, "-m", "xero_sandbox", "--host", host, "--port", sandbox_port,
+                           "--database", str(instance / "xero_sandbox.db")], env),
+        _start("worker", [sys.executable, "-m", "jobs.worker"], env),
+        _start("web", [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"{host}:{port}",
+                       "--workers", "2", "--threads", "4", "--access-logfile", "-"], env),
+    ]
+    print(f"\nDocket is running at http://{host}:{port}/", flush=True)
+    print(f"Log in as {demo.ADMIN_EMAIL} (admin) or {demo.STAFF_EMAIL} (standard), password {demo.DEMO_PASSWORD}")
+    print(f"Xero sandbox at http://{host}:{sandbox_port}/ (Xero login demo@xero.example / {demo.DEMO_PASSWORD})")
+    print("Press Ctrl-C to stop.\n", flush=True)
+    return _supervise(children)
+
+
+def _start(name: str, command: list[str], env: dict) -> tuple[str, subprocess.Popen]:
+    return name, subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
+
+
+def _supervise(children: list[tuple[str, subprocess.Popen]]) -> int:
+    """Wait until Ctrl-C/SIGTERM or until one process exits, then stop them all."""
+    stopping = False
+
+    def _stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    exit_code = 0
+    while not stopping:
+        for name, process in children:
+            if process.poll() is not None:
+                print(f"{name} exited with status {process.returncode}; stopping everything.", file=sys.stderr)
+                exit_code, stopping = process.returncode or 1, True
+        time.sleep(0.5)
+    for _, process in children:
+        if process.poll() is None:
+            process.terminate()
+    for _, process in children:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
