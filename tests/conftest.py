@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 from tests import factories
 from webapp import create_app, migrations
 from webapp.db import all_models, database
+from webapp.xero.crypto import generate_key
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/docket_test")
@@ -28,6 +29,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     os.environ["DOCKET_ENV"] = "test"
     os.environ.setdefault("SECRET_KEY", "test-secret-key")
+    os.environ.setdefault("TOKEN_ENCRYPTION_KEYS", generate_key())
 
 
 def pytest_generate_tests(metafunc):
@@ -167,3 +169,24 @@ def live_server(app):
     with LiveServer(app) as server:
         yield server
 
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    """The Xero sandbox served live on a free loopback port, with its own fresh state."""
+    from xero_sandbox import create_app as create_sandbox
+
+    sandbox_app = create_sandbox({"TESTING": True, "SANDBOX_DATABASE": str(tmp_path / "sandbox.db"),
+                                  "SECRET_KEY": "sandbox-test-secret"})
+    with LiveServer(sandbox_app) as server:
+        yield server
+
+
+@pytest.fixture
+def xero_app(app, sandbox):
+    """The app talking to the live sandbox as its Xero."""
+    from webapp.integrations import xero_access
+
+    app.config["XERO_BASE_URL"] = sandbox.url
+    xero_access.init_app(app)
+    return app

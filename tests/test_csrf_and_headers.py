@@ -71,5 +71,5 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
     monkeypatch.setenv("DOCKET_ENV", "production")
     monkeypatch.delenv("SECRET_KEY")
-    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+    with pytest.raises(ConfigError, match="SECRET_KEY and TOKEN_ENCRYPTION_KEYS must be set"):
         create_app()

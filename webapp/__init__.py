@@ -30,6 +30,12 @@ def _config_from(settings) -> dict:
         "REDIS_URL": settings.redis_url,
         "FRAME_ANCESTORS": settings.frame_ancestors,
         "LOGIN_RATE_LIMIT": settings.login_rate_limit,
+        "XERO_CLIENT_ID": settings.xero_client_id,
+        "XERO_CLIENT_SECRET": settings.xero_client_secret,
+        "XERO_BASE_URL": settings.xero_base_url,
+        "XERO_SCOPES": settings.xero_scopes,
+        "XERO_REDIRECT_URI": settings.xero_redirect_uri,
+        "TOKEN_ENCRYPTION_KEYS": settings.token_encryption_keys,
         "MAX_CONTENT_LENGTH": settings.max_upload_bytes,
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -44,6 +50,7 @@ def _config_from(settings) -> dict:
 def _init_extensions(app: Flask) -> None:
     from webapp import db, errors, redis_conn, security, ui
     from webapp.accounts import access
+    from webapp.integrations import xero_access
     from webapp.auth import guard
     from webapp.extensions import csrf, htmx, limiter, login_manager
 
@@ -59,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
     access.init_app(app)
     security.init_app(app)
     ui.init_app(app)
+    xero_access.init_app(app)
     errors.register_handlers(app)
 
 

@@ -4,6 +4,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from webapp.xero.crypto import generate_key
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,6 +41,12 @@ class Settings:
     frame_ancestors: tuple[str, ...] = field(default_factory=tuple)
     login_rate_limit: str = "10 per minute"
     max_upload_bytes: int = 25 * 1024 * 1024
+    xero_client_id: str = ""
+    xero_client_secret: str = ""
+    xero_base_url: str = ""  # empty: real Xero
+    xero_scopes: str = "granular"
+    xero_redirect_uri: str = ""
+    token_encryption_keys: str = ""
 
     @property
     def is_development(self) -> bool:
@@ -53,10 +61,20 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
         raise ConfigError(f"DOCKET_ENV must be production, development or test, not {docket_env!r}")
     instance_path = Path(env.get("DOCKET_INSTANCE_PATH") or PROJECT_ROOT / "instance")
     secret_key = env.get("SECRET_KEY", "")
-    if not secret_key:
-        if docket_env == "production":
-            raise ConfigError("SECRET_KEY must be set in production (a long random string).")
-        secret_key = _instance_secret(instance_path)
+    token_keys = env.get("TOKEN_ENCRYPTION_KEYS", "")
+    if docket_env == "production" and not (secret_key and token_keys):
+        raise ConfigError("SECRET_KEY and TOKEN_ENCRYPTION_KEYS must be set in production "
+                          "(see README: Configuration).")
+    secret_key = secret_key or _instance_secret(instance_path, "secret_key", lambda: secrets.token_urlsafe(48))
+    token_keys = token_keys or _instance_secret(instance_path, "token_keys", generate_key)
+    xero_client_id = env.get("XERO_CLIENT_ID", "")
+    xero_base_url = env.get("XERO_BASE_URL", "")
+    if not xero_client_id and not xero_base_url:
+        # No Xero app configured: talk to the local sandbox with its demo client.
+        xero_base_url = f"http://127.0.0.1:{_int('SANDBOX_PORT', env.get('SANDBOX_PORT', '8001'))}"
+    xero_scopes = env.get("XERO_SCOPES", "granular")
+    if xero_scopes not in ("granular", "broad"):
+        raise ConfigError(f"XERO_SCOPES must be granular or broad, not {xero_scopes!r}")
     return Settings(
         env=docket_env,
         secret_key=secret_key,
@@ -66,14 +84,20 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
         frame_ancestors=tuple(env.get("FRAME_ANCESTORS", "").split()),
         login_rate_limit=env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         max_upload_bytes=_int("MAX_UPLOAD_MB", env.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024,
+        xero_client_id=xero_client_id or "docket-demo",
+        xero_client_secret=env.get("XERO_CLIENT_SECRET", "") if xero_client_id else "docket-demo-secret",
+        xero_base_url=xero_base_url,
+        xero_scopes=xero_scopes,
+        xero_redirect_uri=env.get("XERO_REDIRECT_URI", ""),
+        token_encryption_keys=token_keys,
     )
 
 
-def _instance_secret(instance_path: Path) -> str:
-    """A per-checkout random key for development, kept under instance/ so sessions survive restarts."""
+def _instance_secret(instance_path: Path, name: str, make) -> str:
+    """A per-checkout random secret outside production, kept under instance/ so it survives restarts."""
     instance_path.mkdir(parents=True, exist_ok=True)
-    key_file = instance_path / "secret_key"
+    key_file = instance_path / name
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(48))
-        key_file.chmod(0o600)
+        key_file.touch(mode=0o600)
+        key_file.write_text(make())
     return key_file.read_text().strip()

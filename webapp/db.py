@@ -56,6 +56,7 @@ def init_app(app) -> None:
 def all_models() -> list[type[peewee.Model]]:
     """Every table of the app, in dependency order; the single list tests and checks use."""
     from webapp.accounts.models import Business, Membership, User, UserSession
+    from webapp.integrations.models import ConnectAttempt, Connection
     from webapp.jobruns.models import JobRun
 
-    return [User, Business, Membership, UserSession, JobRun]
+    return [User, Business, Membership, UserSession, JobRun, Connection, ConnectAttempt]

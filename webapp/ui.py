@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from webapp.accounts.models import Membership
 
-from webapp.jobruns.service import banners_for
+from webapp.banners import banners_for
 
 FLASH_CATEGORIES = ("success", "info", "warning", "error")
 
@@ -16,7 +16,7 @@ def init_app(app) -> None:
         return {
             "business": business,
             "membership": g.get("membership"),
-            "banners": banners_for(business.id) if business else [],
+            "banners": banners_for(business.id, g.membership.is_admin) if business else [],
             "switcher_memberships": _switcher_memberships,
         }
 

@@ -1,18 +1,10 @@
 """Recording background jobs as JobRun rows, and turning active ones into banners."""
-from dataclasses import dataclass
-
 from webapp.accounts.models import utcnow
+from webapp.banners import Banner
 from webapp.db import database
 from webapp.jobruns.models import FAILED, QUEUED, RUNNING, SUCCEEDED, JobRun
 
-KIND_TITLES = {"housekeeping": "Housekeeping"}
-
-
-@dataclass(frozen=True)
-class Banner:
-    level: str  # success | info | warning | error
-    text: str
-    poll: bool = False  # the banner region keeps polling while any banner says so
+KIND_TITLES = {"housekeeping": "Housekeeping", "refresh": "Refresh"}
 
 
 def start_run(kind: str, *, business_id: int | None, requested_by: int | None) -> JobRun:
@@ -36,8 +28,8 @@ def fail_run(run_id: int, message: str) -> None:
     JobRun.update(status=FAILED, last_error=message, finished_at=utcnow()).where(JobRun.id == run_id).execute()
 
 
-def banners_for(business_id: int) -> list[Banner]:
-    """Persistent banners of one business: jobs still queued or running."""
+def job_banners(business_id: int) -> list[Banner]:
+    """Jobs of one business still queued or running."""
     banners = []
     for run in JobRun.active_for(business_id):
         title = KIND_TITLES.get(run.kind, run.kind.replace("_", " ").capitalize())

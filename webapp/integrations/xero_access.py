@@ -1,0 +1,61 @@
+"""Wires the plain Xero library to this app: endpoints and credentials from config, tokens in the
+database, the refresh lock in Redis. Built once per process in create_app()."""
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import requests
+from flask import current_app
+
+from webapp.integrations.models import Connection
+from webapp.integrations.token_store import DbTokenStore
+from webapp.redis_conn import get_redis
+from webapp.xero.client import XeroClient
+from webapp.xero.crypto import TokenCipher
+from webapp.xero.endpoints import XeroApp, XeroEndpoints
+from webapp.xero.errors import XeroUnavailable
+from webapp.xero.oauth import XeroIdentity
+from webapp.xero.tokens import TokenKeeper
+
+LOCK_TIMEOUT = 60  # longer than one token request may take, so the lock never expires mid-refresh
+LOCK_WAIT = 45
+
+
+@dataclass
+class XeroServices:
+    endpoints: XeroEndpoints
+    identity: XeroIdentity
+    cipher: TokenCipher
+    keeper: TokenKeeper
+    http: requests.Session
+
+    def client_for(self, connection: Connection) -> XeroClient:
+        return XeroClient(self.endpoints.api_url, connection.tenant_id, connection.id, self.keeper, self.http)
+
+
+def init_app(app) -> None:
+    config = app.config
+    endpoints = (XeroEndpoints.on_one_host(config["XERO_BASE_URL"]) if config["XERO_BASE_URL"]
+                 else XeroEndpoints.real_xero())
+    http = requests.Session()
+    identity = XeroIdentity(XeroApp(config["XERO_CLIENT_ID"], config["XERO_CLIENT_SECRET"], config["XERO_SCOPES"]),
+                            endpoints, http)
+    cipher = TokenCipher(config["TOKEN_ENCRYPTION_KEYS"])
+    keeper = TokenKeeper(DbTokenStore(cipher), identity.refresh, refresh_lock)
+    app.extensions["xero"] = XeroServices(endpoints, identity, cipher, keeper, http)
+
+
+def xero() -> XeroServices:
+    return current_app.extensions["xero"]
+
+
+@contextmanager
+def refresh_lock(connection_id: int):
+    """One token refresh per connection at a time, across every web and worker process."""
+    lock = get_redis().lock(f"docket:xero-refresh:{connection_id}", timeout=LOCK_TIMEOUT,
+                            blocking_timeout=LOCK_WAIT)
+    if not lock.acquire():
+        raise XeroUnavailable("another process is still refreshing this connection's token")
+    try:
+        yield
+    finally:
+        lock.release()
