@@ -34,7 +34,10 @@ def pytest_configure(config):
 
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", metafunc.config.getoption("--backends").split(","), scope="session")
+        backends = metafunc.config.getoption("--backends").split(",")
+        if metafunc.definition.get_closest_marker("postgres"):
+            backends = [b for b in backends if b == "postgres"]
+        metafunc.parametrize("backend", backends, scope="session")
 
 
 @pytest.fixture(scope="session")
