@@ -42,6 +42,7 @@ def test_security_headers_on_pages(admin_client, admin):
     assert csp["script-src"] == "'self'"
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
     assert csp["frame-ancestors"] == "'self'"
+    assert csp["form-action"] == "'self' http://127.0.0.1:8001"  # Connect Software leads to Xero's login
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert "X-Frame-Options" not in response.headers

@@ -1,8 +1,11 @@
 """Security headers on every response: CSP (no inline scripts), framing, nosniff, referrer, HSTS."""
+from urllib.parse import urlsplit
 
 
-def content_security_policy(frame_ancestors: tuple[str, ...]) -> str:
+def content_security_policy(frame_ancestors: tuple[str, ...], form_targets: tuple[str, ...] = ()) -> str:
+    """`form_targets`: other origins a form may lead to (Chromium checks form-action on redirects too)."""
     ancestors = " ".join(("'self'",) + frame_ancestors)
+    forms = " ".join(("'self'",) + form_targets)
     return "; ".join([
         "default-src 'self'",
         "script-src 'self'",
@@ -10,17 +13,23 @@ def content_security_policy(frame_ancestors: tuple[str, ...]) -> str:
         "img-src 'self' data: blob:",
         "object-src 'none'",
         "base-uri 'none'",
-        "form-action 'self'",
+        f"form-action {forms}",
         f"frame-ancestors {ancestors}",
     ])
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def init_app(app) -> None:
-    policy = content_security_policy(app.config["FRAME_ANCESTORS"])
     hsts = app.config["DOCKET_ENV"] == "production"
 
     @app.after_request
     def _headers(response):
+        xero_login = _origin(app.extensions["xero"].endpoints.authorize_url)
+        policy = content_security_policy(app.config["FRAME_ANCESTORS"], (xero_login,))
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
