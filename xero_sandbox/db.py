@@ -1,0 +1,21 @@
+"""The sandbox's own peewee database: a SQLite file (or memory for tests), never Docket's."""
+import peewee
+from peewee import SqliteDatabase
+
+database = peewee.DatabaseProxy()
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+
+
+def open_database(path: str) -> SqliteDatabase:
+    """Bind the proxy to the SQLite file at `path` (":memory:" for tests) and return it."""
+    db = SqliteDatabase(
+        path,
+        pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000},
+        check_same_thread=False,
+    )
+    database.initialize(db)
+    return db

@@ -1,0 +1,83 @@
+"""Injected faults for the next N API calls (error statuses, timeouts) and added latency."""
+import itertools
+import threading
+from dataclasses import asdict, dataclass
+
+from flask import current_app
+
+EXTENSION_KEY = "xero_sandbox.faults"
+FAULT_STATUSES = {500, 503, 429}
+
+
+class FaultError(ValueError):
+    """A fault request that makes no sense."""
+
+
+@dataclass
+class Fault:
+    """One armed fault: `kind` is "status" (answer `status`) or "timeout" (sleep `seconds`, then answer)."""
+
+    id: int
+    kind: str
+    remaining: int
+    status: int | None = None
+    retry_after: int | None = None
+    seconds: float = 0.0
+    tenant_id: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class FaultInjector:
+    """Thread-safe store of armed faults and a standing added latency (milliseconds)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults: list[Fault] = []
+            self.latency_ms = 0
+
+    def arm(self, kind: str, count: int = 1, status: int | None = None, retry_after: int | None = None,
+            seconds: float = 0.0, tenant_id: str | None = None) -> Fault:
+        """Arm a fault for the next `count` matching calls."""
+        if kind == "status" and status not in FAULT_STATUSES:
+            raise FaultError(f"status must be one of {sorted(FAULT_STATUSES)}")
+        if kind == "timeout" and not seconds > 0:
+            raise FaultError("a timeout needs seconds > 0")
+        if kind not in {"status", "timeout"} or count < 1:
+            raise FaultError("kind must be status or timeout, count at least 1")
+        if status == 429 and retry_after is None:
+            retry_after = 60
+        fault = Fault(next(self._ids), kind, count, status, retry_after, float(seconds), tenant_id)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def set_latency(self, milliseconds: int) -> None:
+        with self._lock:
+            self.latency_ms = max(0, int(milliseconds))
+
+    def take(self, tenant_id: str) -> Fault | None:
+        """Consume one use of the oldest fault that applies to this tenant."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.tenant_id in (None, tenant_id):
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def armed(self) -> list[dict]:
+        with self._lock:
+            return [fault.as_dict() for fault in self._faults]
+
+
+def get_faults() -> FaultInjector:
+    """The current app's fault injector."""
+    return current_app.extensions[EXTENSION_KEY]

@@ -1,0 +1,46 @@
+"""Xero's API error responses (problem JSON) as werkzeug HTTPExceptions."""
+import json
+import uuid
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+TITLES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 429: "TooManyRequests",
+          500: "An error occurred", 503: "ServiceUnavailable"}
+
+
+class XeroApiError(HTTPException):
+    """An API error answered with Xero's `{"Type":null,"Title":..,"Status":..,"Detail":..}` body."""
+
+    def __init__(self, status: int, detail: str, headers: dict | None = None):
+        super().__init__(description=detail)
+        self.code = status
+        self.detail = detail
+        self.extra_headers = {"Xero-Correlation-Id": str(uuid.uuid4()), **(headers or {})}
+
+    def body(self) -> dict:
+        return {"Type": None, "Title": TITLES.get(self.code, "Error"), "Status": self.code,
+                "Detail": self.detail, "Instance": self.extra_headers["Xero-Correlation-Id"], "Extensions": {}}
+
+    def get_response(self, environ=None, scope=None):
+        return Response(json.dumps(self.body()), status=self.code, headers=self.extra_headers,
+                        content_type="application/json; charset=utf-8")
+
+
+def unauthorized(detail: str = "AuthenticationUnsuccessful", error: str | None = "invalid_token",
+                 description: str | None = None) -> XeroApiError:
+    """401 with a Bearer challenge (missing, bad, expired or under-scoped token)."""
+    challenge = f'Bearer error="{error}"' if error else "Bearer"
+    if description:
+        challenge += f', error_description="{description}"'
+    return XeroApiError(401, detail, {"WWW-Authenticate": challenge})
+
+
+def forbidden() -> XeroApiError:
+    """403 AuthenticationUnsuccessful: tenant missing, unknown or not connected."""
+    return XeroApiError(403, "AuthenticationUnsuccessful")
+
+
+def not_found(detail: str = "The resource you're looking for cannot be found") -> XeroApiError:
+    """404 in the problem-JSON shape."""
+    return XeroApiError(404, detail)
