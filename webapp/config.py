@@ -68,6 +68,8 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
     secret_key = secret_key or _instance_secret(instance_path, "secret_key", lambda: secrets.token_urlsafe(48))
     token_keys = token_keys or _instance_secret(instance_path, "token_keys", generate_key)
     xero_client_id = env.get("XERO_CLIENT_ID", "")
+    if xero_client_id and not env.get("XERO_CLIENT_SECRET"):
+        raise ConfigError("XERO_CLIENT_SECRET must be set together with XERO_CLIENT_ID.")
     xero_base_url = env.get("XERO_BASE_URL", "")
     if not xero_client_id and not xero_base_url:
         # No Xero app configured: talk to the local sandbox with its demo client.

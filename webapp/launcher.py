@@ -26,16 +26,22 @@ def main() -> int:
         migrations.upgrade(database.obj)
         demo.seed_demo()
 
-    children = [
-        _start("sandbox", [sys.executable, "-m", "xero_sandbox", "--host", host, "--port", sandbox_port,
-                           "--database", str(instance / "xero_sandbox.db")], env),
+    children = []
+    use_sandbox = not env.get("XERO_CLIENT_ID")  # with a real Xero app configured, Docket talks to Xero
+    if use_sandbox:
+        children.append(_start("sandbox", [sys.executable, "-m", "xero_sandbox", "--host", host,
+                                           "--port", sandbox_port, "--database", str(instance / "xero_sandbox.db")],
+                               env))
+    children += [
         _start("worker", [sys.executable, "-m", "jobs.worker"], env),
         _start("web", [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"{host}:{port}",
                        "--workers", "2", "--threads", "4", "--access-logfile", "-"], env),
     ]
     print(f"\nDocket is running at http://{host}:{port}/", flush=True)
     print(f"Log in as {demo.ADMIN_EMAIL} (admin) or {demo.STAFF_EMAIL} (standard), password {demo.DEMO_PASSWORD}")
-    print(f"Xero sandbox at http://{host}:{sandbox_port}/ (Xero login demo@xero.example / {demo.DEMO_PASSWORD})")
+    if use_sandbox:
+        print(f"Xero sandbox at http://{host}:{sandbox_port}/ (its Xero login: demo@xero.example / "
+              f"{demo.DEMO_PASSWORD}; operator page: http://{host}:{sandbox_port}/operator/)")
     print("Press Ctrl-C to stop.\n", flush=True)
     return _supervise(children)
 
