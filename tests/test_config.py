@@ -1,0 +1,39 @@
+"""Configuration read from the environment: Xero or the sandbox, and refusing bad values."""
+import pytest
+
+from webapp.config import ConfigError, load_settings
+from webapp.xero.endpoints import XeroEndpoints
+
+BASE = {"DOCKET_ENV": "test", "SECRET_KEY": "s", "TOKEN_ENCRYPTION_KEYS": "k:" + "A" * 43 + "="}
+
+
+def test_without_credentials_docket_uses_the_sandbox_and_its_demo_client():
+    settings = load_settings(BASE | {"SANDBOX_PORT": "8123"})
+    assert settings.xero_base_url == "http://127.0.0.1:8123"
+    assert (settings.xero_client_id, settings.xero_client_secret) == ("docket-demo", "docket-demo-secret")
+
+
+def test_credentials_alone_switch_to_real_xero():
+    settings = load_settings(BASE | {"XERO_CLIENT_ID": "ABC", "XERO_CLIENT_SECRET": "shh"})
+    assert settings.xero_base_url == "" and settings.xero_client_secret == "shh"
+    assert XeroEndpoints.real_xero().token_url == "https://identity.xero.com/connect/token"
+    assert XeroEndpoints.real_xero().api_url == "https://api.xero.com/api.xro/2.0"
+
+
+@pytest.mark.parametrize("environ, message", [
+    ({"XERO_CLIENT_ID": "ABC"}, "XERO_CLIENT_SECRET must be set"),
+    ({"XERO_SCOPES": "everything"}, "XERO_SCOPES must be granular or broad"),
+    ({"DOCKET_ENV": "staging"}, "DOCKET_ENV must be production, development or test"),
+    ({"MAX_UPLOAD_MB": "lots"}, "MAX_UPLOAD_MB must be a whole number"),
+    ({"DOCKET_ENV": "production", "TOKEN_ENCRYPTION_KEYS": ""}, "TOKEN_ENCRYPTION_KEYS must be set"),
+])
+def test_bad_settings_stop_the_start_with_a_clear_message(environ, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings(BASE | environ)
+
+
+def test_sandbox_endpoints_share_one_host():
+    endpoints = XeroEndpoints.on_one_host("http://127.0.0.1:8001/")
+    assert endpoints.authorize_url == "http://127.0.0.1:8001/identity/connect/authorize"
+    assert endpoints.connections_url == "http://127.0.0.1:8001/connections"
+    assert endpoints.revocation_url == "http://127.0.0.1:8001/connect/revocation"
