@@ -7,11 +7,10 @@ from jobs import TRANSIENT_RETRY, enqueue
 from webapp.accounts.models import utcnow
 from webapp.db import database
 from webapp.integrations.models import CONNECTED, Connection
-from webapp.integrations.token_store import DbTokenStore
 from webapp.integrations.xero_access import xero
 from webapp.jobruns import service as runs
 from webapp.jobruns.models import JobRun
-from webapp.xero.errors import XeroAuthRequired, XeroError, XeroRateLimited, XeroUnavailable
+from webapp.xero.errors import XeroError, XeroRateLimited, XeroUnavailable
 
 log = logging.getLogger(__name__)
 KIND = "refresh"
@@ -28,13 +27,9 @@ def refresh_connection(run_id: int) -> None:
         runs.mark_running(run_id, total=1)
         try:
             organisation = xero().client_for(connection).get("Organisation")["Organisations"][0]
-        except XeroAuthRequired as error:
-            DbTokenStore(xero().cipher).mark_needs_reconnect(connection.id, error.detail or error.user_message)
-            _record(connection.id, run_id, error.user_message, failed=True)
-            return
         except (XeroRateLimited, XeroUnavailable):
             raise  # transient: RQ retries with backoff
-        except XeroError as error:
+        except XeroError as error:  # permanent; auth failures have already flagged the connection
             _record(connection.id, run_id, error.user_message, failed=True)
             return
         Connection.update(tenant_name=organisation.get("Name") or connection.tenant_name).where(

@@ -152,10 +152,11 @@ def test_disconnected_tenant_is_tenant_disconnected(live, recorder):
     if RECORDING:
         connection_id = requests.get(f"{live['base']}/operator/api/connections").json()["connections"][0]["id"]
         requests.delete(f"{live['base']}/operator/api/connections/{connection_id}").raise_for_status()
-    client, _ = make_client(live, recorder)
+    client, store = make_client(live, recorder)
     with pytest.raises(XeroTenantDisconnected) as caught:
         client.get("Organisation")
     assert caught.value.status == 403 and "reconnect" in caught.value.user_message
+    assert store.flagged == ["AuthenticationUnsuccessful"]
 
 
 def test_rate_limit_carries_retry_after(live, recorder):

@@ -10,9 +10,17 @@ class BaseModel(peewee.Model):
         database = database
 
 
+class _ImmediateSqlite(SqliteDatabase):
+    """Every outermost transaction takes the write lock when it begins, so a threaded server's
+    concurrent writers wait for each other (busy_timeout) instead of failing with "database is locked"."""
+
+    def atomic(self, lock_type: str | None = "IMMEDIATE"):
+        return super().atomic(lock_type)
+
+
 def open_database(path: str) -> SqliteDatabase:
     """Bind the proxy to the SQLite file at `path` (":memory:" for tests) and return it."""
-    db = SqliteDatabase(
+    db = _ImmediateSqlite(
         path,
         pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000},
         check_same_thread=False,

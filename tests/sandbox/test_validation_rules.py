@@ -17,7 +17,7 @@ def put_invoice(api, **overrides):
 
 
 def test_error_body_echoes_the_element_with_its_validation_errors(api):
-    response = put_invoice(api, LineItems=[line(AccountCode="999")])
+    response = put_invoice(api, LineItems=[line(AccountCode="999"), line()])
     assert response.status_code == 400
     body = response.get_json()
     assert set(body) == {"ErrorNumber", "Type", "Message", "Elements"}
@@ -25,6 +25,8 @@ def test_error_body_echoes_the_element_with_its_validation_errors(api):
     assert element["InvoiceNumber"] == "TP-1001" and element["HasErrors"] is True
     assert element["InvoiceID"] == "00000000-0000-0000-0000-000000000000"
     assert element["ValidationErrors"] == [{"Message": "Account code '999' is not a valid code for this document."}]
+    assert element["LineItems"][0]["ValidationErrors"] == element["ValidationErrors"]
+    assert "ValidationErrors" not in element["LineItems"][1]
     assert api.get("/Invoices", where='InvoiceNumber=="TP-1001"').get_json()["Invoices"] == []
 
 

@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from webapp.xero.errors import XeroUnavailable, error_from_response
+from webapp.xero.errors import XeroAuthRequired, XeroUnavailable, error_from_response
 from webapp.xero.tokens import TokenKeeper
 
 
@@ -59,7 +59,10 @@ class XeroClient:
         if response.status_code == 304:
             return {}
         if response.status_code >= 400:
-            raise error_from_response(response)
+            error = error_from_response(response)
+            if isinstance(error, XeroAuthRequired):  # every later call would fail the same way
+                self.keeper.store.mark_needs_reconnect(self.connection_id, error.detail or error.user_message)
+            raise error
         return response.json() if response.content else {}
 
     def _send(self, method, path, token, params, json, data, headers, idempotency_key) -> requests.Response:

@@ -4,6 +4,9 @@ from decimal import Decimal
 
 from flask import Blueprint, g, request
 
+from xero_sandbox.identity import guard
+from xero_sandbox.identity.models import Client
+
 from . import webhooks
 from .errors import ApiError, NotFound, PostDataInvalid
 from .models import Organisation
@@ -36,28 +39,22 @@ def required_scopes(path: str, method: str) -> set[str]:
 
 @bp.before_request
 def guard_api_call():
-    from xero_sandbox.identity.guard import begin_api_call
-
-    g.api_call = begin_api_call(required_scopes(request.path, request.method))
+    g.api_call = guard.begin_api_call(required_scopes(request.path, request.method))
     g.webhook_events = []
     g.provider_name = provider_name(g.api_call.client_id)
 
 
 def provider_name(client_id: str | None) -> str:
     """The envelope's ProviderName is the calling app's name, as in Xero."""
-    from xero_sandbox.identity.models import Client
-
     client = Client.get_or_none(Client.client_id == client_id) if client_id else None
     return client.name if client else "Xero sandbox"
 
 
 @bp.after_request
 def finish_api_call(response):
-    from xero_sandbox.identity.guard import finish_api_call as finish
-
     if response.status_code < 400 and g.get("webhook_events"):
         webhooks.dispatch(g.webhook_events)
-    return finish(response) if "api_call" in g else response
+    return guard.finish_api_call(response) if "api_call" in g else response
 
 
 @bp.errorhandler(ApiError)

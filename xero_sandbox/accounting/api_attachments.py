@@ -8,7 +8,7 @@ from xero_sandbox.db import database
 from . import models as m
 from . import serialize
 from .api import bp, current_org, flag, record_event
-from .batch import WRITE_LOCK, idempotent
+from .batch import idempotent
 from .errors import NotFound, PostDataInvalid, validation_error
 from .serialize import envelope, json_response
 
@@ -62,7 +62,7 @@ def _upload(endpoint: str, owner_id: str, file_name: str):
     existing = _attachments(org, owner.id).where(m.Attachment.file_name == file_name).first()
     _check_upload(owner, endpoint, file_name, content, replacing=existing is not None)
     mime = (request.mimetype or "application/octet-stream")
-    with database.atomic(WRITE_LOCK):
+    with database.atomic():
         if existing is not None:
             existing.delete_instance()
         attachment = m.Attachment.create(org=org, endpoint=endpoint, owner_id=owner.id, file_name=file_name,

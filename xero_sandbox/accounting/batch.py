@@ -13,8 +13,6 @@ from .errors import ApiError, PostDataInvalid, ValidationFailed
 from .serialize import ZERO_ID, envelope, json_response
 
 IDEMPOTENCY_WINDOW = timedelta(minutes=6)
-# SQLite: take the write lock up front, so concurrent writers wait (busy_timeout) instead of deadlocking.
-WRITE_LOCK = "IMMEDIATE"
 
 
 @dataclass
@@ -47,7 +45,7 @@ def run_batch(elements: list[dict], save, summarize: bool) -> list[dict]:
     """Save each element with `save(data) -> Saved`; all-or-nothing (400) unless summarize is False."""
     if summarize:
         results, failed = [], []
-        with database.atomic(WRITE_LOCK) as txn:
+        with database.atomic() as txn:
             for data in elements:
                 try:
                     results.append(save(data))
@@ -62,7 +60,7 @@ def run_batch(elements: list[dict], save, summarize: bool) -> list[dict]:
     for data in elements:
         events_before = len(g.webhook_events)
         try:
-            with database.atomic(WRITE_LOCK):
+            with database.atomic():
                 saved = save(data)
         except ElementInvalid as exc:
             del g.webhook_events[events_before:]

@@ -61,8 +61,12 @@ def save_document(org: m.Organisation, kind: str, data: dict, record_event, targ
     existing = None if create_only and not target else _existing_for(org, kind, data, target)
     draft = DocumentBuilder(org, kind, data, existing, unit_dp).build()
     if draft.errors:
-        raise ElementInvalid(echo_element(data, KINDS[kind].id_key, existing.id if existing else None),
-                             draft.errors)
+        echo = echo_element(data, KINDS[kind].id_key, existing.id if existing else None)
+        if draft.line_errors and isinstance(data.get("LineItems"), list):
+            echo["LineItems"] = [
+                {**line, "ValidationErrors": [{"Message": msg} for msg in draft.line_errors[i]]}
+                if i in draft.line_errors else line for i, line in enumerate(data["LineItems"])]
+        raise ElementInvalid(echo, draft.errors)
     doc = existing or m.Document(org=org, kind=kind)
     _apply(org, doc, draft, created=existing is None)
     category = WEBHOOK_CATEGORY.get(kind)

@@ -96,7 +96,7 @@ def _save_contact(contact: m.Contact, **changes) -> m.Contact:
     for key, value in changes.items():
         setattr(contact, key, value)
     contact.updated_at = m.utcnow()
-    with database.atomic("IMMEDIATE"):
+    with database.atomic():
         contact.save()
     webhooks.dispatch([webhooks.event(contact.org.tenant_id, "CONTACT", "UPDATE", "Contacts", contact.id)])
     return contact

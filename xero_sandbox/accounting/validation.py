@@ -97,6 +97,7 @@ class DocumentDraft:
     total_tax: Decimal = Decimal(0)
     total: Decimal = Decimal(0)
     errors: list[str] = field(default_factory=list)
+    line_errors: dict[int, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -109,13 +110,17 @@ class DocumentBuilder:
         self.unit_quantum = Decimal(10) ** -unit_dp
         self.spec = KINDS[kind]
         self.draft = DocumentDraft()
+        self.line_index: int | None = None
         self.accounts = {a.code: a for a in m.Account.select().where(m.Account.org == org)}
         self.accounts_by_id = {a.id: a for a in self.accounts.values()}
         self.rates = {r.tax_type: r for r in m.TaxRate.select().where(m.TaxRate.org == org)}
 
     def error(self, message: str) -> None:
+        """Record a message on the element and, while a line is being checked, on that line too."""
         if message not in self.draft.errors:
             self.draft.errors.append(message)
+        if self.line_index is not None:
+            self.draft.line_errors.setdefault(self.line_index, []).append(message)
 
     def value(self, key: str, default=None):
         if key in self.data:
@@ -256,7 +261,9 @@ class DocumentBuilder:
         if not raw_lines:
             self.error("One or more line items must be specified")
         for index, raw in enumerate(raw_lines):
+            self.line_index = index
             self.draft.lines.append(self._line(raw, f"LineItems[{index}]"))
+        self.line_index = None
 
     def _line(self, raw: dict, path: str) -> LineDraft:
         d = self.draft
