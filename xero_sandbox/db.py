@@ -14,8 +14,8 @@ class _ImmediateSqlite(SqliteDatabase):
     """Every outermost transaction takes the write lock when it begins, so a threaded server's
     concurrent writers wait for each other (busy_timeout) instead of failing with "database is locked"."""
 
-    def atomic(self, lock_type: str | None = "IMMEDIATE"):
-        return super().atomic(lock_type)
+    def begin(self, lock_type: str | None = None):
+        super().begin(lock_type or "IMMEDIATE")
 
 
 def open_database(path: str) -> SqliteDatabase:
