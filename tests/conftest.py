@@ -7,6 +7,7 @@ import psycopg2
 import pytest
 import redis
 from flask.testing import FlaskClient
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from tests import factories
@@ -19,6 +20,9 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 CSRF_IN_FORM = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def pytest_addoption(parser):
@@ -193,3 +197,22 @@ def xero_app(app, sandbox):
     app.config["XERO_BASE_URL"] = sandbox.url
     xero_access.init_app(app)
     return app
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (one per session: Playwright's sync API allows one loop)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page with its own cookie jar."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests import xero_helpers as xh
-from tests.browser.conftest import sign_in
+from tests.browser.helpers import sign_in
 from tests.test_jobs import _work
 
 pytestmark = pytest.mark.browser

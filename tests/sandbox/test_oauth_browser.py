@@ -7,27 +7,7 @@ import requests
 from tests.sandbox.conftest import pkce_pair
 
 CALLBACK = "http://127.0.0.1:5099/xero/callback"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def browser_page(chromium):
-    """A fresh page with its own cookie jar."""
-    context = chromium.new_context()
-    yield context.new_page()
-    context.close()
 
 
 def _capture_callback(page) -> list[str]:
@@ -49,8 +29,8 @@ def _authorize_url(base, challenge):
         "code_challenge": challenge, "code_challenge_method": "S256"})
 
 
-def test_login_consent_two_organisations_then_continue(live_sandbox, browser_page, tenants):
-    page, seen = browser_page, _capture_callback(browser_page)
+def test_login_consent_two_organisations_then_continue(live_sandbox, page, tenants):
+    page, seen = page, _capture_callback(page)
     verifier, challenge = pkce_pair()
     page.goto(_authorize_url(live_sandbox, challenge))
     assert page.get_by_role("heading", name="Log in to Xero").is_visible()
@@ -84,8 +64,8 @@ def test_login_consent_two_organisations_then_continue(live_sandbox, browser_pag
     assert allow.is_disabled()
 
 
-def test_cancel_returns_access_denied(live_sandbox, browser_page):
-    page, seen = browser_page, _capture_callback(browser_page)
+def test_cancel_returns_access_denied(live_sandbox, page):
+    page, seen = page, _capture_callback(page)
     page.goto(_authorize_url(live_sandbox, pkce_pair()[1]))
     page.get_by_label("Email address").fill("other@xero.example")
     page.get_by_label("Password").fill("docket-demo")
