@@ -1,6 +1,4 @@
-"""Refreshing a connection's data from Xero (today the organisation itself; the lists join it)."""
-import logging
-
+"""Refreshing a connection's lists from Xero in the background, one step per list."""
 from rq import Callback
 
 from jobs import TRANSIENT_RETRY, enqueue
@@ -10,32 +8,40 @@ from webapp.integrations.models import CONNECTED, Connection
 from webapp.integrations.xero_access import xero
 from webapp.jobruns import service as runs
 from webapp.jobruns.models import JobRun
+from webapp.lists.refresh import STEPS, Refresher, describe, ensure_payment_methods
+from webapp.redis_conn import get_redis
 from webapp.xero.errors import XeroError, XeroRateLimited, XeroUnavailable
 
-log = logging.getLogger(__name__)
 KIND = "refresh"
 
 
-def refresh_connection(run_id: int) -> None:
-    """Fetch the organisation from Xero and record the outcome on the connection and the run."""
+def refresh_connection(run_id: int, *, steps: list[str] | None = None) -> None:
+    """Refresh the run's business's lists (all, or `steps`), recording progress and what changed."""
     with database.connection_context():
         run = JobRun.get_by_id(run_id)
         connection = Connection.for_business(run.business_id)
         if connection is None or connection.status != CONNECTED:
-            runs.fail_run(run_id, "This business is not connected to Xero.")
+            runs.fail_run(run_id, "This business is not connected to Xero. Connect it from Integrations.")
             return
-        runs.mark_running(run_id, total=1)
-        try:
-            organisation = xero().client_for(connection).get("Organisation")["Organisations"][0]
-        except (XeroRateLimited, XeroUnavailable):
-            raise  # transient: RQ retries with backoff
-        except XeroError as error:  # permanent; auth failures have already flagged the connection
-            _record(connection.id, run_id, error.user_message, failed=True)
-            return
-        Connection.update(tenant_name=organisation.get("Name") or connection.tenant_name).where(
-            Connection.id == connection.id).execute()
-        runs.record_progress(run_id, 1)
-        _record(connection.id, run_id, f"Organisation details refreshed from {organisation.get('Name')}.")
+        steps = [step for step in (steps or STEPS) if step in STEPS]
+        runs.mark_running(run_id, total=len(steps))
+        runs.set_steps(run_id, {step: {"label": STEPS[step], "state": "waiting"} for step in steps})
+        refresher = Refresher(run.business_id, xero().client_for(connection))
+        results = {}
+        for done, step in enumerate(steps, start=1):
+            runs.set_step(run_id, step, {"label": STEPS[step], "state": "running"})
+            try:
+                changes = refresher.run(step)
+            except (XeroRateLimited, XeroUnavailable):
+                raise  # transient: RQ retries the refresh with backoff
+            except XeroError as error:  # permanent; auth failures have already flagged the connection
+                _record(connection.id, run_id, error.user_message, failed=True)
+                return
+            results[step] = changes.as_dict()
+            runs.set_step(run_id, step, {"label": STEPS[step], "state": "done", **results[step]})
+            runs.record_progress(run_id, done)
+        ensure_payment_methods(run.business_id)
+        _record(connection.id, run_id, describe(results))
 
 
 def _record(connection_id: int, run_id: int, outcome: str, failed: bool = False) -> None:
@@ -45,22 +51,23 @@ def _record(connection_id: int, run_id: int, outcome: str, failed: bool = False)
         (runs.fail_run if failed else runs.finish_run)(run_id, outcome)
 
 
-def enqueue_refresh(business_id: int, *, requested_by: int | None = None) -> JobRun:
+def enqueue_refresh(business_id: int, *, requested_by: int | None = None, steps: list[str] | None = None) -> JobRun:
     """Start a refresh, or join the one already queued or running for this business."""
-    with database.atomic():
+    with get_redis().lock(f"docket:enqueue-refresh:{business_id}", timeout=10, blocking_timeout=10):
         active = JobRun.active_for(business_id).where(JobRun.kind == KIND).first()
         if active:
             return active
         run = runs.start_run(KIND, business_id=business_id, requested_by=requested_by)
-    job = enqueue("sync", refresh_connection, run.id, job_id=f"refresh-{run.id}", retry=TRANSIENT_RETRY,
-                  on_failure=Callback(record_failure))
+    job = enqueue("sync", refresh_connection, run.id, steps=steps, job_id=f"refresh-{run.id}",
+                  retry=TRANSIENT_RETRY, on_failure=Callback(record_failure))
     JobRun.update(rq_job_id=job.id).where(JobRun.id == run.id).execute()
     return run
 
 
 def record_failure(job, connection, exc_type, exc_value, traceback) -> None:
     """RQ failure callback: the run ends with a plain message instead of staying 'in progress'."""
-    message = (XeroRateLimited.user_message if issubclass(exc_type, XeroRateLimited)
+    message = ("Xero asked us to slow down, so the refresh stopped. Try Refresh integration data again later."
+               if issubclass(exc_type, XeroRateLimited)
                else "Xero did not respond, so the refresh stopped. Try Refresh integration data again later.")
     with database.connection_context():
         run = JobRun.get_by_id(job.args[0])

@@ -9,6 +9,7 @@ class Banner:
     poll: bool = False  # the banner region keeps polling while any banner says so
     action_label: str = ""
     action_url: str = ""
+    steps: tuple = ()  # (label, state, counts text) per step of a running job
 
 
 def banners_for(business_id: int, is_admin: bool) -> list[Banner]:

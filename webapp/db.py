@@ -58,5 +58,8 @@ def all_models() -> list[type[peewee.Model]]:
     from webapp.accounts.models import Business, Membership, User, UserSession
     from webapp.integrations.models import ConnectAttempt, Connection
     from webapp.jobruns.models import JobRun
+    from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, SyncCursor,
+                                     TaxRate, TrackingCategory, TrackingOption)
 
-    return [User, Business, Membership, UserSession, JobRun, Connection, ConnectAttempt]
+    return [User, Business, Membership, UserSession, JobRun, Connection, ConnectAttempt, Organisation, Category,
+            Contact, TrackingCategory, TrackingOption, TaxRate, Currency, SyncCursor, PaymentMethod]

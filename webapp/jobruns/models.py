@@ -1,4 +1,6 @@
 """JobRun: the database record of a background job, the source of progress banners and results."""
+import json
+
 import peewee
 
 from webapp.accounts.models import Business, User, utcnow
@@ -18,6 +20,7 @@ class JobRun(BaseModel):
     progress_total = peewee.IntegerField(default=0)
     summary = peewee.TextField(default="")
     last_error = peewee.TextField(default="")
+    details = peewee.TextField(default="{}")  # JSON: per-step progress and counts, for banners
     created_at = peewee.DateTimeField(default=utcnow, index=True)
     started_at = peewee.DateTimeField(null=True)
     finished_at = peewee.DateTimeField(null=True)
@@ -25,6 +28,10 @@ class JobRun(BaseModel):
     class Meta:
         table_name = "job_run"
         indexes = ((("business", "kind", "status"), False),)
+
+    @property
+    def step_details(self) -> dict:
+        return json.loads(self.details or "{}").get("steps", {})
 
     @property
     def is_active(self) -> bool:

@@ -1,4 +1,7 @@
 """Recording background jobs as JobRun rows, and turning active ones into banners."""
+import json
+from datetime import timedelta
+
 from webapp.accounts.models import utcnow
 from webapp.banners import Banner
 from webapp.db import database
@@ -19,6 +22,19 @@ def record_progress(run_id: int, done: int) -> None:
     JobRun.update(progress_done=done).where(JobRun.id == run_id).execute()
 
 
+def set_steps(run_id: int, steps: dict[str, dict]) -> None:
+    """Replace the run's per-step detail (e.g. each list of a refresh and its counts)."""
+    JobRun.update(details=json.dumps({"steps": steps})).where(JobRun.id == run_id).execute()
+
+
+def set_step(run_id: int, step: str, detail: dict) -> None:
+    with database.atomic():
+        run = JobRun.get_by_id(run_id)
+        details = run.step_details
+        details[step] = detail
+        JobRun.update(details=json.dumps({"steps": details})).where(JobRun.id == run_id).execute()
+
+
 def finish_run(run_id: int, summary: str) -> None:
     with database.atomic():
         JobRun.update(status=SUCCEEDED, summary=summary, finished_at=utcnow()).where(JobRun.id == run_id).execute()
@@ -28,11 +44,29 @@ def fail_run(run_id: int, message: str) -> None:
     JobRun.update(status=FAILED, last_error=message, finished_at=utcnow()).where(JobRun.id == run_id).execute()
 
 
+RESULT_SHOWN_FOR = timedelta(minutes=10)
+
+
 def job_banners(business_id: int) -> list[Banner]:
-    """Jobs of one business still queued or running."""
-    banners = []
-    for run in JobRun.active_for(business_id):
-        title = KIND_TITLES.get(run.kind, run.kind.replace("_", " ").capitalize())
-        progress = f" ({run.progress_done} of {run.progress_total})" if run.progress_total else ""
-        banners.append(Banner("success", f"{title} in progress{progress}", poll=True))
+    """Jobs of one business still queued or running, then the outcome of those that just ended."""
+    banners = [_progress_banner(run) for run in JobRun.active_for(business_id)]
+    recent = (JobRun.select().where((JobRun.business == business_id) & (JobRun.kind == "refresh")
+                                    & (JobRun.finished_at > utcnow() - RESULT_SHOWN_FOR))
+              .order_by(JobRun.finished_at.desc()).first())
+    if recent and not banners:
+        banners.append(Banner("success", f"Refresh finished. {recent.summary}") if recent.status == SUCCEEDED
+                       else Banner("error", f"Refresh stopped. {recent.last_error}"))
     return banners
+
+
+def _progress_banner(run: JobRun) -> Banner:
+    title = KIND_TITLES.get(run.kind, run.kind.replace("_", " ").capitalize())
+    steps = tuple((detail.get("label", step), detail.get("state", "waiting"), _counts(detail))
+                  for step, detail in run.step_details.items())
+    progress = f" ({run.progress_done} of {run.progress_total})" if run.progress_total and not steps else ""
+    return Banner("success", f"{title} in progress{progress}", poll=True, steps=steps)
+
+
+def _counts(detail: dict) -> str:
+    said = [f"{detail[kind]} {kind}" for kind in ("added", "updated", "archived") if detail.get(kind)]
+    return ", ".join(said)

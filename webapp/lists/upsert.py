@@ -1,0 +1,75 @@
+"""Writing a list from Xero into its table: upsert by Xero id, never delete, count what changed."""
+from dataclasses import dataclass, field
+
+from webapp.accounts.models import utcnow
+from webapp.db import database
+from webapp.lists.models import ACTIVE
+
+BATCH = 500
+
+
+@dataclass
+class Changes:
+    added: int = 0
+    updated: int = 0
+    archived: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.updated or self.archived)
+
+    def as_dict(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "archived": self.archived}
+
+
+@dataclass
+class _Plan:
+    new: list = field(default_factory=list)
+    changed: list = field(default_factory=list)
+    archived: int = 0
+
+
+def upsert(model, business_id: int, rows: list[dict], *, complete: bool, scope=None) -> Changes:
+    """Save `rows` (field dicts with `xero_id`); when `complete`, entries Xero no longer returns are marked
+    removed. `scope` narrows which existing entries `complete` may mark (e.g. one tracking category)."""
+    existing_query = model.select().where(model.business == business_id)
+    if scope is not None:
+        existing_query = existing_query.where(scope)
+    existing = {entry.xero_id: entry for entry in existing_query}
+    plan = _plan(existing, rows, business_id)
+    now = utcnow()
+    with database.atomic():
+        for start in range(0, len(plan.new), BATCH):
+            model.insert_many(plan.new[start:start + BATCH]).execute()
+        if plan.changed:
+            fields = sorted({name for entry, changes in plan.changed for name in changes} | {"synced_at"})
+            for entry, changes in plan.changed:
+                for name, value in changes.items():
+                    setattr(entry, name, value)
+                entry.synced_at = now
+            model.bulk_update([entry for entry, _ in plan.changed], fields=[getattr(model, f) for f in fields],
+                              batch_size=BATCH)
+        removed = 0
+        if complete:
+            seen = {row["xero_id"] for row in rows}
+            gone = [e.id for xero_id, e in existing.items() if xero_id not in seen and e.removed_at is None]
+            for start in range(0, len(gone), BATCH):
+                removed += model.update(removed_at=now).where(model.id.in_(gone[start:start + BATCH])).execute()
+    return Changes(added=len(plan.new), updated=len(plan.changed) - plan.archived, archived=plan.archived + removed)
+
+
+def _plan(existing: dict, rows: list[dict], business_id: int) -> _Plan:
+    plan = _Plan()
+    for row in rows:
+        entry = existing.get(row["xero_id"])
+        if entry is None:
+            plan.new.append({**row, "business": business_id, "synced_at": utcnow()})
+            continue
+        changes = {name: value for name, value in row.items() if getattr(entry, name) != value}
+        if entry.removed_at is not None:
+            changes["removed_at"] = None
+        if not changes:
+            continue
+        if changes.get("status", ACTIVE) != ACTIVE and entry.status == ACTIVE:
+            plan.archived += 1
+        plan.changed.append((entry, changes))
+    return plan
