@@ -1,7 +1,9 @@
-"""Refreshing a connection's lists from Xero in the background, one step per list."""
+"""Refreshing a connection's lists from Xero in the background, one step per list, and once a day."""
+from datetime import datetime, time, timedelta, timezone
+
 from rq import Callback
 
-from jobs import TRANSIENT_RETRY, enqueue
+from jobs import TRANSIENT_RETRY, enqueue, get_queue
 from webapp.accounts.models import utcnow
 from webapp.db import database
 from webapp.integrations.models import CONNECTED, Connection
@@ -13,6 +15,7 @@ from webapp.redis_conn import get_redis
 from webapp.xero.errors import XeroError, XeroRateLimited, XeroUnavailable
 
 KIND = "refresh"
+DAILY_AT = time(3, 0)  # UTC: before the working day in Europe, after it in Australia and New Zealand
 
 
 def refresh_connection(run_id: int, *, steps: list[str] | None = None) -> None:
@@ -76,3 +79,25 @@ def record_failure(job, connection, exc_type, exc_value, traceback) -> None:
             _record(connection.id, run.id, message, failed=True)
         else:
             runs.fail_run(run.id, message)
+
+
+def refresh_all_connections() -> int:
+    """The daily run: refresh every connected business (which also proves each connection still works),
+    then book tomorrow's run. Returns how many refreshes it started or joined."""
+    with database.connection_context():
+        business_ids = [c.business_id for c in Connection.select(Connection.business)
+                        .where(Connection.status == CONNECTED)]
+        for business_id in business_ids:
+            enqueue_refresh(business_id)
+    schedule_daily_refresh(after=datetime.now(timezone.utc))
+    return len(business_ids)
+
+
+def schedule_daily_refresh(after: datetime | None = None):
+    """Book the next daily run; its id names the day, so every worker booking it books it once."""
+    now = after or datetime.now(timezone.utc)
+    run_at = datetime.combine(now.date(), DAILY_AT, tzinfo=timezone.utc)
+    if run_at <= now:
+        run_at += timedelta(days=1)
+    return get_queue("sync").enqueue_at(run_at, refresh_all_connections, job_id=f"daily-refresh-{run_at:%Y%m%d}",
+                                        result_ttl=3600, failure_ttl=7 * 24 * 3600)

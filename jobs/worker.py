@@ -5,6 +5,7 @@ import logging
 from rq import Worker
 
 from jobs import QUEUE_NAMES
+from jobs.sync import schedule_daily_refresh
 from webapp import create_app
 from webapp.redis_conn import get_redis
 
@@ -17,6 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app()
     with app.app_context():
+        schedule_daily_refresh()
         worker = Worker(args.queues, connection=get_redis())
         worker.work(with_scheduler=True, burst=args.burst)
 

@@ -29,11 +29,16 @@ MAX_RATE_LIMIT_WAITS = 5
 DEFAULT_PAYMENT_METHODS = ("Business bank account", "Company card", "Cash", "Personal card (to reimburse)")
 
 
-class Refresher:
-    """Runs the steps for one business with one Xero client; `sleep` is injectable for tests."""
+def pause(seconds: float) -> None:
+    """Wait out a rate-limit pause (replaced in tests)."""
+    time.sleep(seconds)
 
-    def __init__(self, business_id: int, client: XeroClient, sleep: Callable[[float], None] = time.sleep):
-        self.business_id, self.client, self.sleep = business_id, client, sleep
+
+class Refresher:
+    """Runs the steps for one business with one Xero client."""
+
+    def __init__(self, business_id: int, client: XeroClient, sleep: Callable[[float], None] | None = None):
+        self.business_id, self.client, self.sleep = business_id, client, sleep or pause
 
     def run(self, step: str) -> Changes:
         return getattr(self, f"_{step}")()

@@ -64,7 +64,7 @@ def _plan(existing: dict, rows: list[dict], business_id: int) -> _Plan:
         if entry is None:
             plan.new.append({**row, "business": business_id, "synced_at": utcnow()})
             continue
-        changes = {name: value for name, value in row.items() if getattr(entry, name) != value}
+        changes = {name: value for name, value in row.items() if entry.__data__.get(name) != value}
         if entry.removed_at is not None:
             changes["removed_at"] = None
         if not changes:

@@ -1,0 +1,164 @@
+"""Refreshing lists from Xero (the sandbox): everything mirrored, nothing lost, few calls, limits obeyed."""
+import json
+from datetime import date
+
+import pytest
+import redis
+import requests
+from rq.registry import ScheduledJobRegistry
+
+from jobs.sync import enqueue_refresh, refresh_all_connections
+from tests import factories
+from tests.conftest import REDIS_URL
+from tests.test_integrations_flow import connect
+from tests.test_jobs import _work
+from webapp.jobruns.models import SUCCEEDED, JobRun
+from webapp.lists import refresh as refresh_module
+from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, TaxRate,
+                                 TrackingCategory, TrackingOption)
+from xero_sandbox.accounting.seed import account_id, contact_id
+
+
+class CallCounter:
+    """Counts the Accounting API calls Docket makes (a response hook on its HTTP session)."""
+
+    def __init__(self, app):
+        self.paths = []
+        app.extensions["xero"].http.hooks["response"].append(self._seen)
+
+    def _seen(self, response, *args, **kwargs):
+        if "/api.xro/2.0/" in response.url:
+            self.paths.append(response.url.split("/api.xro/2.0/")[1])
+
+
+@pytest.fixture
+def connected(xero_app, admin_client, admin, sandbox):
+    """The admin's business connected to the sandbox's UK organisation, lists refreshed once."""
+    connect(admin_client, admin.business_id, organisations=["Hartley & Moss Joinery Ltd"], sandbox=sandbox)
+    refresh(xero_app, admin.business_id)
+    return admin.business_id
+
+
+def refresh(app, business_id, steps=None):
+    with app.app_context():
+        run = enqueue_refresh(business_id, steps=steps)
+    _work(app)
+    return JobRun.get_by_id(run.id)
+
+
+def test_first_refresh_mirrors_every_list(connected, sandbox):
+    organisation = Organisation.get(Organisation.business == connected)
+    assert (organisation.name, organisation.base_currency, organisation.country_code) == (
+        "Hartley & Moss Joinery Ltd", "GBP", "GB")
+    assert organisation.period_lock_date is not None and organisation.multi_currency
+    assert Category.get(Category.business == connected, Category.code == "455").status == "ARCHIVED"
+    assert Category.select().where(Category.business == connected, Category.type == "BANK").count() == 2
+    assert Contact.get(Contact.business == connected, Contact.name == "Pennine Timber Merchants").is_archived
+    assert Contact.select().where(Contact.business == connected, Contact.is_supplier).count() >= 10
+    drc = TaxRate.get(TaxRate.business == connected, TaxRate.name.contains("Domestic Reverse Charge @ 20%"))
+    assert drc.xero_id and json.loads(drc.components)
+    assert TrackingCategory.select().where(TrackingCategory.business == connected).count() == 2
+    assert TrackingOption.get(TrackingOption.business == connected, TrackingOption.name == "Wales (closed)").is_archived
+    assert {c.xero_id for c in Currency.select().where(Currency.business == connected)} >= {"GBP", "EUR"}
+    assert PaymentMethod.select().where(PaymentMethod.business == connected).count() == 4
+
+
+def test_archived_account_is_kept_and_shown_as_archived(connected, xero_app, sandbox):
+    before = Category.select().where(Category.business == connected).count()
+    requests.put(f"{sandbox.url}/operator/api/accounts/{account_id('uk', '400')}/status",
+                 json={"status": "ARCHIVED"}).raise_for_status()
+    run = refresh(xero_app, connected)
+    assert run.status == SUCCEEDED and "Categories: 1 archived." in run.summary
+    advertising = Category.get(Category.business == connected, Category.code == "400")
+    assert advertising.is_archived and advertising.name == "Advertising"
+    assert Category.select().where(Category.business == connected).count() == before
+
+
+def test_entries_that_disappear_are_marked_removed_not_deleted(connected):
+    from webapp.lists.upsert import upsert
+
+    rows = [{"xero_id": c.xero_id, "description": c.description, "name": c.name, "type": c.type, "code": c.code,
+             "account_class": c.account_class, "status": c.status, "tax_type": c.tax_type,
+             "currency_code": c.currency_code, "bank_account_number": c.bank_account_number}
+            for c in Category.select().where(Category.business == connected)]
+    gone = rows.pop()
+    changes = upsert(Category, connected, rows, complete=True)
+    assert (changes.added, changes.updated, changes.archived) == (0, 0, 1)
+    assert Category.get(Category.xero_id == gone["xero_id"]).removed_at is not None
+    back = upsert(Category, connected, rows + [gone], complete=True)
+    assert back.updated == 1 and Category.get(Category.xero_id == gone["xero_id"]).removed_at is None
+
+
+def test_unchanged_refresh_costs_a_handful_of_calls(connected, xero_app):
+    counter = CallCounter(xero_app)
+    run = refresh(xero_app, connected)
+    assert run.summary == "Everything was already up to date."
+    assert len(counter.paths) <= 8, counter.paths
+
+
+def test_incremental_refresh_fetches_only_changed_contacts(connected, xero_app, sandbox):
+    requests.put(f"{sandbox.url}/operator/api/contacts/{contact_id('uk', 'Jewson Ltd')}/name",
+                 json={"name": "Jewson Builders Merchants"}).raise_for_status()
+    counter = CallCounter(xero_app)
+    run = refresh(xero_app, connected, steps=["contacts"])
+    assert run.summary == "Suppliers and customers: 1 updated."
+    assert Contact.get(Contact.xero_id == contact_id("uk", "Jewson Ltd")).name == "Jewson Builders Merchants"
+    assert [p for p in counter.paths if p.startswith("Contacts")] and len(counter.paths) == 1
+
+
+def test_rate_limit_mid_refresh_waits_and_loses_no_page(connected, xero_app, sandbox, monkeypatch):
+    Contact.delete().where(Contact.business == connected).execute()
+    from webapp.lists.models import SyncCursor
+
+    SyncCursor.delete().execute()
+    monkeypatch.setattr(refresh_module, "CONTACTS_PAGE_SIZE", 10)
+    waits = []
+    monkeypatch.setattr(refresh_module, "pause", waits.append)
+    seen = []
+
+    def arm_after_first_page(response, *args, **kwargs):
+        seen.append(response.url)
+        if len(seen) == 1:  # contacts page 1 answered: the next call is refused once
+            requests.post(f"{sandbox.url}/operator/api/faults",
+                          json={"kind": "status", "status": 429, "retry_after": 3, "count": 1}).raise_for_status()
+
+    xero_app.extensions["xero"].http.hooks["response"].append(arm_after_first_page)
+    run = refresh(xero_app, connected, steps=["contacts"])
+    assert run.status == SUCCEEDED and waits == [3]
+    contacts_calls = [url for url in seen if "/Contacts" in url]
+    assert len(contacts_calls) == 6  # 5 pages of 10, the refused page asked for again
+    assert Contact.select().where(Contact.business == connected).count() == 41
+
+
+def test_a_second_refresh_request_joins_the_first(xero_app, admin):
+    with xero_app.app_context():
+        first = enqueue_refresh(admin.business_id)
+        second = enqueue_refresh(admin.business_id, steps=["categories"])
+    assert first.id == second.id
+    assert redis.Redis.from_url(REDIS_URL).llen("rq:queue:sync") == 1
+
+
+def test_refresh_of_a_business_not_connected_says_so(xero_app, admin):
+    run = refresh(xero_app, admin.business_id)
+    assert run.status == "failed" and "not connected to Xero" in run.last_error
+
+
+def test_result_banner_follows_the_progress_banner(connected, admin_client, xero_app):
+    with xero_app.app_context():
+        enqueue_refresh(connected)
+    assert "Refresh in progress" in admin_client.get(f"/b/{connected}/inbox/costs").text
+    _work(xero_app)
+    fragment = admin_client.hx("GET", f"/b/{connected}/banners", target="banners")
+    assert fragment.status_code == 286
+    assert "Refresh finished. Everything was already up to date." in fragment.text
+
+
+def test_daily_run_refreshes_connected_businesses_and_books_tomorrow_once(connected, xero_app):
+    idle = factories.make_business()
+    with xero_app.app_context():
+        assert refresh_all_connections() == 1
+        refresh_all_connections()
+        registry = ScheduledJobRegistry("sync", connection=redis.Redis.from_url(REDIS_URL))
+        booked = [job_id for job_id in registry.get_job_ids() if job_id.startswith("daily-refresh-")]
+    assert len(booked) == 1 and booked[0] > f"daily-refresh-{date.today():%Y%m%d}"[:-1]
+    assert JobRun.select().where(JobRun.business == idle.id).count() == 0
