@@ -40,14 +40,8 @@ def upsert(model, business_id: int, rows: list[dict], *, complete: bool, scope=N
     with database.atomic():
         for start in range(0, len(plan.new), BATCH):
             model.insert_many(plan.new[start:start + BATCH]).execute()
-        if plan.changed:
-            fields = sorted({name for entry, changes in plan.changed for name in changes} | {"synced_at"})
-            for entry, changes in plan.changed:
-                for name, value in changes.items():
-                    setattr(entry, name, value)
-                entry.synced_at = now
-            model.bulk_update([entry for entry, _ in plan.changed], fields=[getattr(model, f) for f in fields],
-                              batch_size=BATCH)
+        for entry, changes in plan.changed:
+            model.update(synced_at=now, **changes).where(model.id == entry.id).execute()
         removed = 0
         if complete:
             seen = {row["xero_id"] for row in rows}
