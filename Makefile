@@ -18,5 +18,8 @@ test: $(VENV)/.installed
 	bash .ci/ensure-chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+bench: $(VENV)/.installed
+	$(PY) -m bench.run_all
+
 migrate: $(VENV)/.installed
 	$(VENV)/bin/flask --app wsgi migrate

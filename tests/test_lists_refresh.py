@@ -162,3 +162,12 @@ def test_daily_run_refreshes_connected_businesses_and_books_tomorrow_once(connec
         booked = [job_id for job_id in registry.get_job_ids() if job_id.startswith("daily-refresh-")]
     assert len(booked) == 1 and booked[0] > f"daily-refresh-{date.today():%Y%m%d}"[:-1]
     assert JobRun.select().where(JobRun.business == idle.id).count() == 0
+
+
+def test_contacts_cursor_steps_past_a_second_once_it_has_settled():
+    from datetime import datetime, timedelta
+
+    newest = datetime(2026, 11, 25, 9, 0, 0)
+    assert refresh_module._next_cursor(newest, newest + timedelta(seconds=20)) == newest
+    assert refresh_module._next_cursor(newest, newest + timedelta(minutes=5)) == newest + timedelta(seconds=1)
+    assert refresh_module._next_cursor(None, newest) is None

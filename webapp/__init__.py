@@ -36,6 +36,7 @@ def _config_from(settings) -> dict:
         "XERO_SCOPES": settings.xero_scopes,
         "XERO_REDIRECT_URI": settings.xero_redirect_uri,
         "TOKEN_ENCRYPTION_KEYS": settings.token_encryption_keys,
+        "XERO_WEBHOOK_KEY": settings.xero_webhook_key,
         "MAX_CONTENT_LENGTH": settings.max_upload_bytes,
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -83,7 +84,8 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.items.views import bp as items_bp
     from webapp.jobruns.views import bp as jobruns_bp
     from webapp.lists.views import bp as lists_bp
+    from webapp.webhooks.views import bp as webhooks_bp
 
-    for blueprint in (health_bp, auth_bp, accounts_bp, jobruns_bp, items_bp, lists_bp, integrations_bp):
+    for blueprint in (health_bp, auth_bp, accounts_bp, jobruns_bp, items_bp, lists_bp, integrations_bp, webhooks_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -7,6 +7,9 @@ from pathlib import Path
 from webapp.xero.crypto import generate_key
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Outside production, Xero webhooks are verified with this key unless XERO_WEBHOOK_KEY is set; the sandbox has
+# no default key, so run it with SANDBOX_WEBHOOK_KEY set to the same value (README: Webhooks).
+DEV_WEBHOOK_KEY = "docket-dev-webhook-key"
 
 
 class ConfigError(RuntimeError):
@@ -47,6 +50,7 @@ class Settings:
     xero_scopes: str = "granular"
     xero_redirect_uri: str = ""
     token_encryption_keys: str = ""
+    xero_webhook_key: str = ""  # empty: POST /webhooks/xero answers 503
 
     @property
     def is_development(self) -> bool:
@@ -92,6 +96,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
         xero_scopes=xero_scopes,
         xero_redirect_uri=env.get("XERO_REDIRECT_URI", ""),
         token_encryption_keys=token_keys,
+        xero_webhook_key=env.get("XERO_WEBHOOK_KEY", "") or ("" if docket_env == "production" else DEV_WEBHOOK_KEY),
     )
 
 

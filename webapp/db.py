@@ -60,6 +60,7 @@ def all_models() -> list[type[peewee.Model]]:
     from webapp.jobruns.models import JobRun
     from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, SyncCursor,
                                      TaxRate, TrackingCategory, TrackingOption)
+    from webapp.webhooks.models import WebhookEvent
 
     return [User, Business, Membership, UserSession, JobRun, Connection, ConnectAttempt, Organisation, Category,
-            Contact, TrackingCategory, TrackingOption, TaxRate, Currency, SyncCursor, PaymentMethod]
+            Contact, TrackingCategory, TrackingOption, TaxRate, Currency, SyncCursor, PaymentMethod, WebhookEvent]

@@ -28,7 +28,9 @@ def main() -> int:
 
     children = []
     use_sandbox = not env.get("XERO_CLIENT_ID")  # with a real Xero app configured, Docket talks to Xero
-    if use_sandbox:
+    if use_sandbox:  # the sandbox sends its signed webhooks to this Docket
+        env.setdefault("SANDBOX_WEBHOOK_URL", f"http://{host}:{port}/webhooks/xero")
+        env.setdefault("SANDBOX_WEBHOOK_KEY", app.config["XERO_WEBHOOK_KEY"])
         children.append(_start("sandbox", [sys.executable, "-m", "xero_sandbox", "--host", host,
                                            "--port", sandbox_port, "--database", str(instance / "xero_sandbox.db")],
                                env))

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from webapp.extensions import login_manager
 
-PUBLIC_ENDPOINTS = {"static", "auth.login_form", "auth.login", "health.health"}
+PUBLIC_ENDPOINTS = {"static", "auth.login_form", "auth.login", "health.health", "webhooks.xero"}
 
 
 def is_safe_next(target: str | None) -> bool:

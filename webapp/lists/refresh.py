@@ -3,6 +3,7 @@
 Calls per refresh: one each for the organisation, accounts, tracking, tax rates and currencies,
 and one per 1,000 contacts (only those changed since the last refresh, after the first)."""
 import time
+from datetime import datetime, timedelta
 from typing import Callable
 
 from webapp.accounts.models import utcnow
@@ -26,6 +27,7 @@ STEPS = {
 CONTACTS_PAGE_SIZE = 1000
 MAX_INLINE_WAIT = 65  # seconds: a minute-limit pause is waited out; a daily-limit one is not
 MAX_RATE_LIMIT_WAITS = 5
+SETTLED = timedelta(minutes=1)
 DEFAULT_PAYMENT_METHODS = ("Business bank account", "Company card", "Cash", "Personal card (to reimburse)")
 
 
@@ -74,10 +76,11 @@ class Refresher:
     def _contacts(self) -> Changes:
         cursor, _ = SyncCursor.get_or_create(business=self.business_id, list_name="contacts")
         since = if_modified_since(cursor.modified_since) if cursor.modified_since else None
-        rows, newest, page = [], cursor.modified_since, 1
+        rows, newest, page, server_time = [], cursor.modified_since, 1, None
         while True:
             answer = self._get("Contacts", params={"page": page, "pageSize": CONTACTS_PAGE_SIZE,
                                                    "includeArchived": "true"}, if_modified_since=since)
+            server_time = parse_datetime(answer.get("DateTimeUTC")) or server_time
             contacts = answer.get("Contacts", [])
             rows += [mapping.contact(c) for c in contacts]
             for c in contacts:
@@ -88,7 +91,7 @@ class Refresher:
                 break
             page += 1
         changes = upsert(Contact, self.business_id, rows, complete=since is None)
-        SyncCursor.update(modified_since=newest).where(SyncCursor.id == cursor.id).execute()
+        SyncCursor.update(modified_since=_next_cursor(newest, server_time)).where(SyncCursor.id == cursor.id).execute()
         return changes
 
     def _tracking(self) -> Changes:
@@ -115,6 +118,15 @@ class Refresher:
         Organisation.update(multi_currency=len(currencies) > 1).where(
             Organisation.business == self.business_id).execute()
         return changes
+
+
+def _next_cursor(newest: datetime | None, server_time: datetime | None) -> datetime | None:
+    """If-Modified-Since counts whole seconds, so the newest second is fetched again next time. Once that
+    second is safely in the past (no late writer can still land in it), step past it: otherwise a bulk
+    import stamped with one second would be downloaded again by every refresh."""
+    if newest and server_time and server_time - newest > SETTLED:
+        return newest + timedelta(seconds=1)
+    return newest
 
 
 def ensure_payment_methods(business_id: int) -> None:

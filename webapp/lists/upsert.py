@@ -31,10 +31,7 @@ class _Plan:
 def upsert(model, business_id: int, rows: list[dict], *, complete: bool, scope=None) -> Changes:
     """Save `rows` (field dicts with `xero_id`); when `complete`, entries Xero no longer returns are marked
     removed. `scope` narrows which existing entries `complete` may mark (e.g. one tracking category)."""
-    existing_query = model.select().where(model.business == business_id)
-    if scope is not None:
-        existing_query = existing_query.where(scope)
-    existing = {entry.xero_id: entry for entry in existing_query}
+    existing = _existing(model, business_id, rows, complete, scope)
     plan = _plan(existing, rows, business_id)
     now = utcnow()
     with database.atomic():
@@ -51,12 +48,26 @@ def upsert(model, business_id: int, rows: list[dict], *, complete: bool, scope=N
     return Changes(added=len(plan.new), updated=len(plan.changed) - plan.archived, archived=plan.archived + removed)
 
 
+def _existing(model, business_id: int, rows: list[dict], complete: bool, scope) -> dict:
+    """Entries to compare against: all of them for a complete list, else only those being sent."""
+    query = model.select().where(model.business == business_id)
+    if scope is not None:
+        query = query.where(scope)
+    if complete:
+        return {entry.xero_id: entry for entry in query}
+    ids = [row["xero_id"] for row in rows]
+    found = {}
+    for start in range(0, len(ids), BATCH):
+        found.update({entry.xero_id: entry for entry in query.where(model.xero_id.in_(ids[start:start + BATCH]))})
+    return found
+
+
 def _plan(existing: dict, rows: list[dict], business_id: int) -> _Plan:
-    plan = _Plan()
+    plan, now = _Plan(), utcnow()
     for row in rows:
         entry = existing.get(row["xero_id"])
         if entry is None:
-            plan.new.append({**row, "business": business_id, "synced_at": utcnow()})
+            plan.new.append({**row, "business": business_id, "synced_at": now})
             continue
         changes = {name: value for name, value in row.items() if entry.__data__.get(name) != value}
         if entry.removed_at is not None:

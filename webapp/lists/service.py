@@ -1,0 +1,34 @@
+"""Writes behind the Lists pages: reloading one list from Xero, linking a payment method to a bank account."""
+from jobs.sync import enqueue_refresh
+from webapp.db import database
+from webapp.errors import Conflict, ValidationFailed
+from webapp.jobruns.models import JobRun
+from webapp.lists import queries
+from webapp.lists.models import Category, PaymentMethod
+
+RELOAD_STEPS = {
+    "categories": "categories",
+    "suppliers": "contacts",
+    "customers": "contacts",
+    "tracking": "tracking",
+    "payment-methods": "categories",  # payment methods link to bank accounts, which are categories
+    "tax-rates": "tax_rates",
+}
+
+
+def reload_list(business_id: int, list_name: str, *, requested_by: int) -> JobRun:
+    """Refresh just this list from Xero, or join the refresh already queued or running."""
+    if not queries.is_connected(business_id):
+        raise Conflict("Connect this business to Xero before reloading its lists.")
+    return enqueue_refresh(business_id, requested_by=requested_by, steps=[RELOAD_STEPS[list_name]])
+
+
+def link_payment_method(payment_method: PaymentMethod, bank_account_id: int | None) -> None:
+    """Link to one of the business's active bank accounts (None unlinks); any other account is refused."""
+    account = None
+    if bank_account_id is not None:
+        account = queries.bank_accounts(payment_method.business_id).where(Category.id == bank_account_id).first()
+        if account is None:
+            raise ValidationFailed({"bank_account": "Choose one of this business's Xero bank accounts."})
+    with database.atomic():
+        PaymentMethod.update(bank_account=account).where(PaymentMethod.id == payment_method.id).execute()

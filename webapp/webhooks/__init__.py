@@ -1,0 +1,1 @@
+"""Webhooks from Xero: signed event deliveries, de-duplicated and turned into background re-fetches."""
