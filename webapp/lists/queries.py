@@ -11,8 +11,8 @@ from peewee import JOIN, Case
 from webapp.integrations.models import Connection
 from webapp.lists.models import (ACTIVE, Category, Contact, PaymentMethod, TaxRate, TrackingCategory,
                                  TrackingOption)
+from webapp.paging import Paged
 
-PAGE_SIZE = 50
 BANK = "BANK"
 ACCOUNT_TYPES = {
     "REVENUE": "Revenue", "SALES": "Sales", "OTHERINCOME": "Other income", "DIRECTCOSTS": "Direct costs",
@@ -29,7 +29,7 @@ AUTO_PUBLISH = {"always": "Always", "never": "Never", "defer": "Ask each time"}
 
 
 @dataclass
-class Listing:
+class Listing(Paged):
     """One page of one list, plus what the page needs to redraw its filters and page links."""
 
     name: str
@@ -47,20 +47,8 @@ class Listing:
     extra: dict = field(default_factory=dict)
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-    @property
     def filtered(self) -> bool:
         return bool(self.search or self.type)
-
-    @property
-    def first_shown(self) -> int:
-        return (self.page - 1) * PAGE_SIZE + 1 if self.total else 0
-
-    @property
-    def last_shown(self) -> int:
-        return min(self.page * PAGE_SIZE, self.total)
 
     def args(self, **changes) -> dict:
         """The query-string of this view with `changes`, for page links that keep the filters."""
@@ -88,9 +76,7 @@ def _archived_last(model):
 
 
 def _page(listing: Listing, query, count_query) -> Listing:
-    listing.total = count_query.count()
-    listing.page = min(listing.page, listing.pages)
-    listing.rows = list(query.paginate(listing.page, PAGE_SIZE))
+    listing.fill(query, count_query)
     if listing.total == 0 and not listing.filtered:
         listing.connected = is_connected(listing.extra["business_id"])
     return listing
