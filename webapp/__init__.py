@@ -38,6 +38,7 @@ def _config_from(settings) -> dict:
         "TOKEN_ENCRYPTION_KEYS": settings.token_encryption_keys,
         "XERO_WEBHOOK_KEY": settings.xero_webhook_key,
         "MAX_CONTENT_LENGTH": settings.max_upload_bytes,
+        "DOCUMENT_STORAGE_PATH": str(settings.document_storage_path),
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -44,6 +44,7 @@ class Settings:
     frame_ancestors: tuple[str, ...] = field(default_factory=tuple)
     login_rate_limit: str = "10 per minute"
     max_upload_bytes: int = 25 * 1024 * 1024
+    document_storage_path: Path = PROJECT_ROOT / "instance" / "documents"
     xero_client_id: str = ""
     xero_client_secret: str = ""
     xero_base_url: str = ""  # empty: real Xero
@@ -90,6 +91,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
         frame_ancestors=tuple(env.get("FRAME_ANCESTORS", "").split()),
         login_rate_limit=env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         max_upload_bytes=_int("MAX_UPLOAD_MB", env.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024,
+        document_storage_path=Path(env.get("DOCUMENT_STORAGE_PATH") or instance_path / "documents"),
         xero_client_id=xero_client_id or "docket-demo",
         xero_client_secret=env.get("XERO_CLIENT_SECRET", "") if xero_client_id else "docket-demo-secret",
         xero_base_url=xero_base_url,

@@ -1,0 +1,70 @@
+"""Test documents made in memory (images with Pillow, PDFs by hand) and seeding helpers for the items tests."""
+import io
+import itertools
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from PIL import Image
+
+from webapp.items.models import Document, Item
+from webapp.lists.models import Contact
+
+_documents = itertools.count(1)
+
+
+def image_bytes(fmt: str = "JPEG", size=(64, 48), color="white", mode="RGB") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, color).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def pdf_bytes(*lines: str, pages: int = 1) -> bytes:
+    """A small valid PDF whose first page shows `lines` in Helvetica (a real text layer pypdf can extract)."""
+    text = "BT /F1 12 Tf 14 TL 72 740 Td " + " ".join(f"({_escape(line)}) '" for line in lines) + " ET"
+    page_ids = [4 + 2 * n for n in range(pages)]
+    objects = {1: "<< /Type /Catalog /Pages 2 0 R >>",
+               2: f"<< /Type /Pages /Kids [{' '.join(f'{n} 0 R' for n in page_ids)}] /Count {pages} >>",
+               3: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}
+    for index, page_id in enumerate(page_ids):
+        content = text if index == 0 else "BT ET"
+        objects[page_id] = (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {page_id + 1} 0 R "
+                            "/Resources << /Font << /F1 3 0 R >> >> >>")
+        objects[page_id + 1] = f"<< /Length {len(content)} >>\nstream\n{content}\nendstream"
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += f"{number} 0 obj\n{objects[number]}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    size = max(objects) + 1
+    out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offsets[n]:010d} 00000 n \n".encode() for n in range(1, size))
+    out += f"trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def make_contact(business, name: str, **overrides) -> Contact:
+    fields = {"business": business, "xero_id": f"contact-{name}", "name": name, "is_supplier": True}
+    return Contact.create(**(fields | overrides))
+
+
+def seed_items(business, count: int, *, workspace="costs", contacts=(), user=None) -> Document:
+    """`count` items in one business via insert_many: dates over ~27 years, totals 1.00..count, every 7th needs
+    attention, every 5th ready, contacts taken in turn."""
+    sha256 = f"{next(_documents):064x}"
+    document = Document.create(business=business, sha256=sha256, filename="seed.pdf", content_type="application/pdf",
+                               size=10, page_count=1, storage_key=f"{sha256[:2]}/{sha256}")
+    start, created = date(2000, 1, 1), datetime(2026, 1, 1)
+    rows = [{"business": business.id, "workspace": workspace, "type": "receipt",
+             "status": "ready" if n % 5 == 0 else "inbox", "document": document.id,
+             "date": start + timedelta(days=n), "total": Decimal(n + 1), "currency": "GBP",
+             "contact": contacts[n % len(contacts)].id if contacts else None, "needs_attention": n % 7 == 0,
+             "created_at": created + timedelta(minutes=n), "updated_at": created, "created_by": user}
+            for n in range(count)]
+    for first in range(0, count, 1000):
+        Item.insert_many(rows[first:first + 1000]).execute()
+    return document

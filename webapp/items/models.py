@@ -1,0 +1,102 @@
+"""Items (receipts, bills, sales invoices), the document files they come from, and their change history."""
+import peewee
+
+from webapp.accounts.models import Business, User, utcnow
+from webapp.db import BaseModel, MoneyField
+from webapp.lists.models import Category, Contact, PaymentMethod, TaxRate, TrackingOption
+
+WORKSPACES = {"costs": "Costs", "sales": "Sales"}
+TYPES = {"receipt": "Receipt", "invoice": "Invoice", "credit_note": "Credit note"}
+STATUSES = {"processing": "Processing", "inbox": "Inbox", "ready": "Ready", "publishing": "Publishing",
+            "published": "Published", "failed": "Failed", "archived": "Archived"}
+DEFAULT_TYPE = {"costs": "receipt", "sales": "invoice"}
+
+
+class Document(BaseModel):
+    """One uploaded file, stored once per business by content (sha256); the name is display-only."""
+
+    business = peewee.ForeignKeyField(Business, on_delete="CASCADE")
+    sha256 = peewee.CharField(max_length=64)
+    filename = peewee.CharField(max_length=255)
+    content_type = peewee.CharField(max_length=100)
+    size = peewee.IntegerField()
+    page_count = peewee.IntegerField(null=True)
+    storage_key = peewee.CharField(max_length=100)
+    uploaded_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "document"
+        indexes = ((("business", "sha256"), True),)
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf"
+
+    @property
+    def is_viewable_image(self) -> bool:
+        """Images every browser shows in <img> (TIFF and HEIC are offered as a download instead)."""
+        return self.content_type in ("image/jpeg", "image/png", "image/gif")
+
+
+class Item(BaseModel):
+    business = peewee.ForeignKeyField(Business, on_delete="CASCADE")
+    workspace = peewee.CharField(max_length=10)
+    type = peewee.CharField(max_length=20)
+    status = peewee.CharField(max_length=20, default="inbox")
+    document = peewee.ForeignKeyField(Document, on_delete="CASCADE")
+    date = peewee.DateField(null=True)
+    due_date = peewee.DateField(null=True)
+    contact = peewee.ForeignKeyField(Contact, null=True, on_delete="SET NULL")
+    reference = peewee.CharField(max_length=255, default="")
+    currency = peewee.CharField(max_length=3, default="")
+    net = MoneyField(null=True)
+    tax = MoneyField(null=True)
+    total = MoneyField(null=True)
+    category = peewee.ForeignKeyField(Category, null=True, on_delete="SET NULL")
+    tax_rate = peewee.ForeignKeyField(TaxRate, null=True, on_delete="SET NULL")
+    tracking_option_1 = peewee.ForeignKeyField(TrackingOption, null=True, on_delete="SET NULL", backref="+")
+    tracking_option_2 = peewee.ForeignKeyField(TrackingOption, null=True, on_delete="SET NULL", backref="+")
+    description = peewee.TextField(default="")
+    payment_method = peewee.ForeignKeyField(PaymentMethod, null=True, on_delete="SET NULL")
+    paid = peewee.BooleanField(default=False)
+    publish_to = peewee.CharField(max_length=20, default="")  # purchases | bank | sales
+    publish_as = peewee.CharField(max_length=30, default="")  # draft | awaiting_approval | awaiting_payment | paid
+    needs_attention = peewee.BooleanField(default=False)
+    attention_reason = peewee.CharField(max_length=255, default="")
+    duplicate_of = peewee.ForeignKeyField("self", null=True, on_delete="SET NULL", backref="+")
+    created_at = peewee.DateTimeField(default=utcnow)
+    created_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "item"
+        indexes = ((("business", "workspace", "status", "date"), False),
+                   (("business", "workspace", "created_at"), False))
+
+    @property
+    def status_label(self) -> str:
+        return "Needs attention" if self.needs_attention else STATUSES.get(self.status, self.status)
+
+    @property
+    def status_class(self) -> str:
+        return "attention" if self.needs_attention else self.status
+
+    @classmethod
+    def in_workspace(cls, business_id: int, workspace: str):
+        return cls.select().where((cls.business == business_id) & (cls.workspace == workspace))
+
+
+class ItemHistory(BaseModel):
+    """One change to one field of an item: who or what made it (upload, edit, rule, reading the document)."""
+
+    item = peewee.ForeignKeyField(Item, backref="history", on_delete="CASCADE")
+    user = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    at = peewee.DateTimeField(default=utcnow)
+    field = peewee.CharField(max_length=40)
+    old = peewee.TextField(default="")
+    new = peewee.TextField(default="")
+    source = peewee.CharField(max_length=40)
+
+    class Meta:
+        table_name = "item_history"

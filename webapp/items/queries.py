@@ -1,0 +1,140 @@
+"""Read side of the inbox and item pages: filters, sorting and paging in a fixed, small number of queries.
+
+An inbox page costs one count and one page of rows (contact and category joined in), plus one query for the
+supplier filter's choices, however many items the business has."""
+from dataclasses import dataclass, field
+from datetime import date
+
+from peewee import JOIN
+
+from webapp.items.models import STATUSES, Document, Item, ItemHistory
+from webapp.lists.models import Category, Contact, PaymentMethod, TaxRate, TrackingOption
+from webapp.paging import Paged
+
+SORTS = {"date": (Item.date, "Date"), "total": (Item.total, "Total"), "created": (Item.created_at, "Added")}
+DEFAULT_SORT = "-created"
+
+
+@dataclass
+class Inbox(Paged):
+    """One page of one workspace's items, plus what the page needs to redraw its filters, sorting and paging."""
+
+    workspace: str
+    rows: list = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    sort: str = DEFAULT_SORT
+    status: str = ""
+    contact: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    attention: bool = False
+    contacts: list = field(default_factory=list)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.status or self.contact or self.date_from or self.date_to or self.attention)
+
+    def args(self, **changes) -> dict:
+        """The query string of this view with `changes`, for links that keep the other filters."""
+        current = {"status": self.status, "contact": self.contact, "from": self.date_from, "to": self.date_to,
+                   "attention": "1" if self.attention else "", "sort": self.sort, "page": self.page}
+        current.update(changes)
+        defaults = {"sort": DEFAULT_SORT, "page": 1}
+        return {key: value for key, value in current.items()
+                if value not in ("", None) and defaults.get(key) != value}
+
+    def sort_args(self, column: str) -> dict:
+        """Sorting by `column`: ascending first, then descending on the next click; back to page 1."""
+        return self.args(sort=f"-{column}" if self.sort == column else column, page=1)
+
+    def sorted_by(self, column: str) -> str:
+        """The aria-sort value of a column header."""
+        if self.sort.lstrip("-") != column:
+            return "none"
+        return "descending" if self.sort.startswith("-") else "ascending"
+
+
+def inbox(business_id: int, workspace: str, args) -> Inbox:
+    """One page of the workspace's items, filtered and sorted as `args` (the query string) asks."""
+    view = _parse(workspace, args)
+    where = (Item.business == business_id) & (Item.workspace == workspace)
+    if view.status:
+        where &= Item.status == view.status
+    else:
+        where &= Item.status != "archived"
+    if view.contact:
+        where &= Item.contact == view.contact
+    if view.date_from:
+        where &= Item.date >= view.date_from
+    if view.date_to:
+        where &= Item.date <= view.date_to
+    if view.attention:
+        where &= Item.needs_attention == True
+    column = SORTS[view.sort.lstrip("-")][0]
+    order = [column.desc(nulls="LAST"), Item.id.desc()] if view.sort.startswith("-") \
+        else [column.asc(nulls="LAST"), Item.id.asc()]
+    view.fill(Item.select(Item, Contact, Category)
+              .join_from(Item, Contact, JOIN.LEFT_OUTER)
+              .join_from(Item, Category, JOIN.LEFT_OUTER)
+              .where(where).order_by(*order), Item.select().where(where))
+    view.contacts = list(contacts_in(business_id, workspace))
+    return view
+
+
+def contacts_in(business_id: int, workspace: str):
+    """The contacts the workspace's items name (archived ones too: old items keep theirs), by name."""
+    used = (Item.select(Item.contact).distinct()
+            .where((Item.business == business_id) & (Item.workspace == workspace) & Item.contact.is_null(False)))
+    return (Contact.select(Contact.id, Contact.name)
+            .where((Contact.business == business_id) & Contact.id.in_(used)).order_by(Contact.name, Contact.id))
+
+
+def _parse(workspace: str, args) -> Inbox:
+    sort = args.get("sort", DEFAULT_SORT)
+    return Inbox(workspace=workspace, page=_positive_int(args.get("page")) or 1,
+                 sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT,
+                 status=args.get("status", "") if args.get("status", "") in STATUSES else "",
+                 contact=_positive_int(args.get("contact")), date_from=_date(args.get("from")),
+                 date_to=_date(args.get("to")), attention=args.get("attention") in ("1", "on", "y"))
+
+
+def _positive_int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() and int(value) > 0 else None
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def item(business_id: int, item_id: int) -> Item | None:
+    """One item of the business with everything its page shows joined in (None for another business's item)."""
+    tracking_1, tracking_2 = TrackingOption.alias(), TrackingOption.alias()
+    return (Item.select(Item, Document, Contact, Category, TaxRate, PaymentMethod, tracking_1, tracking_2)
+            .join_from(Item, Document)
+            .join_from(Item, Contact, JOIN.LEFT_OUTER)
+            .join_from(Item, Category, JOIN.LEFT_OUTER)
+            .join_from(Item, TaxRate, JOIN.LEFT_OUTER)
+            .join_from(Item, PaymentMethod, JOIN.LEFT_OUTER)
+            .join_from(Item, tracking_1, JOIN.LEFT_OUTER, on=Item.tracking_option_1 == tracking_1.id,
+                       attr="tracking_option_1")
+            .join_from(Item, tracking_2, JOIN.LEFT_OUTER, on=Item.tracking_option_2 == tracking_2.id,
+                       attr="tracking_option_2")
+            .where((Item.business == business_id) & (Item.id == item_id))
+            .first())
+
+
+def document(business_id: int, item_id: int) -> Document | None:
+    """The document of one item of the business (None for another business's item)."""
+    return (Document.select(Document).join(Item, on=Item.document == Document.id)
+            .where((Item.business == business_id) & (Item.id == item_id) & (Document.business == business_id))
+            .first())
+
+
+def history(item_id: int):
+    """The item's changes, newest first."""
+    return (ItemHistory.select().where(ItemHistory.item == item_id)
+            .order_by(ItemHistory.at.desc(), ItemHistory.id.desc()))

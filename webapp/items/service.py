@@ -1,0 +1,112 @@
+"""Item operations: turn uploaded files into documents and inbox items (with what the document says)."""
+import hashlib
+import re
+from dataclasses import dataclass
+
+import peewee
+
+from webapp.db import database
+from webapp.items import prefill, storage, validation
+from webapp.items.models import DEFAULT_TYPE, Document, Item, ItemHistory
+from webapp.lists.models import ACTIVE, Contact
+
+READING = "reading the document"
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """What happened to one uploaded file: added, duplicate or rejected, with the sentence to show."""
+
+    filename: str
+    outcome: str
+    message: str
+    item_id: int | None = None
+
+
+def upload_documents(business, workspace: str, user_id: int, files) -> list[UploadOutcome]:
+    """Store each valid file once per business and create its inbox item; a bad file never stops the others."""
+    contacts = _Contacts(business.id, workspace)
+    return [_upload_one(business, workspace, user_id, upload, contacts) for upload in files]
+
+
+def _upload_one(business, workspace: str, user_id: int, upload, contacts) -> UploadOutcome:
+    name = display_name(upload.filename)
+    data = upload.stream.read(validation.MAX_FILE_BYTES + 1)
+    try:
+        inspected = validation.inspect(data, name)
+    except validation.Rejected as rejected:
+        return UploadOutcome(name, "rejected", f"“{name}” {rejected.reason}, so it wasn't uploaded.")
+    sha256 = hashlib.sha256(data).hexdigest()
+    if Document.select().where((Document.business == business.id) & (Document.sha256 == sha256)).exists():
+        return _duplicate(business.id, name, sha256)
+    key = storage.save(sha256, data)
+    found = prefill.read_fields(inspected.text, contacts.pairs(), day_first=business.country != "US") \
+        if inspected.text.strip() else {}
+    try:
+        with database.atomic():
+            item = _create_item(business, workspace, user_id, name, sha256, key, len(data), inspected, found,
+                                contacts)
+    except peewee.IntegrityError:  # the same file arrived in a parallel request a moment ago
+        return _duplicate(business.id, name, sha256)
+    return UploadOutcome(name, "added", f"“{name}” was added to the inbox.", item.id)
+
+
+def _create_item(business, workspace, user_id, name, sha256, key, size, inspected, found, contacts) -> Item:
+    document = Document.create(business=business.id, sha256=sha256, filename=name,
+                               content_type=inspected.content_type, size=size, page_count=inspected.page_count,
+                               storage_key=key, uploaded_by=user_id)
+    item = Item.create(business=business.id, workspace=workspace, type=DEFAULT_TYPE[workspace], status="inbox",
+                       document=document, currency=business.base_currency, created_by=user_id,
+                       date=found.get("date"), total=found.get("total"), reference=found.get("reference", ""),
+                       contact=found.get("contact_id"))
+    history = [{"item": item.id, "user": user_id, "field": "document", "new": name, "source": "upload"}]
+    shown = {"date": lambda v: v.isoformat(), "total": str, "reference": str,
+             "contact_id": lambda v: contacts.name(v)}
+    for field, value in found.items():
+        history.append({"item": item.id, "user": None, "field": field.removesuffix("_id"),
+                        "new": shown[field](value), "source": READING})
+    ItemHistory.insert_many(history).execute()
+    return item
+
+
+def _duplicate(business_id: int, name: str, sha256: str) -> UploadOutcome:
+    existing = (Item.select(Item.id).join(Document)
+                .where((Document.business == business_id) & (Document.sha256 == sha256))
+                .order_by(Item.id).first())
+    return UploadOutcome(name, "duplicate", f"“{name}” is a duplicate upload: the same file is already here, "
+                         "so it wasn't added again.", existing.id if existing else None)
+
+
+def display_name(filename: str | None) -> str:
+    """The uploaded name for display only: no folders, no control characters, at most 255 characters."""
+    name = CONTROL.sub("", (filename or "").replace("\\", "/").rsplit("/", 1)[-1])
+    name = " ".join(name.split())[:255]
+    return name or "Unnamed file"
+
+
+def download_name(document: Document) -> str:
+    """An ASCII file name safe inside a quoted Content-Disposition, with the extension of the real type."""
+    stem = document.filename.rsplit(".", 1)[0] if "." in document.filename else document.filename
+    stem = re.sub(r"[^A-Za-z0-9._ -]+", "_", stem).strip(" ._") or "document"
+    return f"{stem[:100]}.{validation.EXTENSIONS.get(document.content_type, 'bin')}"
+
+
+class _Contacts:
+    """The workspace's active suppliers (costs) or customers (sales), loaded once per upload and only if needed."""
+
+    def __init__(self, business_id: int, workspace: str):
+        self.business_id, self.workspace, self._pairs = business_id, workspace, None
+
+    def pairs(self) -> list[tuple[int, str]]:
+        if self._pairs is None:
+            role = (Contact.is_supplier | ~Contact.is_customer) if self.workspace == "costs" \
+                else (Contact.is_customer | ~Contact.is_supplier)
+            query = (Contact.select(Contact.id, Contact.name)
+                     .where((Contact.business == self.business_id) & (Contact.status == ACTIVE)
+                            & Contact.removed_at.is_null() & role))
+            self._pairs = [(contact.id, contact.name) for contact in query]
+        return self._pairs
+
+    def name(self, contact_id: int) -> str:
+        return dict(self.pairs()).get(contact_id, "")
