@@ -8,7 +8,8 @@ from webapp.accounts.forms import AddMemberForm, MemberForm
 from webapp.accounts.models import Membership
 from webapp.errors import AppError
 from webapp.htmx import render, wants_fragment
-from webapp.integrations.status import status_by_business
+from webapp.integrations.status import health_by_business
+from webapp.items.queries import counts_by_business
 from webapp.jobruns.models import JobRun
 
 bp = Blueprint("accounts", __name__)
@@ -19,8 +20,9 @@ def home():
     memberships = list(Membership.for_user(current_user.id))
     if len(memberships) == 1 and not request.args.get("all"):
         return redirect(url_for("accounts.business_home", business_id=memberships[0].business_id))
-    health = status_by_business([m.business_id for m in memberships])
-    return render("accounts/overview.html", memberships=memberships, health=health)
+    business_ids = [m.business_id for m in memberships]
+    return render("accounts/overview.html", memberships=memberships, health=health_by_business(business_ids),
+                  counts=counts_by_business(business_ids))
 
 
 @bp.get("/b/<int:business_id>/")

@@ -1,4 +1,6 @@
 """What a business's connection state means for the banner region and the practice overview."""
+from dataclasses import dataclass
+
 from flask import url_for
 
 from webapp.banners import Banner
@@ -17,8 +19,22 @@ def connection_banners(business_id: int, is_admin: bool) -> list[Banner]:
                             "they can reconnect from Integrations.")]
 
 
-def status_by_business(business_ids: list[int]) -> dict[int, str]:
-    """Business id → 'Connected' / 'Needs reconnect' / 'Not connected', in one query."""
-    found = {c.business_id: c.status for c in
-             Connection.select(Connection.business, Connection.status).where(Connection.business.in_(business_ids))}
-    return {business_id: STATUS_LABELS[found.get(business_id, DISCONNECTED)] for business_id in business_ids}
+@dataclass(frozen=True)
+class Health:
+    label: str  # Connected / Needs reconnect / Not connected
+    organisation: str = ""
+
+
+def health_by_business(business_ids: list[int]) -> dict[int, Health]:
+    """Each business's connection status and Xero organisation, in one query."""
+    found = {c.business_id: c for c in Connection.select(Connection.business, Connection.status,
+                                                         Connection.tenant_name)
+             .where(Connection.business.in_(business_ids))}
+    health = {}
+    for business_id in business_ids:
+        connection = found.get(business_id)
+        if connection is None or connection.status == DISCONNECTED:
+            health[business_id] = Health(STATUS_LABELS[DISCONNECTED])
+        else:
+            health[business_id] = Health(STATUS_LABELS[connection.status], connection.tenant_name)
+    return health

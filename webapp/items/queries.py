@@ -5,7 +5,7 @@ supplier filter's choices, however many items the business has."""
 from dataclasses import dataclass, field
 from datetime import date
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from webapp.items.models import STATUSES, Document, Item, ItemHistory
 from webapp.lists.models import Category, Contact, PaymentMethod, TaxRate, TrackingOption
@@ -138,3 +138,17 @@ def history(item_id: int):
     """The item's changes, newest first."""
     return (ItemHistory.select().where(ItemHistory.item == item_id)
             .order_by(ItemHistory.at.desc(), ItemHistory.id.desc()))
+
+
+WAITING = ("processing", "inbox", "ready")
+
+
+def counts_by_business(business_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Items waiting in the inbox and items whose publish failed, per business, in one grouped query."""
+    counts = {business_id: {"waiting": 0, "failed": 0} for business_id in business_ids}
+    rows = (Item.select(Item.business, Item.status, fn.COUNT(Item.id).alias("n"))
+            .where(Item.business.in_(business_ids) & Item.status.in_(WAITING + ("failed",)))
+            .group_by(Item.business, Item.status).tuples())
+    for business_id, status, n in rows:
+        counts[business_id]["failed" if status == "failed" else "waiting"] += n
+    return counts
