@@ -171,3 +171,14 @@ def test_contacts_cursor_steps_past_a_second_once_it_has_settled():
     assert refresh_module._next_cursor(newest, newest + timedelta(seconds=20)) == newest
     assert refresh_module._next_cursor(newest, newest + timedelta(minutes=5)) == newest + timedelta(seconds=1)
     assert refresh_module._next_cursor(None, newest) is None
+
+
+def test_an_entry_added_meanwhile_by_another_job_is_not_a_failure(connected, monkeypatch):
+    from webapp.lists import upsert as upsert_module
+
+    rows = [{"xero_id": c.xero_id, "name": c.name} for c in
+            Contact.select().where(Contact.business == connected).limit(3)]
+    before = Contact.select().where(Contact.business == connected).count()
+    monkeypatch.setattr(upsert_module, "_existing", lambda *args: {})  # as if read before the other job committed
+    upsert_module.upsert(Contact, connected, rows, complete=False)
+    assert Contact.select().where(Contact.business == connected).count() == before

@@ -36,7 +36,8 @@ def upsert(model, business_id: int, rows: list[dict], *, complete: bool, scope=N
     now = utcnow()
     with database.atomic():
         for start in range(0, len(plan.new), BATCH):
-            model.insert_many(plan.new[start:start + BATCH]).execute()
+            # Another job (a webhook's contact refresh, say) may have just added the same entry from Xero.
+            model.insert_many(plan.new[start:start + BATCH]).on_conflict_ignore().execute()
         for entry, changes in plan.changed:
             model.update(synced_at=now, **changes).where(model.id == entry.id).execute()
         removed = 0
