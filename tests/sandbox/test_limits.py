@@ -116,7 +116,7 @@ def test_limits_come_from_config(tmp_path, tenants):
     from xero_sandbox import create_app
     from xero_sandbox.identity.service import issue_access_token
 
-    app = create_app({"TESTING": True, "SANDBOX_DATABASE": str(tmp_path / "x.db"), "SECRET_KEY": "k",
+    app = create_app({"TESTING": True, "SANDBOX_DATABASE": str(tmp_path / "x.db"), "SECRET_KEY": "limits-test-secret",
                       "SANDBOX_MINUTE_LIMIT": 7, "SANDBOX_DAY_LIMIT": 70})
     with app.app_context():
         token = issue_access_token([tenants[0][0]])["access_token"]

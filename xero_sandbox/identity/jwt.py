@@ -1,21 +1,14 @@
-"""Minimal HS256 JSON Web Tokens for the sandbox's access and id tokens."""
+"""HS256 JSON Web Tokens for the sandbox's access and id tokens, signed with joserfc (authlib's JOSE library)."""
 import base64
-import hashlib
-import hmac
 import json
 
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+from joserfc import jwt
+from joserfc.jwk import OctKey
 
 
 def encode(claims: dict, key: str) -> str:
     """Sign `claims` with HMAC-SHA256 under `key` and return the compact JWT."""
-    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
-    signing_input = f"{header}.{payload}".encode("ascii")
-    signature = hmac.new(key.encode(), signing_input, hashlib.sha256).digest()
-    return f"{header}.{payload}.{_b64(signature)}"
+    return jwt.encode({"alg": "HS256", "typ": "JWT"}, claims, OctKey.import_key(key))
 
 
 def decode_unverified(token: str) -> dict:
