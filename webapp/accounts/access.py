@@ -4,7 +4,7 @@ from functools import wraps
 from flask import abort, g
 from flask_login import current_user
 
-from webapp.accounts.models import Business, Membership
+from webapp.accounts.models import Membership
 
 
 def init_app(app) -> None:
@@ -26,9 +26,7 @@ def init_app(app) -> None:
         business_id = g.get("business_id")
         if business_id is None or not current_user.is_authenticated:
             return
-        membership = (Membership.select(Membership, Business).join(Business)
-                      .where((Membership.user == current_user.id) & (Membership.business == business_id))
-                      .first())
+        membership = Membership.of(current_user.id, business_id)
         if membership is None:
             abort(404)  # the same answer as a business that doesn't exist
         g.membership = membership

@@ -67,6 +67,12 @@ class Membership(BaseModel):
         return self.is_admin or self.can_publish
 
     @classmethod
+    def of(cls, user_id: int, business_id: int) -> "Membership | None":
+        """The user's membership of one business, with the business loaded, or None."""
+        return (cls.select(cls, Business).join(Business)
+                .where((cls.user == user_id) & (cls.business == business_id)).first())
+
+    @classmethod
     def for_user(cls, user_id: int):
         """The user's memberships with their businesses, by business name."""
         return (cls.select(cls, Business).join(Business)

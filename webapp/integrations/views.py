@@ -60,7 +60,8 @@ def callback():
         attempt = service.attempt_for(state, user_id=current_user.id)
     except ConnectFailed as error:
         return _connect_failed(error.user_message)
-    if not _is_admin_of(attempt.business_id):
+    membership = Membership.of(current_user.id, attempt.business_id)
+    if membership is None or not membership.is_admin:
         abort(403)
     if request.args.get("error"):
         message = ("You cancelled at Xero, so nothing was connected." if request.args["error"] == "access_denied"
@@ -158,11 +159,6 @@ def _authorised_attempt():
     if not attempt.authorised_at:
         abort(_redirect_with("Sign in to Xero first: start again with Connect."))
     return attempt
-
-
-def _is_admin_of(business_id: int) -> bool:
-    return Membership.select().where((Membership.user == current_user.id) & (Membership.business == business_id)
-                                     & (Membership.role == "admin")).exists()
 
 
 def _connect_failed(message: str, business_id: int | None = None):
