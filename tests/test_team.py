@@ -82,3 +82,10 @@ def test_standard_users_see_the_team_without_controls(standard_client, standard)
     page = standard_client.get(f"/b/{standard.business_id}/team").text
     assert standard.user.email in page
     assert "Add a person" not in page and "Remove" not in page
+
+
+def test_last_admin_demotion_without_htmx_says_why_on_the_page(admin_client, admin):
+    response = admin_client.form(f"/b/{admin.business_id}/team/{admin.id}", {"role": "standard"})
+    assert response.status_code == 422
+    assert "<html" in response.text and "needs at least one admin" in response.text
+    assert Membership.get_by_id(admin.id).is_admin

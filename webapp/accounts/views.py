@@ -66,12 +66,12 @@ def update_member(membership_id: int):
             error = failure.user_message
     else:
         error = "Choose Admin or Standard."
-    membership = _membership_or_404(membership_id)
-    if error is None and not wants_fragment(f"team-member-{membership.id}"):
-        flash(f"{membership.user.email} is now {membership.role.capitalize()}.", "success")
-    return render("accounts/team.html", "accounts/_member_row.html", targets=(f"team-member-{membership.id}",),
-                  status=422 if error else 200, member=membership, row_error=error,
-                  **_team_context(AddMemberForm()))
+    row_id = f"team-member-{membership.id}"
+    if wants_fragment(row_id):  # only the row is redrawn: no need to load the whole team
+        return render("accounts/team.html", "accounts/_member_row.html", targets=(row_id,),
+                      status=422 if error else 200, member=membership, row_error=error)
+    flash(error or f"{membership.user.email} is now {membership.role.capitalize()}.", "error" if error else "success")
+    return render("accounts/team.html", status=422 if error else 200, **_team_context(AddMemberForm()))
 
 
 @bp.post("/b/<int:business_id>/team/<int:membership_id>/remove")
