@@ -101,12 +101,10 @@ def test_used_code_is_refused_by_xero_and_nothing_is_stored(xero_app, admin_clie
     callback = xh.consent(start(admin_client, admin.business_id), [xh.UK_ORG])
     query = parse_qs(urlsplit(callback).query)
     attempt = ConnectAttempt.get(ConnectAttempt.state == query["state"][0])
-    verifier_attempt = ConnectAttempt.get_by_id(attempt.id)
+    services = xero_app.extensions["xero"]
     with xero_app.app_context():
-        xero_app.extensions["xero"].identity.exchange_code(
-            query["code"][0], attempt.redirect_uri,
-            xero_app.extensions["xero"].cipher.decrypt(verifier_attempt.code_verifier,
-                                                       bound_to=f"attempt:{attempt.state}"))
+        verifier = services.cipher.decrypt(attempt.code_verifier, bound_to=f"attempt:{attempt.state}")
+        services.identity.exchange_code(query["code"][0], attempt.redirect_uri, verifier)  # someone used it first
         with pytest.raises(service.ConnectFailed, match="did not accept the sign-in"):
             service.complete_authorisation(attempt, query["code"][0])
     assert ConnectAttempt.get_by_id(attempt.id).access_token == ""

@@ -1,6 +1,6 @@
 """Refreshing lists from Xero (the sandbox): everything mirrored, nothing lost, few calls, limits obeyed."""
 import json
-from datetime import date
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import redis
@@ -160,7 +160,10 @@ def test_daily_run_refreshes_connected_businesses_and_books_tomorrow_once(connec
         refresh_all_connections()
         registry = ScheduledJobRegistry("sync", connection=redis.Redis.from_url(REDIS_URL))
         booked = [job_id for job_id in registry.get_job_ids() if job_id.startswith("daily-refresh-")]
-    assert len(booked) == 1 and booked[0] > f"daily-refresh-{date.today():%Y%m%d}"[:-1]
+    now = datetime.now(timezone.utc)
+    run_at = now.replace(hour=3, minute=0, second=0, microsecond=0)
+    run_at += timedelta(days=1) if run_at <= now else timedelta()
+    assert booked == [f"daily-refresh-{run_at:%Y%m%d}"]
     assert JobRun.select().where(JobRun.business == idle.id).count() == 0
 
 

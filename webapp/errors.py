@@ -33,14 +33,6 @@ class AppError(Exception):
         self.user_message = user_message
 
 
-class NotFound(AppError):
-    status_code = 404
-
-
-class Forbidden(AppError):
-    status_code = 403
-
-
 class Conflict(AppError):
     status_code = 409
 

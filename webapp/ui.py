@@ -6,9 +6,6 @@ from webapp.accounts.models import Membership
 
 from webapp.banners import banners_for
 
-FLASH_CATEGORIES = ("success", "info", "warning", "error")
-
-
 def init_app(app) -> None:
     @app.context_processor
     def _frame_context():
