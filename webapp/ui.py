@@ -3,8 +3,8 @@ from flask import g
 from flask_login import current_user
 
 from webapp.accounts.models import Membership
-
 from webapp.banners import banners_for
+
 
 def init_app(app) -> None:
     @app.context_processor
@@ -13,13 +13,19 @@ def init_app(app) -> None:
         return {
             "business": business,
             "membership": g.get("membership"),
-            "banners": banners_for(business.id, g.membership.is_admin) if business else [],
+            "banners": _banners,
             "switcher_memberships": _switcher_memberships,
         }
 
     @app.template_filter("datetime")
     def _datetime(value, fmt="%d %b %Y %H:%M"):
         return value.strftime(fmt) if value else ""
+
+
+def _banners() -> list:
+    """The business's banners, read only when a template draws them (fragments usually don't)."""
+    business = g.get("business")
+    return banners_for(business.id, g.membership.is_admin) if business else []
 
 
 def _switcher_memberships() -> list[Membership]:

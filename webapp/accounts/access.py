@@ -26,7 +26,9 @@ def init_app(app) -> None:
         business_id = g.get("business_id")
         if business_id is None or not current_user.is_authenticated:
             return
-        membership = Membership.of(current_user.id, business_id)
+        # All the user's memberships in one query: this one is checked, the business switcher shows them all.
+        g.switcher_memberships = list(Membership.for_user(current_user.id))
+        membership = next((m for m in g.switcher_memberships if m.business_id == business_id), None)
         if membership is None:
             abort(404)  # the same answer as a business that doesn't exist
         g.membership = membership

@@ -5,7 +5,7 @@ from datetime import timedelta
 from webapp.accounts.models import utcnow
 from webapp.banners import Banner
 from webapp.db import database
-from webapp.jobruns.models import FAILED, QUEUED, RUNNING, SUCCEEDED, JobRun
+from webapp.jobruns.models import ACTIVE_STATUSES, FAILED, QUEUED, RUNNING, SUCCEEDED, JobRun
 
 KIND_TITLES = {"housekeeping": "Housekeeping", "refresh": "Refresh"}
 
@@ -49,10 +49,13 @@ RESULT_SHOWN_FOR = timedelta(minutes=10)
 
 def job_banners(business_id: int) -> list[Banner]:
     """Jobs of one business still queued or running, then the outcome of those that just ended."""
-    banners = [_progress_banner(run) for run in JobRun.active_for(business_id)]
-    recent = (JobRun.select().where((JobRun.business == business_id) & (JobRun.kind == "refresh")
-                                    & (JobRun.finished_at > utcnow() - RESULT_SHOWN_FOR))
-              .order_by(JobRun.finished_at.desc()).first())
+    just_ended = (JobRun.kind == "refresh") & (JobRun.finished_at > utcnow() - RESULT_SHOWN_FOR)
+    runs = list(JobRun.select().where((JobRun.business == business_id)
+                                      & (JobRun.status.in_(ACTIVE_STATUSES) | just_ended))
+                .order_by(JobRun.created_at, JobRun.id))
+    banners = [_progress_banner(run) for run in runs if run.status in ACTIVE_STATUSES]
+    recent = max((run for run in runs if run.status not in ACTIVE_STATUSES), key=lambda run: run.finished_at,
+                 default=None)
     if recent and not banners:
         banners.append(Banner("success", f"Refresh finished. {recent.summary}") if recent.status == SUCCEEDED
                        else Banner("error", f"Refresh stopped. {recent.last_error}"))
