@@ -57,12 +57,13 @@ def all_models() -> list[type[peewee.Model]]:
     """Every table of the app, in dependency order; the single list tests and checks use."""
     from webapp.accounts.models import Business, Membership, User, UserSession
     from webapp.integrations.models import ConnectAttempt, Connection
-    from webapp.items.models import Document, Item, ItemHistory
+    from webapp.items.models import Document, Item, ItemHistory, ItemNote, LineItem
     from webapp.jobruns.models import JobRun
     from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, SyncCursor,
                                      TaxRate, TrackingCategory, TrackingOption)
+    from webapp.rules.models import ContactRule
     from webapp.webhooks.models import WebhookEvent
 
     return [User, Business, Membership, UserSession, JobRun, Connection, ConnectAttempt, Organisation, Category,
             Contact, TrackingCategory, TrackingOption, TaxRate, Currency, SyncCursor, PaymentMethod, WebhookEvent,
-            Document, Item, ItemHistory]
+            Document, Item, ItemHistory, LineItem, ItemNote, ContactRule]

@@ -65,6 +65,7 @@ class Item(BaseModel):
     needs_attention = peewee.BooleanField(default=False)
     attention_reason = peewee.CharField(max_length=255, default="")
     duplicate_of = peewee.ForeignKeyField("self", null=True, on_delete="SET NULL", backref="+")
+    not_duplicate = peewee.BooleanField(default=False)  # someone looked and said it isn't a duplicate
     created_at = peewee.DateTimeField(default=utcnow)
     created_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     updated_at = peewee.DateTimeField(default=utcnow)
@@ -100,3 +101,33 @@ class ItemHistory(BaseModel):
 
     class Meta:
         table_name = "item_history"
+
+
+class LineItem(BaseModel):
+    """One row of an item's line items; amounts exclude tax (quantity × unit amount, plus the tax amount)."""
+
+    item = peewee.ForeignKeyField(Item, backref="lines", on_delete="CASCADE")
+    position = peewee.IntegerField()
+    description = peewee.TextField(default="")
+    category = peewee.ForeignKeyField(Category, null=True, on_delete="SET NULL")
+    tax_rate = peewee.ForeignKeyField(TaxRate, null=True, on_delete="SET NULL")
+    tracking_option_1 = peewee.ForeignKeyField(TrackingOption, null=True, on_delete="SET NULL", backref="+")
+    tracking_option_2 = peewee.ForeignKeyField(TrackingOption, null=True, on_delete="SET NULL", backref="+")
+    quantity = MoneyField(default=1)
+    unit_amount = MoneyField(null=True)
+    tax_amount = MoneyField(null=True)
+    tax_amount_typed = peewee.BooleanField(default=False)  # typed by a person: not recalculated from the rate
+
+    class Meta:
+        table_name = "line_item"
+        indexes = ((("item", "position"), False),)
+
+
+class ItemNote(BaseModel):
+    item = peewee.ForeignKeyField(Item, backref="notes", on_delete="CASCADE")
+    user = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    at = peewee.DateTimeField(default=utcnow)
+    text = peewee.TextField()
+
+    class Meta:
+        table_name = "item_note"
