@@ -12,6 +12,7 @@ from webapp.integrations.models import Connection
 from webapp.lists.models import (ACTIVE, Category, Contact, PaymentMethod, TaxRate, TrackingCategory,
                                  TrackingOption)
 from webapp.paging import Paged
+from webapp.rules.models import ContactRule
 
 BANK = "BANK"
 ACCOUNT_TYPES = {
@@ -25,7 +26,8 @@ ACCOUNT_TYPES = {
 }
 TITLES = {"categories": "Categories", "suppliers": "Suppliers", "customers": "Customers", "tracking": "Tracking",
           "payment-methods": "Payment methods", "tax-rates": "Tax rates"}
-AUTO_PUBLISH = {"always": "Always", "never": "Never", "defer": "Ask each time"}
+AUTO_PUBLISH = {"always": "Always", "never": "Never", "defer": "Defer to other rules"}
+PUBLISH_TO = {"bank": "Bank", "purchases": "Purchases"}  # a payment method's default for the costs it pays
 
 
 @dataclass
@@ -108,7 +110,7 @@ def categories(business_id: int, args) -> Listing:
 
 
 def contacts(business_id: int, args, role: str) -> Listing:
-    """Suppliers or customers, each with its default purchases or sales category's name joined in."""
+    """Suppliers or customers, with the name of their default purchases or sales category and their rule's id."""
     f = _filters(args)
     supplier = role == "suppliers"
     listing = Listing(role, TITLES[role], "lists/_contacts_table.html", [],
@@ -122,9 +124,11 @@ def contacts(business_id: int, args, role: str) -> Listing:
         where &= _live(Contact)
     account = Category.alias()
     code = Contact.purchases_account_code if supplier else Contact.sales_account_code
-    query = (Contact.select(Contact, code.alias("category_code"), account.name.alias("category_name"))
+    query = (Contact.select(Contact, code.alias("category_code"), account.name.alias("category_name"),
+                            ContactRule.id.alias("rule_id"))
              .join(account, JOIN.LEFT_OUTER,
                    on=(account.business == Contact.business) & (account.code == code) & (code != ""))
+             .join_from(Contact, ContactRule, JOIN.LEFT_OUTER, on=ContactRule.contact == Contact.id)
              .where(where).order_by(Contact.name, Contact.id).objects())
     return _page(listing, query, Contact.select().where(where))
 

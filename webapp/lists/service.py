@@ -1,4 +1,4 @@
-"""Writes behind the Lists pages: reloading one list from Xero, linking a payment method to a bank account."""
+"""Writes behind the Lists pages: reloading one list from Xero, a payment method's bank account and publishing."""
 from jobs.sync import enqueue_refresh
 from webapp.db import database
 from webapp.errors import Conflict, ValidationFailed
@@ -32,3 +32,21 @@ def link_payment_method(payment_method: PaymentMethod, bank_account_id: int | No
             raise ValidationFailed({"bank_account": "Choose one of this business's Xero bank accounts."})
     with database.atomic():
         PaymentMethod.update(bank_account=account).where(PaymentMethod.id == payment_method.id).execute()
+
+
+def set_publishing(payment_method: PaymentMethod, *, publish_to: str | None = None,
+                   auto_publish: str | None = None) -> None:
+    """Set the default "Publish to" ('' for none) and the auto-publish setting; None leaves that one as it is."""
+    values, errors = {}, {}
+    if publish_to is not None:
+        if publish_to and publish_to not in queries.PUBLISH_TO:
+            errors["default_publish_to"] = "Choose Bank, Purchases or Not set."
+        values[PaymentMethod.default_publish_to] = publish_to
+    if auto_publish is not None:
+        if auto_publish not in queries.AUTO_PUBLISH:
+            errors["auto_publish"] = "Choose Always, Never or Defer to other rules."
+        values[PaymentMethod.auto_publish] = auto_publish
+    if errors:
+        raise ValidationFailed(errors)
+    if values:
+        PaymentMethod.update(values).where(PaymentMethod.id == payment_method.id).execute()
