@@ -1,13 +1,15 @@
 """Test documents made in memory (images with Pillow, PDFs by hand) and seeding helpers for the items tests."""
 import io
 import itertools
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from PIL import Image
 
 from webapp.items.models import Document, Item
-from webapp.lists.models import Contact
+from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, TaxRate, TrackingCategory,
+                                 TrackingOption)
 
 _documents = itertools.count(1)
 
@@ -68,3 +70,71 @@ def seed_items(business, count: int, *, workspace="costs", contacts=(), user=Non
     for first in range(0, count, 1000):
         Item.insert_many(rows[first:first + 1000]).execute()
     return document
+
+
+@dataclass
+class Coding:
+    """A small UK chart for coding items: two expense categories, a sales one, a bank account, VAT rates
+    (standard, zero, domestic reverse charge, sales), two tracking categories and a payment method."""
+
+    business: object
+    fuel: Category
+    office: Category
+    sales: Category
+    bank: Category
+    vat20: TaxRate
+    no_vat: TaxRate
+    drc20: TaxRate
+    vat_income: TaxRate
+    north: TrackingOption
+    south: TrackingOption
+    project_a: TrackingOption
+    card: PaymentMethod
+
+
+def make_coding(business) -> Coding:
+    b = business.id if hasattr(business, "id") else business
+
+    def category(code, name, type_, account_class, tax_type):
+        return Category.create(business=b, xero_id=f"acc-{code}-{b}", code=code, name=name, type=type_,
+                               account_class=account_class, tax_type=tax_type)
+
+    def rate(tax_type, name, percent, applies, report=""):
+        return TaxRate.create(business=b, xero_id=tax_type, name=name, effective_rate=Decimal(percent),
+                              display_rate=Decimal(percent), can_apply_to=applies, report_tax_type=report or tax_type)
+
+    region = TrackingCategory.create(business=b, xero_id=f"region-{b}", name="Region")
+    project = TrackingCategory.create(business=b, xero_id=f"project-{b}", name="Project")
+    bank = category("090", "Business Account", "BANK", "ASSET", "")
+    Organisation.create(business=b, tenant_id=f"tenant-{b}", name="Hartley & Moss Joinery Ltd", base_currency="GBP",
+                        country_code="GB")
+    Currency.create(business=b, xero_id="GBP", description="Pound Sterling")
+    return Coding(
+        business=business,
+        fuel=category("449", "Motor Vehicle Expenses", "EXPENSE", "EXPENSE", "INPUT2"),
+        office=category("453", "Office Expenses", "OVERHEADS", "EXPENSE", "INPUT2"),
+        sales=category("200", "Sales", "REVENUE", "REVENUE", "OUTPUT2"),
+        bank=bank,
+        vat20=rate("INPUT2", "20% (VAT on Expenses)", "20", "ASSETS EQUITY EXPENSES LIABILITIES", "INPUT"),
+        no_vat=rate("NONE", "No VAT", "0", "ASSETS EQUITY EXPENSES LIABILITIES REVENUE"),
+        drc20=rate("DRCHARGESUPPLY20", "Domestic Reverse Charge @ 20% (VAT on Expenses)", "20", "EXPENSES",
+                   "DRCHARGESUPPLY"),
+        vat_income=rate("OUTPUT2", "20% (VAT on Income)", "20", "ASSETS EQUITY LIABILITIES REVENUE", "OUTPUT"),
+        north=TrackingOption.create(business=b, xero_id=f"north-{b}", category=region, name="North"),
+        south=TrackingOption.create(business=b, xero_id=f"south-{b}", category=region, name="South"),
+        project_a=TrackingOption.create(business=b, xero_id=f"pa-{b}", category=project, name="Project A"),
+        card=PaymentMethod.create(business=b, name="Company card", bank_account=bank),
+    )
+
+
+def make_item(business, *, workspace="costs", document=None, **fields) -> Item:
+    """One inbox item on its own small document; `fields` set anything else (contact, total, date...)."""
+    b = business.id if hasattr(business, "id") else business
+    if document is None:
+        sha256 = f"{next(_documents):064x}"
+        document = Document.create(business=b, sha256=sha256, filename="bill.pdf", content_type="application/pdf",
+                                   size=10, page_count=1, storage_key=f"{sha256[:2]}/{sha256}")
+    values = {"business": b, "workspace": workspace, "type": "invoice" if workspace == "sales" else "receipt",
+              "status": "inbox", "document": document, "currency": "GBP",
+              "publish_to": "purchases" if workspace == "costs" else "sales", "publish_as": "draft"}
+    return Item.create(**(values | fields))

@@ -205,7 +205,7 @@ def test_pdf_text_prefills_date_total_reference_and_supplier(admin_client, admin
                     ("contact", "Acme Supplies Ltd")}
     page = admin_client.get(f"/b/{admin.business_id}/items/{item.id}")
     assert "INV-0042" in page.text and "Acme Supplies Ltd" in page.text and "120.00" in page.text
-    assert "reading the document" in page.text
+    assert "reading the document" in admin_client.get(f"/b/{admin.business_id}/items/{item.id}?tab=history").text
 
 
 def test_archived_contacts_are_not_matched(admin_client, admin):

@@ -82,11 +82,15 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.health import bp as health_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.integrations.views import bp as integrations_bp
+    from webapp.items.edit_views import bp as item_edits_bp
+    from webapp.items.line_views import bp as lines_bp
     from webapp.items.views import bp as items_bp
     from webapp.jobruns.views import bp as jobruns_bp
     from webapp.lists.views import bp as lists_bp
+    from webapp.rules.views import bp as rules_bp
     from webapp.webhooks.views import bp as webhooks_bp
 
-    for blueprint in (health_bp, auth_bp, accounts_bp, jobruns_bp, items_bp, lists_bp, integrations_bp, webhooks_bp):
+    for blueprint in (health_bp, auth_bp, accounts_bp, jobruns_bp, items_bp, item_edits_bp, lines_bp, lists_bp,
+                      rules_bp, integrations_bp, webhooks_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)

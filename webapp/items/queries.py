@@ -7,8 +7,9 @@ from datetime import date
 
 from peewee import JOIN, fn
 
-from webapp.items.models import STATUSES, Document, Item, ItemHistory
-from webapp.lists.models import Category, Contact, PaymentMethod, TaxRate, TrackingOption
+from webapp.accounts.models import User
+from webapp.items.models import STATUSES, Document, Item, ItemHistory, ItemNote, LineItem
+from webapp.lists.models import Category, Contact, Organisation, PaymentMethod, TaxRate, TrackingOption
 from webapp.paging import Paged
 
 SORTS = {"date": (Item.date, "Date"), "total": (Item.total, "Total"), "created": (Item.created_at, "Added")}
@@ -113,8 +114,11 @@ def _date(value) -> date | None:
 def item(business_id: int, item_id: int) -> Item | None:
     """One item of the business with everything its page shows joined in (None for another business's item)."""
     tracking_1, tracking_2 = TrackingOption.alias(), TrackingOption.alias()
-    return (Item.select(Item, Document, Contact, Category, TaxRate, PaymentMethod, tracking_1, tracking_2)
+    return (Item.select(Item, Document, Contact, Category, TaxRate, PaymentMethod, tracking_1, tracking_2,
+                        Organisation)
             .join_from(Item, Document)
+            .join_from(Item, Organisation, JOIN.LEFT_OUTER, on=Organisation.business == Item.business,
+                       attr="organisation")
             .join_from(Item, Contact, JOIN.LEFT_OUTER)
             .join_from(Item, Category, JOIN.LEFT_OUTER)
             .join_from(Item, TaxRate, JOIN.LEFT_OUTER)
@@ -134,9 +138,27 @@ def document(business_id: int, item_id: int) -> Document | None:
             .first())
 
 
+def lines(item_id: int) -> list[LineItem]:
+    """The item's line items in order, with their categories, tax rates and tracking options joined in."""
+    tracking_1, tracking_2 = TrackingOption.alias(), TrackingOption.alias()
+    return list(LineItem.select(LineItem, Category, TaxRate, tracking_1, tracking_2)
+                .join_from(LineItem, Category, JOIN.LEFT_OUTER)
+                .join_from(LineItem, TaxRate, JOIN.LEFT_OUTER)
+                .join_from(LineItem, tracking_1, JOIN.LEFT_OUTER, on=LineItem.tracking_option_1 == tracking_1.id,
+                           attr="tracking_option_1")
+                .join_from(LineItem, tracking_2, JOIN.LEFT_OUTER, on=LineItem.tracking_option_2 == tracking_2.id,
+                           attr="tracking_option_2")
+                .where(LineItem.item == item_id).order_by(LineItem.position, LineItem.id))
+
+
+def notes(item_id: int):
+    return (ItemNote.select(ItemNote, User).join(User, JOIN.LEFT_OUTER).where(ItemNote.item == item_id)
+            .order_by(ItemNote.at.desc(), ItemNote.id.desc()))
+
+
 def history(item_id: int):
     """The item's changes, newest first."""
-    return (ItemHistory.select().where(ItemHistory.item == item_id)
+    return (ItemHistory.select(ItemHistory, User).join(User, JOIN.LEFT_OUTER).where(ItemHistory.item == item_id)
             .order_by(ItemHistory.at.desc(), ItemHistory.id.desc()))
 
 

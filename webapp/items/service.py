@@ -6,11 +6,13 @@ from dataclasses import dataclass
 import peewee
 
 from webapp.db import database
-from webapp.items import prefill, storage, validation
+from webapp.items import editing, prefill, storage, validation
+from webapp.items.choices import contact_role
 from webapp.items.models import DEFAULT_TYPE, Document, Item, ItemHistory
 from webapp.lists.models import ACTIVE, Contact
 
 READING = "reading the document"
+DEFAULT_PUBLISH_TO = {"costs": "purchases", "sales": "sales"}
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -59,7 +61,8 @@ def _create_item(business, workspace, user_id, name, sha256, key, size, inspecte
     item = Item.create(business=business.id, workspace=workspace, type=DEFAULT_TYPE[workspace], status="inbox",
                        document=document, currency=business.base_currency, created_by=user_id,
                        date=found.get("date"), total=found.get("total"), reference=found.get("reference", ""),
-                       contact=found.get("contact_id"))
+                       contact=found.get("contact_id"), publish_to=DEFAULT_PUBLISH_TO[workspace],
+                       publish_as="draft")
     history = [{"item": item.id, "user": user_id, "field": "document", "new": name, "source": "upload"}]
     shown = {"date": lambda v: v.isoformat(), "total": str, "reference": str,
              "contact_id": lambda v: contacts.name(v)}
@@ -67,6 +70,7 @@ def _create_item(business, workspace, user_id, name, sha256, key, size, inspecte
         history.append({"item": item.id, "user": None, "field": field.removesuffix("_id"),
                         "new": shown[field](value), "source": READING})
     ItemHistory.insert_many(history).execute()
+    editing.after_change(item, [name.removesuffix("_id") for name in found], user_id=None)
     return item
 
 
@@ -100,8 +104,7 @@ class _Contacts:
 
     def pairs(self) -> list[tuple[int, str]]:
         if self._pairs is None:
-            role = (Contact.is_supplier | ~Contact.is_customer) if self.workspace == "costs" \
-                else (Contact.is_customer | ~Contact.is_supplier)
+            role = contact_role(self.workspace)
             query = (Contact.select(Contact.id, Contact.name)
                      .where((Contact.business == self.business_id) & (Contact.status == ACTIVE)
                             & Contact.removed_at.is_null() & role))

@@ -1,17 +1,22 @@
 """Inbox pages for Costs and Sales: upload documents, list and filter items, open one item and its file."""
-from flask import Blueprint, abort, current_app, g, request, send_file
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_login import current_user
 
 from webapp.htmx import render, wants_fragment, with_trigger
-from webapp.items import queries, service, storage
-from webapp.items.models import STATUSES, TYPES, WORKSPACES
+from webapp.items import bulk, options, queries, service, storage
+from webapp.items.choices import Choices
+from webapp.items.editing import EDITABLE_STATUSES
+from webapp.items.models import STATUSES, WORKSPACES
+from webapp.items.review import Review
 from webapp.items.validation import ACCEPTED, MAX_FILE_BYTES
 
 bp = Blueprint("items", __name__)
 
 TABLE_ID = "items-table"  # the results region that filters, sorting and page links swap
-UPLOAD_ID = "items-upload"  # the upload area, which shows each file's outcome after an upload
+UPLOAD_ID = "items-upload"
+BULK_ID = "bulk-edit"  # the region under the inbox table where "Edit selected" opens the bulk edit form  # the upload area, which shows each file's outcome after an upload
 NO_FILES = service.UploadOutcome("", "rejected", "Choose at least one file to upload.")
+TABS = ("details", "notes", "history")
 
 
 @bp.get("/b/<int:business_id>/inbox/<workspace>")
@@ -36,11 +41,34 @@ def upload(workspace: str):
     return render("items/inbox.html", status=status, outcomes=outcomes, **_page_context(workspace, view))
 
 
+@bp.get("/b/<int:business_id>/inbox/<workspace>/bulk")
+def bulk_form(workspace: str):
+    _check_workspace(workspace)
+    items = bulk.selected(g.business.id, workspace, request.args.getlist("item"))
+    return render("items/bulk.html", "items/_bulk_form.html", targets=(BULK_ID,), **_bulk_context(workspace, items))
+
+
+@bp.post("/b/<int:business_id>/inbox/<workspace>/bulk")
+def bulk_edit(workspace: str):
+    _check_workspace(workspace)
+    items = bulk.selected(g.business.id, workspace, request.form.getlist("item"))
+    outcome = bulk.apply(items, request.form, user_id=current_user.id)
+    if wants_fragment(BULK_ID):
+        response = render("items/bulk.html", "items/_bulk_form.html", targets=(BULK_ID,),
+                          status=422 if outcome.errors else 200, outcome=outcome, **_bulk_context(workspace, items))
+        return response if outcome.errors else with_trigger(response, "items-changed")
+    if outcome.errors:
+        return render("items/bulk.html", status=422, outcome=outcome, **_bulk_context(workspace, items))
+    flash(outcome.message, "success")
+    return redirect(url_for("items.inbox", workspace=workspace), 303)
+
+
 @bp.get("/b/<int:business_id>/items/<int:item_id>")
 def detail(item_id: int):
     item = queries.item(g.business.id, item_id) or abort(404)
-    return render("items/detail.html", item=item, history=list(queries.history(item.id)),
-                  title=item.reference or item.document.filename, statuses=STATUSES, types=TYPES, workspaces=WORKSPACES)
+    tab = request.args.get("tab") if request.args.get("tab") in TABS else "details"
+    return render("items/detail.html", "items/_tab.html", targets=("item-tab",), item=item, tab=tab,
+                  title=item.reference or item.document.filename, workspaces=WORKSPACES, **_tab_context(item, tab))
 
 
 @bp.get("/b/<int:business_id>/items/<int:item_id>/document")
@@ -55,6 +83,24 @@ def document(item_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def _tab_context(item, tab: str) -> dict:
+    """What one tab shows: the fields, line items and checks; the notes; or the history."""
+    if tab == "notes":
+        return {"notes": list(queries.notes(item.id))}
+    if tab == "history":
+        return {"history": list(queries.history(item.id))}
+    review = Review(item)
+    return {"choices": review.choices, "lines": review.lines, "checks": review.checks(),
+            "editable": item.status in EDITABLE_STATUSES, "fields": options.shown_fields(review.choices),
+            "label": options.label, "options": options.for_field}
+
+
+def _bulk_context(workspace: str, items: list) -> dict:
+    choices = Choices(g.business.id, workspace)
+    return {"workspace": workspace, "items": items, "choices": choices, "fields": bulk.BULK_FIELDS,
+            "label": options.label, "options": options.for_field, "title": f"Edit {WORKSPACES[workspace].lower()} items"}
 
 
 def _check_workspace(workspace: str) -> None:

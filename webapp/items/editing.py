@@ -1,0 +1,128 @@
+"""Editing an item: one field at a time from the Item details page, then what follows from the change
+(the supplier's rule, amounts that depend on it, the duplicate check, Ready or not)."""
+from dataclasses import dataclass, field
+
+from webapp.db import database
+from webapp.items import amounts, changes, duplicates
+from webapp.items.changes import Changeset
+from webapp.items.fields import FIELDS, FieldError
+from webapp.items.models import Item
+from webapp.items.review import Review
+from webapp.rules import apply as rules
+
+EDITABLE_STATUSES = ("inbox", "ready", "failed")
+
+
+class NotEditable(Exception):
+    """The item is publishing or published (or archived): Xero's copy is the one that counts now."""
+
+
+@dataclass
+class Edit:
+    """The outcome of one inline edit: fields that changed (the edited one and any it set), or the message."""
+
+    field: str
+    raw: str
+    changed: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def edit_field(item: Item, name: str, raw: str, *, user_id: int, review: Review | None = None) -> Edit:
+    """Parse and save one field and what follows from it; nothing is saved when the value can't be used."""
+    if item.status not in EDITABLE_STATUSES:
+        raise NotEditable
+    result = Edit(name, raw)
+    try:
+        value = FIELDS[name].parse(raw, item)
+    except FieldError as problem:
+        result.error = str(problem)
+        return result
+    with database.atomic():
+        changeset = Changeset(item, user_id=user_id)
+        result.changed = changeset.set({name: value})
+        if result.changed:
+            result.changed += _follow(item, changeset, result.changed, review or Review(item))
+        changeset.save()
+    return result
+
+
+def after_change(item: Item, changed: list[str], *, user_id: int | None, review: Review | None = None,
+                 changeset: Changeset | None = None) -> list[str]:
+    """What follows from `changed` (saved already): rules, derived amounts, paid/publish-as, duplicates, status.
+
+    Returns the further fields this set, saved with `changeset` (one UPDATE and one INSERT of history) when one
+    is given. Everything that changes items (edits, rules, line items) calls it."""
+    changeset = changeset or Changeset(item, user_id=user_id)
+    more = _follow(item, changeset, changed, review or Review(item))
+    changeset.save()
+    return more
+
+
+def settle(item: Item, *, user_id: int | None, review: Review | None = None) -> None:
+    """Ready when nothing would stop publishing, back in the Inbox when something would."""
+    changes.change(item, _status(item, review or Review(item)), user_id=user_id, source="checks")
+
+
+def _follow(item: Item, changeset: Changeset, changed: list[str], review: Review) -> list[str]:
+    more = []
+    if "contact" in changed and item.contact_id:
+        more += rules.apply_contact_rule(item, user_id=changeset.user_id)
+    if "payment_method" in changed + more and item.payment_method_id:
+        more += rules.apply_payment_method_rule(item, user_id=changeset.user_id)
+    more += changeset.set(_amounts(item, changed + more), source="calculated")
+    more += changeset.set(_paid(item, changed + more), source="calculated")
+    more += changeset.set(duplicates.review(item, changed + more), source="duplicate check")
+    more += changeset.set(_status(item, review), source="checks")
+    return list(dict.fromkeys(name for name in more if name not in changed))
+
+
+def _status(item: Item, review: Review) -> dict:
+    if item.status not in ("inbox", "ready"):
+        return {}
+    return {"status": "inbox" if review.checks() else "ready"}
+
+
+def _amounts(item: Item, changed: list[str]) -> dict:
+    """Keep net + tax = total: a tax rate splits the total; a typed tax or net sets the other part."""
+    if item.total is None:
+        return {}
+    if ("total" in changed or "tax_rate" in changed) and item.tax_rate_id:
+        tax = amounts.tax_in_total(item.total, item.tax_rate)
+        return {"tax": tax, "net": item.total - tax}
+    if "net" in changed and item.net is not None:
+        return {"tax": item.total - item.net}
+    if ("tax" in changed or "total" in changed) and item.tax is not None:
+        return {"net": item.total - item.tax}
+    return {}
+
+
+def _paid(item: Item, changed: list[str]) -> dict:
+    """"Paid" and "Publish as: Paid" are one fact; money spent from the bank is paid by nature."""
+    if "publish_to" in changed and item.publish_to == "bank":
+        return {"paid": True, "publish_as": ""}
+    if "paid" in changed and item.publish_to != "bank":
+        if item.paid:
+            return {"publish_as": "paid"}
+        return {"publish_as": "awaiting_payment"} if item.publish_as == "paid" else {}
+    if "publish_as" in changed and item.publish_as:
+        return {"paid": item.publish_as == "paid"}
+    if "publish_to" in changed and not item.publish_as:
+        return {"publish_as": "paid" if item.paid else "draft"}
+    return {}
+
+
+def archive(item: Item, *, user_id: int) -> bool:
+    """Set an item aside (it stays, and can be restored); published items stay as they are."""
+    if item.status not in EDITABLE_STATUSES:
+        return False
+    changes.change(item, {"status": "archived"}, user_id=user_id)
+    return True
+
+
+def restore(item: Item, *, user_id: int) -> bool:
+    if item.status != "archived":
+        return False
+    with database.atomic():
+        changes.change(item, {"status": "inbox"}, user_id=user_id)
+        after_change(item, ["status"], user_id=user_id)
+    return True
