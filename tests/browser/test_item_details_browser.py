@@ -1,0 +1,72 @@
+"""In Chromium, as a bookkeeper would: upload a bill, code it on the Item details page with the supplier's rule,
+inline edits and line items, and see the lock-date check come and go as the date changes."""
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.browser.helpers import sign_in
+from tests.items_helpers import make_coding, make_contact, pdf_bytes
+from webapp.items.models import Item, LineItem
+from webapp.lists.models import Organisation
+from webapp.rules.models import ContactRule
+
+pytestmark = pytest.mark.browser
+LOCK_WARNING = "on or before Xero's period lock date 31 Mar 2026"
+
+
+@pytest.fixture(autouse=True)
+def storage(app, tmp_path):
+    app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path / "documents")
+
+
+def test_code_an_uploaded_bill_on_the_item_details_page(page, live_server, admin):
+    coding = make_coding(admin.business)
+    Organisation.update(period_lock_date=date(2026, 3, 31)).execute()
+    make_contact(admin.business, "Acme Supplies Ltd")
+    joinery = make_contact(admin.business, "Pennine Joinery Supplies")
+    ContactRule.create(business=admin.business_id, contact=joinery, category=coding.office, tax_rate=coding.vat20,
+                       publish_as="awaiting_payment")
+    sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
+    page.goto(f"{live_server.url}/b/{admin.business_id}/inbox/costs")
+    content = pdf_bytes("Acme Supplies Ltd", "Invoice No: INV-0042", "Invoice date: 12 Apr 2026", "Total 120.00")
+    page.get_by_label("Choose files").set_input_files(
+        {"name": "acme-bill.pdf", "mimeType": "application/pdf", "buffer": content})
+    page.locator("#items-table").get_by_role("link", name="12 Apr 2026").click()
+    expect(page.get_by_role("heading", name="INV-0042")).to_be_visible()
+
+    supplier = page.get_by_label("Supplier", exact=True)
+    supplier.fill("Pennine Joinery Supplies")
+    supplier.press("Tab")
+    expect(page.get_by_label("Category", exact=True)).to_have_value(str(coding.office.id))
+    expect(page.get_by_label("Tax rate", exact=True)).to_have_value(str(coding.vat20.id))
+    expect(page.get_by_label("Tax", exact=True)).to_have_value("20.00")
+    expect(page.locator("#item-status")).to_have_text("Ready")
+
+    page.get_by_label("Tax rate", exact=True).select_option(label="Domestic Reverse Charge @ 20% (VAT on Expenses)")
+    expect(page.locator("#msg-tax_rate")).to_have_text("Saved")
+    expect(page.get_by_label("Tax", exact=True)).to_have_value("0.00")
+    expect(page.get_by_label("Net", exact=True)).to_have_value("120.00")
+
+    for number, price in ((1, "70.00"), (2, "50.00")):
+        page.get_by_role("button", name="Add line").click()
+        price_box = page.get_by_label(f"Unit price, line {number}")
+        price_box.fill(price)
+        price_box.press("Tab")
+        expect(page.locator("#line-items tbody tr").nth(number - 1)).to_contain_text(price)
+    expect(page.locator("#line-totals")).to_contain_text("Lines add up to the item total.")
+    assert [line.unit_amount for line in LineItem.select().order_by(LineItem.position)] == [70, 50]
+
+    checks = page.locator("#item-checks")
+    date_box = page.get_by_label("Date", exact=True)
+    date_box.fill("2026-03-15")
+    date_box.press("Tab")
+    expect(checks).to_contain_text(LOCK_WARNING)
+    expect(page.locator("#item-status")).to_have_text("Inbox")
+    date_box.fill("2026-04-02")
+    date_box.press("Tab")
+    expect(checks).not_to_contain_text(LOCK_WARNING)
+    expect(checks).to_contain_text("Ready to publish")
+    item = Item.get()
+    assert (item.date, item.status, item.contact_id) == (date(2026, 4, 2), "ready", joinery.id)
