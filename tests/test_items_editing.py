@@ -186,7 +186,8 @@ def test_checks_say_what_to_do(admin_client, admin, item, coding):
     Item.update(tax=Decimal("1.00")).where(Item.id == item.id).execute()
     panel = _checks(admin_client, item)
     assert "The Xero organisation doesn't use EUR" in panel
-    assert "Xero doesn't allow the tax rate “20% (VAT on Income)” with the category “449 – Motor Vehicle Expenses”" in panel
+    assert ("Xero doesn't allow the tax rate “20% (VAT on Income)” with the category “449 – Motor Vehicle Expenses”"
+            in panel)
     assert "The payment method “Company card” isn't linked to a Xero bank account" in panel
     assert "Net 90.00 + tax 1.00 doesn't equal the total 120.00" in panel
 

@@ -13,7 +13,7 @@ def init_app(app) -> None:
         return {
             "business": business,
             "membership": g.get("membership"),
-            "banners": _banners,
+            "banners": current_banners,
             "switcher_memberships": _switcher_memberships,
         }
 
@@ -22,10 +22,12 @@ def init_app(app) -> None:
         return value.strftime(fmt) if value else ""
 
 
-def _banners() -> list:
-    """The business's banners, read only when a template draws them (fragments usually don't)."""
-    business = g.get("business")
-    return banners_for(business.id, g.membership.is_admin) if business else []
+def current_banners() -> list:
+    """The business's banners, read once per request and only when needed (most fragments don't draw them)."""
+    if "banners" not in g:
+        business = g.get("business")
+        g.banners = banners_for(business.id, g.membership.is_admin) if business else []
+    return g.banners
 
 
 def _switcher_memberships() -> list[Membership]:

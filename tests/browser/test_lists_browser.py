@@ -52,7 +52,7 @@ def test_search_categories_and_link_a_payment_method(refreshed, live_server, pag
     with page.expect_response(lambda r: r.request.method == "POST" and "/payment-methods/" in r.url) as saved:
         row.get_by_label("Bank account").select_option(label="Business Bank Account")
     assert saved.value.status == 200
-    expect(page.locator(f"#lists-payment-method-{card.id} select")).to_have_value(str(bank.id))
+    expect(page.get_by_label(f"Bank account for {card.name}")).to_have_value(str(bank.id))
     swapped = page.locator(f'#lists-payment-method-{card.id} option[value="{bank.id}"]')
     expect(swapped).to_have_attribute("selected", "")  # the row came back from the server
     assert PaymentMethod.get_by_id(card.id).bank_account_id == bank.id

@@ -54,8 +54,9 @@ class Changeset:
                 continue
             setattr(self.item, name, value)
             changed.append(name)
-            self.rows.append({"item": self.item.id, "user": self.user_id, "field": name, "old": shown(self.item, name, old),
-                              "new": shown(self.item, name, value), "source": source})
+            self.rows.append({"item": self.item.id, "user": self.user_id, "field": name,
+                              "old": shown(self.item, name, old), "new": shown(self.item, name, value),
+                              "source": source})
         self.fields += [name for name in changed if name not in self.fields]
         return changed
 

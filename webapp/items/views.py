@@ -13,8 +13,8 @@ from webapp.items.validation import ACCEPTED, MAX_FILE_BYTES
 bp = Blueprint("items", __name__)
 
 TABLE_ID = "items-table"  # the results region that filters, sorting and page links swap
-UPLOAD_ID = "items-upload"
-BULK_ID = "bulk-edit"  # the region under the inbox table where "Edit selected" opens the bulk edit form  # the upload area, which shows each file's outcome after an upload
+UPLOAD_ID = "items-upload"  # the upload area, which shows each file's outcome after an upload
+BULK_ID = "bulk-edit"  # the region above the inbox table where "Edit selected" opens the bulk edit form
 NO_FILES = service.UploadOutcome("", "rejected", "Choose at least one file to upload.")
 TABS = ("details", "notes", "history")
 
@@ -100,7 +100,8 @@ def _tab_context(item, tab: str) -> dict:
 def _bulk_context(workspace: str, items: list) -> dict:
     choices = Choices(g.business.id, workspace)
     return {"workspace": workspace, "items": items, "choices": choices, "fields": bulk.BULK_FIELDS,
-            "label": options.label, "options": options.for_field, "title": f"Edit {WORKSPACES[workspace].lower()} items"}
+            "label": options.label, "options": options.for_field,
+            "title": f"Edit {WORKSPACES[workspace].lower()} items"}
 
 
 def _check_workspace(workspace: str) -> None:

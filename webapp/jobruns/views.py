@@ -5,16 +5,15 @@ from flask_login import current_user
 from jobs.maintenance import enqueue_housekeeping
 from webapp.accounts.access import admin_required
 from webapp.htmx import render, stop_polling
-from webapp.banners import banners_for
+from webapp.ui import current_banners
 
 bp = Blueprint("jobruns", __name__)
 
 
 @bp.get("/b/<int:business_id>/banners")
 def banners():
-    current = banners_for(g.business.id, g.membership.is_admin)
-    response = render("_banners.html", "_banners.html", targets=("banners",), banners=current)
-    return response if any(b.poll for b in current) else stop_polling(response)
+    response = render("_banners.html", "_banners.html", targets=("banners",))
+    return response if any(banner.poll for banner in current_banners()) else stop_polling(response)
 
 
 @bp.post("/b/<int:business_id>/housekeeping")
