@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from tests.items_helpers import image_bytes, make_contact, pdf_bytes
+from tests.items_helpers import image_bytes, make_coding, make_contact, pdf_bytes
 from webapp.items.models import Document, Item, ItemHistory
+from webapp.rules.models import ContactRule
 
 SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>'
 
@@ -305,3 +306,28 @@ def test_storage_path_comes_from_the_environment(tmp_path):
     custom = load_settings({"DOCKET_ENV": "test", "DOCKET_INSTANCE_PATH": str(tmp_path),
                             "DOCUMENT_STORAGE_PATH": str(tmp_path / "elsewhere")})
     assert custom.document_storage_path == tmp_path / "elsewhere"
+
+
+def test_the_suppliers_rule_codes_an_item_on_arrival(admin_client, admin):
+    coding = make_coding(admin.business)
+    supplier = make_contact(admin.business, "Acme Supplies Ltd")
+    ContactRule.create(business=admin.business_id, contact=supplier, category=coding.fuel, tax_rate=coding.vat20)
+    content = pdf_bytes("ACME SUPPLIES LTD", "Invoice No: INV-7", "Invoice date: 12 Mar 2026", "Total £120.00")
+    _upload(admin_client, admin.business_id, ("acme.pdf", content))
+    item = Item.get()
+    assert (item.category_id, item.tax_rate_id, item.tax, item.net, item.status) == \
+        (coding.fuel.id, coding.vat20.id, Decimal("20.00"), Decimal("100.00"), "ready")
+    sources = {h.field: h.source for h in ItemHistory.select().where(ItemHistory.item == item.id)}
+    assert sources["category"] == "rule for Acme Supplies Ltd" and sources["tax"] == "calculated"
+
+
+def test_a_second_bill_for_the_same_supplier_date_and_total_is_flagged_not_dropped(admin_client, admin):
+    make_contact(admin.business, "Acme Supplies Ltd")
+    first = pdf_bytes("ACME SUPPLIES LTD", "Invoice date: 12 Mar 2026", "Total £120.00")
+    again = pdf_bytes("ACME SUPPLIES LTD", "Invoice date: 12 Mar 2026", "Total £120.00", "Copy")
+    _upload(admin_client, admin.business_id, ("bill.pdf", first), ("bill-copy.pdf", again))
+    original, copy = Item.select().order_by(Item.id)
+    assert not original.needs_attention
+    assert copy.needs_attention and copy.duplicate_of_id == original.id
+    inbox = admin_client.get(f"/b/{admin.business_id}/inbox/costs?attention=1").text
+    assert f'id="items-row-{copy.id}"' in inbox and f'id="items-row-{original.id}"' not in inbox
