@@ -11,6 +11,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from tests import factories
+from tests.items_helpers import make_coding
 from webapp import create_app, migrations
 from webapp.db import all_models, database
 from webapp.xero.crypto import generate_key
@@ -99,6 +100,12 @@ def standard(admin):
 def outsider(app):
     """An admin of another business, who must see nothing of the first one."""
     return factories.make_member(role="admin", can_publish=True)
+
+
+@pytest.fixture
+def coding(admin):
+    """The admin's business with a small UK chart, VAT rates, tracking and a payment method to code items with."""
+    return make_coding(admin.business)
 
 
 @pytest.fixture

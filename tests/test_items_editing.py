@@ -14,11 +14,6 @@ from webapp.lists.models import Currency, Organisation
 
 
 @pytest.fixture
-def coding(admin):
-    return make_coding(admin.business)
-
-
-@pytest.fixture
 def supplier(admin):
     return make_contact(admin.business, "Acme Fuels Ltd")
 

@@ -7,15 +7,10 @@ from decimal import Decimal
 import pytest
 from playhouse.test_utils import count_queries
 
-from tests.items_helpers import make_coding, make_contact, make_item
+from tests.items_helpers import make_contact, make_item
 from webapp.items.models import Item, ItemHistory, LineItem
 
 TOTALS = re.compile(r'<p id="line-totals"[^>]*>([^<]*)</p>')
-
-
-@pytest.fixture
-def coding(admin):
-    return make_coding(admin.business)
 
 
 @pytest.fixture

@@ -17,11 +17,6 @@ RULE_POSTS = ["rule", "rule/apply", "rule/clear"]
 
 
 @pytest.fixture
-def coding(admin):
-    return make_coding(admin.business)
-
-
-@pytest.fixture
 def acme(admin):
     return make_contact(admin.business, "Acme Fuels")
 

@@ -113,22 +113,13 @@ def _date(value) -> date | None:
 
 def item(business_id: int, item_id: int) -> Item | None:
     """One item of the business with everything its page shows joined in (None for another business's item)."""
-    tracking_1, tracking_2 = TrackingOption.alias(), TrackingOption.alias()
-    return (Item.select(Item, Document, Contact, Category, TaxRate, PaymentMethod, tracking_1, tracking_2,
-                        Organisation)
-            .join_from(Item, Document)
-            .join_from(Item, Organisation, JOIN.LEFT_OUTER, on=Organisation.business == Item.business,
-                       attr="organisation")
-            .join_from(Item, Contact, JOIN.LEFT_OUTER)
-            .join_from(Item, Category, JOIN.LEFT_OUTER)
-            .join_from(Item, TaxRate, JOIN.LEFT_OUTER)
-            .join_from(Item, PaymentMethod, JOIN.LEFT_OUTER)
-            .join_from(Item, tracking_1, JOIN.LEFT_OUTER, on=Item.tracking_option_1 == tracking_1.id,
-                       attr="tracking_option_1")
-            .join_from(Item, tracking_2, JOIN.LEFT_OUTER, on=Item.tracking_option_2 == tracking_2.id,
-                       attr="tracking_option_2")
-            .where((Item.business == business_id) & (Item.id == item_id))
-            .first())
+    query = (Item.select(Item, Document, Contact, PaymentMethod, Organisation)
+             .join_from(Item, Document)
+             .join_from(Item, Organisation, JOIN.LEFT_OUTER, on=Organisation.business == Item.business,
+                        attr="organisation")
+             .join_from(Item, Contact, JOIN.LEFT_OUTER)
+             .join_from(Item, PaymentMethod, JOIN.LEFT_OUTER))
+    return with_coding(query, Item).where((Item.business == business_id) & (Item.id == item_id)).first()
 
 
 def document(business_id: int, item_id: int) -> Document | None:
@@ -140,15 +131,21 @@ def document(business_id: int, item_id: int) -> Document | None:
 
 def lines(item_id: int) -> list[LineItem]:
     """The item's line items in order, with their categories, tax rates and tracking options joined in."""
-    tracking_1, tracking_2 = TrackingOption.alias(), TrackingOption.alias()
-    return list(LineItem.select(LineItem, Category, TaxRate, tracking_1, tracking_2)
-                .join_from(LineItem, Category, JOIN.LEFT_OUTER)
-                .join_from(LineItem, TaxRate, JOIN.LEFT_OUTER)
-                .join_from(LineItem, tracking_1, JOIN.LEFT_OUTER, on=LineItem.tracking_option_1 == tracking_1.id,
-                           attr="tracking_option_1")
-                .join_from(LineItem, tracking_2, JOIN.LEFT_OUTER, on=LineItem.tracking_option_2 == tracking_2.id,
-                           attr="tracking_option_2")
+    return list(with_coding(LineItem.select(LineItem), LineItem)
                 .where(LineItem.item == item_id).order_by(LineItem.position, LineItem.id))
+
+
+def with_coding(query, model):
+    """Join in the category, tax rate and tracking options `model` (an item, line or rule) points at, each
+    loaded under its field's name, so reading them costs no further query."""
+    tracking_1, tracking_2 = TrackingOption.alias(), TrackingOption.alias()
+    return (query.select_extend(Category, TaxRate, tracking_1, tracking_2)
+            .join_from(model, Category, JOIN.LEFT_OUTER)
+            .join_from(model, TaxRate, JOIN.LEFT_OUTER)
+            .join_from(model, tracking_1, JOIN.LEFT_OUTER, on=model.tracking_option_1 == tracking_1.id,
+                       attr="tracking_option_1")
+            .join_from(model, tracking_2, JOIN.LEFT_OUTER, on=model.tracking_option_2 == tracking_2.id,
+                       attr="tracking_option_2"))
 
 
 def notes(item_id: int):

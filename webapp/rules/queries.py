@@ -3,7 +3,8 @@ from peewee import JOIN
 
 from webapp.items.choices import contact_role
 from webapp.items.models import Document, Item
-from webapp.lists.models import Category, Contact, PaymentMethod, TaxRate, TrackingOption
+from webapp.items.queries import with_coding
+from webapp.lists.models import Category, Contact, PaymentMethod
 from webapp.rules.models import ContactRule
 
 ROLES = {"suppliers": "costs", "customers": "sales"}  # list name → the workspace its items live in
@@ -35,14 +36,7 @@ def contact(business_id: int, list_name: str, contact_id: int) -> Contact | None
 
 def _with_entries(query):
     """Join in the list entries a rule names, each loaded onto the rule under its field's name."""
-    tracking_1, tracking_2 = TrackingOption.alias(), TrackingOption.alias()
-    return (query.select_extend(Category, TaxRate, tracking_1, tracking_2, PaymentMethod)
-            .join_from(ContactRule, Category, JOIN.LEFT_OUTER)
-            .join_from(ContactRule, TaxRate, JOIN.LEFT_OUTER)
-            .join_from(ContactRule, tracking_1, JOIN.LEFT_OUTER, on=ContactRule.tracking_option_1 == tracking_1.id,
-                       attr="tracking_option_1")
-            .join_from(ContactRule, tracking_2, JOIN.LEFT_OUTER, on=ContactRule.tracking_option_2 == tracking_2.id,
-                       attr="tracking_option_2")
+    return (with_coding(query, ContactRule).select_extend(PaymentMethod)
             .join_from(ContactRule, PaymentMethod, JOIN.LEFT_OUTER))
 
 
