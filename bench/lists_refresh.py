@@ -25,7 +25,6 @@ import logging
 import os
 import pstats
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,9 +34,9 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 
-POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-POSTGRES_BENCH_DB = "docket_bench"
-REDIS_URL = "redis://127.0.0.1:6379/14"
+from bench import common
+from bench.common import REDIS_URL
+
 CHANGED_CONTACTS = 10
 TARGET_FULL_CALLS = 20
 TARGET_UNCHANGED_CALLS = 8
@@ -207,20 +206,6 @@ class Sandbox:
 
 # --- Docket ---------------------------------------------------------------------------------------
 
-def _database_url(backend: str, directory: str) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{os.path.join(directory, 'docket-bench.db')}"
-    import psycopg2
-
-    conn = psycopg2.connect(POSTGRES_ADMIN_URL)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_BENCH_DB}"')
-        cur.execute(f'CREATE DATABASE "{POSTGRES_BENCH_DB}"')
-    conn.close()
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{POSTGRES_BENCH_DB}"
-
-
 def _docket_app(database_url: str, sandbox_url: str):
     from webapp import create_app, migrations
     from webapp.db import database
@@ -284,7 +269,7 @@ def bench_backend(backend: str, sandbox: Sandbox, args, directory: str) -> tuple
     name, imported = f"Bench Large Ltd ({backend})", f"Bench Imported Ltd ({backend})"
     tenant_id = sandbox.large_organisation(name, args.contacts, args.accounts, args.timestamps)
     imported_id = sandbox.large_organisation(imported, args.contacts, args.accounts, "import")
-    app = _docket_app(_database_url(backend, directory), sandbox.url)
+    app = _docket_app(common.database_url(backend, directory), sandbox.url)
     results, profile_text = [], ""
     with app.app_context():
         business_id = _connect(app, tenant_id, name, sandbox.issue_token(tenant_id))
@@ -367,28 +352,12 @@ def _row(r: Result) -> tuple:
 
 def table(results: list[Result]) -> str:
     rows = [COLUMNS, *(_row(r) for r in results)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    numeric = set(range(2, 9))
-    lines = ["  ".join(cell.rjust(w) if i in numeric else cell.ljust(w)
-                       for i, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _machine() -> str:
-    cpus = os.cpu_count()
-    try:
-        mem = subprocess.run(["free", "-g"], capture_output=True, text=True, check=True).stdout.splitlines()[1]
-        total = mem.split()[1]
-    except (OSError, subprocess.CalledProcessError, IndexError):
-        total = "?"
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"nproc {cpus}, {total} GiB RAM (free -g), load average {load}, Python {sys.version.split()[0]}"
+    return common.text_table(rows, numeric=set(range(2, 9)))
 
 
 def report(results: list[Result], args, sandbox_url: str) -> str:
     lines = [
-        f"Lists refresh benchmark (issue 5), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {_machine()}",
+        f"Lists refresh benchmark (issue 5), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {common.machine()}",
         (f"Organisations (per backend, from create_large_organisation): {args.contacts} contacts, {args.accounts} "
          f"accounts; contacts' UpdatedDateUTC {TIMESTAMPS[args.timestamps]}, except for 'imported', where all "
          f"{args.contacts} fall in one second an hour ago (a bulk import)"),

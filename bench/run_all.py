@@ -12,6 +12,7 @@ from pathlib import Path
 
 BENCHMARKS = [  # module under bench/, what it measures (add yours here)
     ("lists_refresh", "issue 5: list refresh against the sandbox (10,000 contacts, 500 accounts)"),
+    ("items_pages", "issue 6: Items list, Item details and an inline edit (10,000 items), server time and queries"),
 ]
 
 

@@ -1,0 +1,43 @@
+"""What every benchmark shares: its own databases and Redis, the machine line of its header, plain tables."""
+import os
+import subprocess
+import sys
+
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+POSTGRES_BENCH_DB = "docket_bench"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+def database_url(backend: str, directory: str, name: str = "docket-bench.db") -> str:
+    """A fresh database: a SQLite file in `directory`, or the `docket_bench` PostgreSQL database recreated."""
+    if backend == "sqlite":
+        return f"sqlite:///{os.path.join(directory, name)}"
+    import psycopg2
+
+    conn = psycopg2.connect(POSTGRES_ADMIN_URL)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_BENCH_DB}"')
+        cur.execute(f'CREATE DATABASE "{POSTGRES_BENCH_DB}"')
+    conn.close()
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{POSTGRES_BENCH_DB}"
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    try:
+        mem = subprocess.run(["free", "-g"], capture_output=True, text=True, check=True).stdout.splitlines()[1]
+        total = mem.split()[1]
+    except (OSError, subprocess.CalledProcessError, IndexError):
+        total = "?"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"nproc {cpus}, {total} GiB RAM (free -g), load average {load}, Python {sys.version.split()[0]}"
+
+
+def text_table(rows: list[tuple], numeric: set[int]) -> str:
+    """Rows of strings (the first is the header) as aligned columns; `numeric` columns are right-aligned."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.rjust(w) if i in numeric else cell.ljust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
