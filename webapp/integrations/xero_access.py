@@ -13,6 +13,7 @@ from webapp.xero.client import XeroClient
 from webapp.xero.crypto import TokenCipher
 from webapp.xero.endpoints import XeroApp, XeroEndpoints
 from webapp.xero.errors import XeroUnavailable
+from webapp.xero.limiter import XeroLimiter
 from webapp.xero.oauth import XeroIdentity
 from webapp.xero.tokens import TokenKeeper
 
@@ -27,9 +28,12 @@ class XeroServices:
     cipher: TokenCipher
     keeper: TokenKeeper
     http: requests.Session
+    limiter: XeroLimiter | None = None
 
     def client_for(self, connection: Connection) -> XeroClient:
-        return XeroClient(self.endpoints.api_url, connection.tenant_id, connection.id, self.keeper, self.http)
+        """A client whose calls share the organisation's pace with every other process."""
+        return XeroClient(self.endpoints.api_url, connection.tenant_id, connection.id, self.keeper, self.http,
+                          limiter=self.limiter)
 
 
 def init_app(app) -> None:
@@ -41,7 +45,9 @@ def init_app(app) -> None:
                             endpoints, http)
     cipher = TokenCipher(config["TOKEN_ENCRYPTION_KEYS"])
     keeper = TokenKeeper(DbTokenStore(cipher), identity.refresh, refresh_lock)
-    app.extensions["xero"] = XeroServices(endpoints, identity, cipher, keeper, http)
+    limiter = XeroLimiter(app.extensions["redis"], per_minute=int(config.get("XERO_CALLS_PER_MINUTE", 58)),
+                          max_wait=float(config.get("XERO_LIMIT_MAX_WAIT", 60)))
+    app.extensions["xero"] = XeroServices(endpoints, identity, cipher, keeper, http, limiter)
 
 
 def xero() -> XeroServices:

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 import requests
 
 from webapp.xero.errors import XeroAuthRequired, XeroUnavailable, error_from_response
+from webapp.xero.limiter import XeroLimiter
 from webapp.xero.tokens import TokenKeeper
 
 
@@ -33,6 +34,7 @@ class XeroClient:
     http: requests.Session = field(default_factory=requests.Session)
     timeout: float = 30.0
     limits: Limits = field(default_factory=Limits)
+    limiter: XeroLimiter | None = None  # paces calls per organisation across processes; None: unpaced
 
     def get(self, path: str, *, params: dict | None = None, if_modified_since: str | None = None) -> dict:
         headers = {"If-Modified-Since": if_modified_since} if if_modified_since else {}
@@ -66,6 +68,16 @@ class XeroClient:
         return response.json() if response.content else {}
 
     def _send(self, method, path, token, params, json, data, headers, idempotency_key) -> requests.Response:
+        """One HTTP call, inside a limiter slot when there is a limiter; what Xero says of the limits is
+        reported before the slot is freed, so no waiting worker slips in ahead of a pause."""
+        if self.limiter is None:
+            return self._http(method, path, token, params, json, data, headers, idempotency_key)
+        with self.limiter.slot(self.tenant_id):
+            response = self._http(method, path, token, params, json, data, headers, idempotency_key)
+            self.limiter.observe(self.tenant_id, response.status_code, response.headers)
+        return response
+
+    def _http(self, method, path, token, params, json, data, headers, idempotency_key) -> requests.Response:
         all_headers = {"Authorization": f"Bearer {token}", "xero-tenant-id": self.tenant_id,
                        "Accept": "application/json", **(headers or {})}
         if idempotency_key:
