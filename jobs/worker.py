@@ -5,6 +5,7 @@ import logging
 from rq import Worker
 
 from jobs import QUEUE_NAMES
+from jobs.publishing import sweep
 from jobs.sync import schedule_daily_refresh
 from webapp import create_app
 from webapp.redis_conn import get_redis
@@ -19,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app()
     with app.app_context():
         schedule_daily_refresh()
+        sweep()  # attempts a killed worker left half done are picked up again
         worker = Worker(args.queues, connection=get_redis())
         worker.work(with_scheduler=True, burst=args.burst)
 

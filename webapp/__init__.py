@@ -37,6 +37,12 @@ def _config_from(settings) -> dict:
         "XERO_REDIRECT_URI": settings.xero_redirect_uri,
         "TOKEN_ENCRYPTION_KEYS": settings.token_encryption_keys,
         "XERO_WEBHOOK_KEY": settings.xero_webhook_key,
+        "XERO_CALLS_PER_MINUTE": settings.xero_calls_per_minute,
+        "XERO_LIMIT_MAX_WAIT": settings.xero_limit_max_wait,
+        "PUBLIC_URL": settings.public_url,
+        "PUBLISH_LOCK_SECONDS": settings.publish_lock_seconds,
+        "PUBLISH_SWEEP_SECONDS": settings.publish_sweep_seconds,
+        "EXCHANGE_RATES_URL": settings.exchange_rates_url,
         "MAX_CONTENT_LENGTH": settings.max_upload_bytes,
         "DOCUMENT_STORAGE_PATH": str(settings.document_storage_path),
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
@@ -87,10 +93,11 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.items.views import bp as items_bp
     from webapp.jobruns.views import bp as jobruns_bp
     from webapp.lists.views import bp as lists_bp
+    from webapp.publishing.views import bp as publishing_bp
     from webapp.rules.views import bp as rules_bp
     from webapp.webhooks.views import bp as webhooks_bp
 
     for blueprint in (health_bp, auth_bp, accounts_bp, jobruns_bp, items_bp, item_edits_bp, lines_bp, lists_bp,
-                      rules_bp, integrations_bp, webhooks_bp):
+                      rules_bp, publishing_bp, integrations_bp, webhooks_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -61,9 +61,10 @@ def all_models() -> list[type[peewee.Model]]:
     from webapp.jobruns.models import JobRun
     from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, SyncCursor,
                                      TaxRate, TrackingCategory, TrackingOption)
+    from webapp.publishing.models import PublishAttempt, PublishingSettings
     from webapp.rules.models import ContactRule
     from webapp.webhooks.models import WebhookEvent
 
     return [User, Business, Membership, UserSession, JobRun, Connection, ConnectAttempt, Organisation, Category,
             Contact, TrackingCategory, TrackingOption, TaxRate, Currency, SyncCursor, PaymentMethod, WebhookEvent,
-            Document, Item, ItemHistory, LineItem, ItemNote, ContactRule]
+            Document, Item, ItemHistory, LineItem, ItemNote, ContactRule, PublishingSettings, PublishAttempt]

@@ -66,6 +66,11 @@ class Item(BaseModel):
     attention_reason = peewee.CharField(max_length=255, default="")
     duplicate_of = peewee.ForeignKeyField("self", null=True, on_delete="SET NULL", backref="+")
     not_duplicate = peewee.BooleanField(default=False)  # someone looked and said it isn't a duplicate
+    xero_object = peewee.CharField(max_length=30, default="")  # once published: Invoice | BankTransaction | CreditNote
+    xero_id = peewee.CharField(max_length=64, default="")
+    xero_url = peewee.CharField(max_length=500, default="")
+    published_at = peewee.DateTimeField(null=True)
+    publish_message = peewee.TextField(default="")  # why the last publish failed and what to do; cleared on success
     created_at = peewee.DateTimeField(default=utcnow)
     created_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     updated_at = peewee.DateTimeField(default=utcnow)

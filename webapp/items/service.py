@@ -10,9 +10,10 @@ from webapp.items import editing, prefill, storage, validation
 from webapp.items.choices import contact_role
 from webapp.items.models import DEFAULT_TYPE, Document, Item, ItemHistory
 from webapp.lists.models import ACTIVE, Contact
+from webapp.publishing import auto
+from webapp.publishing.models import PublishingSettings
 
 READING = "reading the document"
-DEFAULT_PUBLISH_TO = {"costs": "purchases", "sales": "sales"}
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -51,6 +52,8 @@ def _upload_one(business, workspace: str, user_id: int, upload, contacts) -> Upl
                                 contacts)
     except peewee.IntegrityError:  # the same file arrived in a parallel request a moment ago
         return _duplicate(business.id, name, sha256)
+    if auto.publish_on_arrival(item):
+        return UploadOutcome(name, "added", f"“{name}” was added and is being published (auto-publish).", item.id)
     return UploadOutcome(name, "added", f"“{name}” was added to the inbox.", item.id)
 
 
@@ -58,11 +61,12 @@ def _create_item(business, workspace, user_id, name, sha256, key, size, inspecte
     document = Document.create(business=business.id, sha256=sha256, filename=name,
                                content_type=inspected.content_type, size=size, page_count=inspected.page_count,
                                storage_key=key, uploaded_by=user_id)
+    defaults = PublishingSettings.of(business.id)
     item = Item.create(business=business.id, workspace=workspace, type=DEFAULT_TYPE[workspace], status="inbox",
                        document=document, currency=business.base_currency, created_by=user_id,
                        date=found.get("date"), total=found.get("total"), reference=found.get("reference", ""),
-                       contact=found.get("contact_id"), publish_to=DEFAULT_PUBLISH_TO[workspace],
-                       publish_as="draft")
+                       contact=found.get("contact_id"), publish_to=getattr(defaults, f"{workspace}_publish_to"),
+                       publish_as=getattr(defaults, f"{workspace}_publish_as"))
     history = [{"item": item.id, "user": user_id, "field": "document", "new": name, "source": "upload"}]
     shown = {"date": lambda v: v.isoformat(), "total": str, "reference": str,
              "contact_id": lambda v: contacts.name(v)}

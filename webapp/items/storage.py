@@ -50,3 +50,7 @@ def save(sha256: str, data: bytes) -> str:
 
 def exists(key: str) -> bool:
     return path_for(key).is_file()
+
+
+def read(key: str) -> bytes:
+    return path_for(key).read_bytes()

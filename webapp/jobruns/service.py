@@ -7,7 +7,8 @@ from webapp.banners import Banner
 from webapp.db import database
 from webapp.jobruns.models import ACTIVE_STATUSES, FAILED, QUEUED, RUNNING, SUCCEEDED, JobRun
 
-KIND_TITLES = {"housekeeping": "Housekeeping", "refresh": "Refresh"}
+KIND_TITLES = {"housekeeping": "Housekeeping", "refresh": "Refresh", "publish": "Publishing"}
+RESULT_BANNER_KINDS = ("refresh", "publish")
 
 
 def start_run(kind: str, *, business_id: int | None, requested_by: int | None) -> JobRun:
@@ -49,7 +50,7 @@ RESULT_SHOWN_FOR = timedelta(minutes=10)
 
 def job_banners(business_id: int) -> list[Banner]:
     """Jobs of one business still queued or running, then the outcome of those that just ended."""
-    just_ended = (JobRun.kind == "refresh") & (JobRun.finished_at > utcnow() - RESULT_SHOWN_FOR)
+    just_ended = JobRun.kind.in_(RESULT_BANNER_KINDS) & (JobRun.finished_at > utcnow() - RESULT_SHOWN_FOR)
     runs = list(JobRun.select().where((JobRun.business == business_id)
                                       & (JobRun.status.in_(ACTIVE_STATUSES) | just_ended))
                 .order_by(JobRun.created_at, JobRun.id))
@@ -57,15 +58,23 @@ def job_banners(business_id: int) -> list[Banner]:
     recent = max((run for run in runs if run.status not in ACTIVE_STATUSES), key=lambda run: run.finished_at,
                  default=None)
     if recent and not banners:
-        banners.append(Banner("success", f"Refresh finished. {recent.summary}") if recent.status == SUCCEEDED
-                       else Banner("error", f"Refresh stopped. {recent.last_error}"))
+        banners.append(_result_banner(recent))
     return banners
+
+
+def _result_banner(run: JobRun) -> Banner:
+    if run.kind == "publish":  # a run with items that failed ends "failed", with its summary as the error
+        return Banner("success", run.summary) if run.status == SUCCEEDED else Banner("warning", run.last_error)
+    return (Banner("success", f"Refresh finished. {run.summary}") if run.status == SUCCEEDED
+            else Banner("error", f"Refresh stopped. {run.last_error}"))
 
 
 def _progress_banner(run: JobRun) -> Banner:
     title = KIND_TITLES.get(run.kind, run.kind.replace("_", " ").capitalize())
     steps = tuple((detail.get("label", step), detail.get("state", "waiting"), _counts(detail))
                   for step, detail in run.step_details.items())
+    if run.kind == "publish":
+        return Banner("success", f"Publishing {run.progress_done} of {run.progress_total}", poll=True)
     progress = f" ({run.progress_done} of {run.progress_total})" if run.progress_total and not steps else ""
     return Banner("success", f"{title} in progress{progress}", poll=True, steps=steps)
 

@@ -11,6 +11,15 @@ SCOPES = {
 }
 
 
+# Xero's web pages for each kind of document (by the Type the API gives it).
+DEEP_LINKS = {"ACCPAY": "AccountsPayable/View.aspx?InvoiceID={id}",
+              "ACCREC": "AccountsReceivable/View.aspx?InvoiceID={id}",
+              "ACCPAYCREDIT": "AccountsPayable/ViewCreditNote.aspx?creditNoteID={id}",
+              "ACCRECCREDIT": "AccountsReceivable/ViewCreditNote.aspx?creditNoteID={id}",
+              "SPEND": "Bank/ViewTransaction.aspx?bankTransactionID={id}",
+              "RECEIVE": "Bank/ViewTransaction.aspx?bankTransactionID={id}"}
+
+
 @dataclass(frozen=True)
 class XeroEndpoints:
     authorize_url: str
@@ -18,6 +27,7 @@ class XeroEndpoints:
     revocation_url: str
     connections_url: str
     api_url: str
+    operator_url: str = ""  # the sandbox's operator pages, where its documents are shown
 
     @classmethod
     def real_xero(cls) -> "XeroEndpoints":
@@ -34,7 +44,13 @@ class XeroEndpoints:
         """Every Xero path served by one host, as the sandbox does."""
         base = base_url.rstrip("/")
         return cls(f"{base}/identity/connect/authorize", f"{base}/connect/token", f"{base}/connect/revocation",
-                   f"{base}/connections", f"{base}/api.xro/2.0")
+                   f"{base}/connections", f"{base}/api.xro/2.0", f"{base}/operator")
+
+    def document_link(self, tenant_id: str, xero_type: str, xero_id: str) -> str:
+        """Where a person opens a published document: Xero's page for it (or the sandbox's organisation page)."""
+        if self.operator_url:
+            return f"{self.operator_url}/organisations/{tenant_id}#document-{xero_id}"
+        return "https://go.xero.com/" + DEEP_LINKS.get(xero_type, DEEP_LINKS["ACCPAY"]).format(id=xero_id)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,255 @@
+"""Publishing jobs: one attempt, or a batch of up to 50 created with one call; resuming attempts cut short.
+
+Every job takes ids and reads the rest from the database, so a job that runs twice (a retry, or a second
+worker after a crash) finds the attempt's saved state and carries on from there."""
+import hashlib
+import json
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from rq.job import Job
+
+from jobs import enqueue, get_queue
+from webapp.accounts.models import utcnow
+from webapp.db import database
+from webapp.integrations.models import CONNECTED, Connection
+from webapp.integrations.xero_access import xero
+from webapp.items import changes, queries
+from webapp.items.review import Review
+from webapp.jobruns import service as runs
+from webapp.jobruns.models import JobRun
+from webapp.publishing import messages, payload
+from webapp.publishing.models import DONE, FAILED, OPEN_STATES, QUEUED, SENDING, PublishAttempt, PublishingSettings
+from webapp.publishing.rates import MissingRate, rate_source
+from webapp.publishing.publisher import Publisher, element_of, record_created, save_step
+from webapp.redis_conn import get_redis
+from webapp.xero.errors import XeroError, XeroRateLimited
+
+log = logging.getLogger(__name__)
+QUEUE = "publishing"
+SWEEP_JOB = "publish-sweep"
+BATCH_SIZE = 50  # Xero accepts up to 50 documents per call with summarizeErrors=false
+STALLED_AFTER = timedelta(seconds=10)  # an attempt saved this recently may just be between its job and its lock
+
+
+def enqueue_attempts(attempt_ids: list[int]) -> None:
+    """One job per attempt, or batches when several go together (attachments follow in their own jobs)."""
+    if len(attempt_ids) == 1:
+        _enqueue_one(attempt_ids[0])
+    else:
+        for first in range(0, len(attempt_ids), BATCH_SIZE):
+            chunk = attempt_ids[first:first + BATCH_SIZE]
+            job = enqueue(QUEUE, publish_batch, chunk, job_id=f"publish-batch-{chunk[0]}-{len(chunk)}")
+            PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(chunk)).execute()
+    schedule_sweep()
+
+
+def publish_attempt(attempt_id: int) -> None:
+    """Carry one attempt on from its saved state: create, attach, pay, finish (or fail with a plain message)."""
+    lock = _lock(attempt_id)
+    if not lock.acquire():
+        return  # another worker has it in hand
+    try:
+        with database.connection_context():
+            attempt = PublishAttempt.get_or_none(PublishAttempt.id == attempt_id)
+            if attempt is None or attempt.state not in OPEN_STATES:
+                return
+            _run(attempt)
+    finally:
+        lock.release()
+
+
+def publish_batch(attempt_ids: list[int]) -> None:
+    """Create the queued attempts' documents in as few calls as possible, then queue each one's attachment."""
+    locks = {attempt_id: _lock(attempt_id) for attempt_id in attempt_ids}
+    held = [attempt_id for attempt_id, lock in locks.items() if lock.acquire()]
+    attempts = []
+    try:
+        with database.connection_context():
+            attempts = list(PublishAttempt.select().where(PublishAttempt.id.in_(held) & PublishAttempt.state.in_(
+                OPEN_STATES)).order_by(PublishAttempt.id))
+            groups: dict[str, list] = {}
+            for attempt in attempts:
+                prepared = _prepare(attempt) if attempt.state == QUEUED else None
+                if prepared:
+                    groups.setdefault(prepared.destination.endpoint, []).append(prepared)
+            for endpoint, group in groups.items():
+                _create_together(endpoint, group)
+    finally:
+        for attempt_id in held:
+            locks[attempt_id].release()
+    for attempt in attempts:
+        if attempt.state in OPEN_STATES:
+            _enqueue_one(attempt.id)  # attachment, payment, or a resumed create: one job each
+
+
+def sweep() -> None:
+    """Re-queue attempts nobody is carrying any more (a worker was killed, a job failed for good); book the next
+    sweep while any attempt is still open. A job at work holds its attempt's lock, which lapses if it dies."""
+    with database.connection_context():
+        stalled_before = utcnow() - STALLED_AFTER
+        open_attempts = list(PublishAttempt.select().where(PublishAttempt.state.in_(OPEN_STATES)))
+        for attempt in open_attempts:
+            if attempt.updated_at < stalled_before and not _carried(attempt):
+                log.info("publish attempt %s resumed after its job stopped", attempt.id)
+                _enqueue_one(attempt.id)
+        if open_attempts:
+            schedule_sweep()
+
+
+def schedule_sweep() -> None:
+    """One sweep booked at a time (a fixed job id)."""
+    if _job_waiting(SWEEP_JOB):
+        return
+    seconds = current_app.config["PUBLISH_SWEEP_SECONDS"]
+    get_queue(QUEUE).enqueue_in(timedelta(seconds=seconds), sweep, job_id=SWEEP_JOB, result_ttl=0, failure_ttl=3600)
+
+
+# --- one attempt ----------------------------------------------------------------------------------
+
+class _Prepared:
+    """An attempt with everything its publish needs loaded; None from _prepare when it failed already."""
+
+    def __init__(self, attempt, item, lines, connection, context):
+        self.attempt, self.item, self.lines, self.connection, self.context = attempt, item, lines, connection, context
+        self.destination = payload.destination(item)
+
+
+def _prepare(attempt: PublishAttempt) -> _Prepared | None:
+    item = queries.item(attempt.business_id, attempt.item_id)
+    connection = Connection.for_business(attempt.business_id)
+    if item is None:
+        _fail(attempt, None, "The item was deleted before it could be published.", "")
+        return None
+    if connection is None or connection.status != CONNECTED:
+        _fail(attempt, item, "The connection to Xero needs attention: an admin must Reconnect on the Integrations "
+                             "page, then publish again.", "")
+        return None
+    review = Review(item)
+    if attempt.state == QUEUED:
+        problems = review.checks()
+        if problems:  # something changed since Publish was pressed
+            _fail(attempt, item, problems[0].message, "")
+            return None
+    return _Prepared(attempt, item, review.lines, connection, _context(item, attempt, review))
+
+
+def _context(item, attempt: PublishAttempt, review: Review) -> payload.PublishContext:
+    """The business's settings and organisation, the attempt's own link (its marker in Xero) and the rates."""
+    config = current_app.config
+    link = f"{config['PUBLIC_URL']}/b/{item.business_id}/items/{item.id}?publish={attempt.idempotency_key}"
+    return payload.PublishContext(settings=PublishingSettings.of(item.business_id),
+                                  organisation=review.choices.organisation, url=link,
+                                  rates=rate_source(config.get("EXCHANGE_RATES_URL", "")),
+                                  zero_rated=payload.zero_rated_tax_types(review.choices.tax_rates))
+
+
+def _run(attempt: PublishAttempt) -> None:
+    prepared = _prepare(attempt)
+    if prepared is None:
+        return
+    services = xero()
+    publisher = Publisher(services.client_for(prepared.connection), services.endpoints, attempt, prepared.item,
+                          prepared.lines, prepared.context)
+    try:
+        publisher.advance()
+    except XeroError as error:
+        _handle(attempt, prepared.item, error)
+        return
+    except (payload.NotPublishable, MissingRate) as refused:
+        _fail(attempt, prepared.item, str(refused), "")
+        return
+    _progress(attempt)
+
+
+def _handle(attempt: PublishAttempt, item, error: XeroError) -> None:
+    explained = messages.explain(error)
+    if explained.retry:
+        if isinstance(error, XeroRateLimited) and attempt.state == SENDING:
+            attempt.state = QUEUED  # a 429 means Xero did not take the call: sending again is safe
+        save_step(attempt, message=explained.message)
+        job = get_queue(QUEUE).enqueue_in(timedelta(seconds=max(1, explained.retry_after or 30)), publish_attempt,
+                                          attempt.id)
+        PublishAttempt.update(job_id=job.id).where(PublishAttempt.id == attempt.id).execute()
+        return
+    _fail(attempt, item, explained.message, explained.detail)
+
+
+def _fail(attempt: PublishAttempt, item, message: str, detail: str) -> None:
+    with database.atomic():
+        save_step(attempt, state=FAILED, message=message, detail=detail)
+        if item is not None:
+            changes.change(item, {"status": "failed", "publish_message": message}, user_id=None, source="publishing")
+            changes.note(item, "publish", f"Not published: {message}", user_id=None, source="publishing",
+                         old=detail[:500])
+    _progress(attempt)
+
+
+def _progress(attempt: PublishAttempt) -> None:
+    """Count a finished attempt towards its bulk run; the last one writes the run's summary."""
+    if attempt.run_id is None:
+        return
+    JobRun.update(progress_done=JobRun.progress_done + 1).where(JobRun.id == attempt.run_id).execute()
+    run = JobRun.get_by_id(attempt.run_id)
+    if run.progress_done >= run.progress_total and run.is_active:
+        states = [row.state for row in PublishAttempt.select(PublishAttempt.state)
+                  .where(PublishAttempt.run == run.id)]
+        done, failed = states.count(DONE), states.count(FAILED)
+        summary = f"Published {done} of {len(states)}." + (
+            f" {failed} could not be published: filter the Inbox by Failed to see why." if failed else "")
+        (runs.fail_run if failed else runs.finish_run)(run.id, summary)
+
+
+# --- batches --------------------------------------------------------------------------------------
+
+def _create_together(endpoint: str, group: list[_Prepared]) -> None:
+    """One call creating the group's documents (summarizeErrors=false: each element succeeds or fails alone)."""
+    connection = group[0].connection
+    try:
+        bodies = [payload.build(p.item, p.lines, p.context) for p in group]
+    except (payload.NotPublishable, MissingRate):
+        for prepared in group:  # one at a time: each gets its own outcome
+            _enqueue_one(prepared.attempt.id)
+        return
+    for prepared, body in zip(group, bodies):
+        save_step(prepared.attempt, state=SENDING, request_body=json.dumps(body))
+    key = hashlib.sha256("".join(p.attempt.idempotency_key for p in group).encode()).hexdigest()
+    params = {"summarizeErrors": "false"}
+    if any(payload.needs_unitdp4(body) for body in bodies):
+        params["unitdp"] = 4
+    try:
+        answer = xero().client_for(connection).put(endpoint, {endpoint: bodies}, params=params, idempotency_key=key)
+    except XeroError as error:
+        for prepared in group:
+            _handle(prepared.attempt, prepared.item, error)
+        return
+    for prepared, element in zip(group, answer.get(endpoint, [])):
+        try:
+            created = element_of({endpoint: [element]}, endpoint)
+        except XeroError as error:
+            _handle(prepared.attempt, prepared.item, error)
+            continue
+        record_created(prepared.attempt, prepared.destination, created)
+
+
+def _enqueue_one(attempt_id: int) -> None:
+    job = enqueue(QUEUE, publish_attempt, attempt_id)
+    PublishAttempt.update(job_id=job.id).where(PublishAttempt.id == attempt_id).execute()
+
+
+def _lock(attempt_id: int):
+    """Held while a job works on the attempt; it lapses on its own when the worker holding it is killed."""
+    return get_redis().lock(f"docket:publish-attempt:{attempt_id}",
+                            timeout=current_app.config["PUBLISH_LOCK_SECONDS"], blocking_timeout=0)
+
+
+def _carried(attempt: PublishAttempt) -> bool:
+    """A job is at work on it (its lock is held) or waiting to start."""
+    return get_redis().exists(f"docket:publish-attempt:{attempt.id}") == 1 or _job_waiting(attempt.job_id)
+
+
+def _job_waiting(job_id: str) -> bool:
+    if not job_id or get_redis().exists(f"rq:job:{job_id}") != 1:
+        return False
+    return Job.fetch(job_id, connection=get_redis()).get_status(refresh=False) in ("queued", "scheduled", "deferred")

@@ -1,0 +1,47 @@
+"""In Chromium: publish a bill, a paid bill, a spend money, a sales invoice and a supplier credit note to the
+sandbox from their Item details pages, then open each in the sandbox's operator pages with its attachment."""
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.browser.helpers import sign_in
+from tests.publishing_helpers import coded, uk, work  # noqa: F401
+from webapp.items.models import Item
+from webapp.lists.models import PaymentMethod
+
+pytestmark = pytest.mark.browser
+
+DESTINATIONS = [
+    ("bill", {"publish_to": "purchases", "publish_as": "awaiting_payment"}, "ACCPAY", "AUTHORISED"),
+    ("paid bill", {"publish_to": "purchases", "publish_as": "paid", "paid": True}, "ACCPAY", "PAID"),
+    ("spend money", {"publish_to": "bank", "publish_as": "", "paid": True}, "SPEND", "AUTHORISED"),
+    ("sales invoice", {"workspace": "sales", "contact": "Bramley Homes", "code": "200", "tax": "OUTPUT2",
+                       "publish_to": "sales", "publish_as": "awaiting_payment"}, "ACCREC", "AUTHORISED"),
+    ("supplier credit note", {"type": "credit_note", "publish_to": "purchases", "publish_as": "awaiting_payment"},
+     "ACCPAYCREDIT", "AUTHORISED"),
+]
+
+
+def test_publish_every_destination_and_open_it_in_xero(page, live_server, xero_app, uk, admin):
+    card = PaymentMethod.get(PaymentMethod.business == uk)
+    items = [(name, coded(xero_app, uk, payment_method=card, text=f"{name} receipt", **fields), xero_type, status)
+             for name, fields, xero_type, status in DESTINATIONS]
+    sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
+    for name, item, xero_type, status in items:
+        page.goto(f"{live_server.url}/b/{uk}/items/{item.id}")
+        page.get_by_role("button", name="Publish", exact=True).click()
+        expect(page.locator("#item-publish")).to_contain_text("Publishing…")
+        work(xero_app)
+        expect(page.locator("#item-publish")).to_contain_text("Published to Xero", timeout=10_000)
+        link = page.get_by_role("link", name="Open in Xero")
+        href = link.get_attribute("href")
+        page.goto(href)
+        row = page.locator(f"#document-{Item.get_by_id(item.id).xero_id}")
+        expect(row).to_contain_text(xero_type)
+        expect(row).to_contain_text(status)
+        expect(row).to_contain_text("GBP 120.00")
+        attachment = row.get_by_role("link", name=item.document.filename)
+        expect(attachment).to_be_visible()
+        download = page.request.get(attachment.get_attribute("href") if attachment.get_attribute("href").startswith(
+            "http") else href.split("/operator")[0] + attachment.get_attribute("href"))
+        assert download.status == 200 and download.body().startswith(b"%PDF"), name

@@ -1,0 +1,217 @@
+"""Publishing to the sandbox: every destination with its document attached, checks before any call, permissions,
+clear messages, bulk runs, publishing again, and never a second document in Xero."""
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import requests
+
+from jobs.publishing import publish_attempt
+from tests import xero_helpers as xh
+from tests.items_helpers import make_contact, make_item, pdf_bytes
+from tests.publishing_helpers import coded, sandbox_documents, uk, work  # noqa: F401
+from webapp.accounts.models import Membership
+from webapp.items.models import Item
+from webapp.jobruns.models import JobRun
+from webapp.lists.models import Category, Contact, PaymentMethod, TaxRate
+from webapp.publishing import publisher
+from webapp.rules.models import ContactRule
+from webapp.xero.client import XeroClient
+from webapp.publishing.models import DONE, PublishAttempt, PublishingSettings
+
+
+def _publish(client, item):
+    return client.form(f"/b/{item.business_id}/items/{item.id}/publish")
+
+
+def _tenant(sandbox):
+    return xh.tenant_ids(sandbox.url)[xh.UK_ORG]
+
+
+def _fresh(item):
+    return Item.get_by_id(item.id)
+
+
+@pytest.mark.parametrize("fields, xero_type, status", [
+    ({"publish_to": "purchases", "publish_as": "draft"}, "ACCPAY", "DRAFT"),
+    ({"publish_to": "purchases", "publish_as": "awaiting_approval"}, "ACCPAY", "SUBMITTED"),
+    ({"publish_to": "purchases", "publish_as": "awaiting_payment"}, "ACCPAY", "AUTHORISED"),
+    ({"publish_to": "purchases", "publish_as": "paid", "paid": True}, "ACCPAY", "PAID"),
+    ({"publish_to": "bank", "publish_as": "", "paid": True}, "SPEND", "AUTHORISED"),
+    ({"type": "credit_note", "publish_to": "purchases", "publish_as": "awaiting_payment"}, "ACCPAYCREDIT",
+     "AUTHORISED"),
+])
+def test_each_cost_destination_lands_in_xero_with_its_document(xero_app, admin_client, uk, sandbox, fields,
+                                                                xero_type, status):
+    card = PaymentMethod.get(PaymentMethod.business == uk)
+    item = coded(xero_app, uk, payment_method=card, **fields)
+    assert _publish(admin_client, item).status_code == 303
+    assert _fresh(item).status == "publishing"
+    work(xero_app)
+    published = _fresh(item)
+    assert published.status == "published" and published.publish_message == ""
+    [document] = sandbox_documents(sandbox, _tenant(sandbox))
+    assert (document["type"], document["status"], document["total"]) == (xero_type, status, "120.00")
+    assert [a["fileName"] for a in document["attachments"]] == [item.document.filename]
+    assert published.xero_id == document["id"] and published.xero_url.endswith(f"#document-{document['id']}")
+    page = admin_client.get(f"/b/{uk}/items/{item.id}").text
+    assert "Open in Xero" in page and published.xero_url in page
+
+
+@pytest.mark.parametrize("fields, xero_type", [
+    ({"publish_to": "sales", "publish_as": "awaiting_payment"}, "ACCREC"),
+    ({"publish_to": "bank", "publish_as": "", "paid": True}, "RECEIVE"),
+    ({"type": "credit_note", "publish_to": "sales", "publish_as": "draft"}, "ACCRECCREDIT"),
+])
+def test_sales_destinations(xero_app, admin_client, uk, sandbox, fields, xero_type):
+    card = PaymentMethod.get(PaymentMethod.business == uk)
+    item = coded(xero_app, uk, workspace="sales", contact="Bramley Homes", code="200", tax="OUTPUT2",
+                 payment_method=card, **fields)
+    _publish(admin_client, item)
+    work(xero_app)
+    [document] = sandbox_documents(sandbox, _tenant(sandbox))
+    assert document["type"] == xero_type and document["total"] == "120.00"
+    assert _fresh(item).status == "published"
+
+
+def test_a_lock_date_blocks_before_any_call(xero_app, admin_client, uk, sandbox):
+    item = coded(xero_app, uk, day=date(2026, 3, 20), publish_as="awaiting_payment")
+    response = admin_client.form(f"/b/{uk}/items/{item.id}/publish", follow_redirects=True)
+    assert "on or before Xero's period lock date 31 Mar 2026: publish as Draft, or change the date" in \
+        response.text.replace("&#39;", "'")
+    assert _fresh(item).status == "inbox" or _fresh(item).status == "ready"
+    assert not PublishAttempt.select().exists() and sandbox_documents(sandbox, _tenant(sandbox)) == []
+
+
+def test_docket_lock_date_stops_publishing_into_a_closed_period(xero_app, admin_client, uk, sandbox):
+    PublishingSettings.create(business=uk, docket_lock_date=date(2026, 6, 30))
+    item = coded(xero_app, uk, day=date(2026, 6, 1))
+    page = admin_client.form(f"/b/{uk}/items/{item.id}/publish", follow_redirects=True).text
+    assert "on or before Docket's lock date 30 Jun 2026" in page.replace("&#39;", "'")
+    assert sandbox_documents(sandbox, _tenant(sandbox)) == []
+
+
+def test_only_publishers_may_publish(xero_app, standard_client, standard, uk, admin):
+    item = coded(xero_app, uk)
+    Membership.update(business=uk).where(Membership.id == standard.id).execute()
+    assert standard_client.form(f"/b/{uk}/items/{item.id}/publish").status_code == 403
+    assert "Ask an admin to publish this item" in standard_client.get(f"/b/{uk}/items/{item.id}").text
+    Membership.update(can_publish=True).where(Membership.id == standard.id).execute()
+    assert standard_client.form(f"/b/{uk}/items/{item.id}/publish").status_code == 303
+
+
+def test_xero_refusal_becomes_a_plain_message_that_clears_on_success(xero_app, admin_client, uk, sandbox):
+    item = coded(xero_app, uk, code="449")
+    account_id = item.category.xero_id
+    requests.put(f"{sandbox.url}/operator/api/accounts/{account_id}/status", json={"status": "ARCHIVED"},
+                 timeout=10).raise_for_status()
+    _publish(admin_client, item)
+    work(xero_app)
+    failed = _fresh(item)
+    assert failed.status == "failed" and "archived" in failed.publish_message.lower()
+    assert "Not published." in admin_client.get(f"/b/{uk}/items/{item.id}").text
+    requests.put(f"{sandbox.url}/operator/api/accounts/{account_id}/status", json={"status": "ACTIVE"},
+                 timeout=10).raise_for_status()
+    _publish(admin_client, item)
+    work(xero_app)
+    assert _fresh(item).status == "published" and _fresh(item).publish_message == ""
+
+
+def test_bulk_publish_creates_documents_together_and_reports_the_run(xero_app, admin_client, uk, sandbox):
+    items = [coded(xero_app, uk, total=f"{10 + n}.00") for n in range(3)]
+    blocked = coded(xero_app, uk, day=date(2026, 3, 1), publish_as="awaiting_payment")
+    response = admin_client.hx("POST", f"/b/{uk}/inbox/costs/publish",
+                               data={"item": [item.id for item in items] + [blocked.id]})
+    assert response.headers["HX-Redirect"] == "/b/%d/inbox/costs" % uk
+    run = JobRun.get(JobRun.kind == "publish")
+    assert run.progress_total == 3
+    assert "Publishing 0 of 3" in admin_client.get(f"/b/{uk}/inbox/costs").text
+    work(xero_app)
+    documents = sandbox_documents(sandbox, _tenant(sandbox))
+    assert sorted(d["total"] for d in documents) == ["10.00", "11.00", "12.00"]
+    assert all(len(d["attachments"]) == 1 for d in documents)
+    assert JobRun.get_by_id(run.id).summary == "Published 3 of 3."
+    assert _fresh(blocked).status == "ready"
+
+
+def _cut_short_at(monkeypatch, target, name):
+    def killed(*args, **kwargs):
+        raise SystemExit(f"worker killed in {name}")
+    monkeypatch.setattr(target, name, killed)
+
+
+@pytest.mark.parametrize("where", ["before the call", "after Xero created it", "before the attachment"])
+def test_a_run_cut_short_anywhere_ends_with_exactly_one_document(xero_app, admin_client, uk, sandbox, monkeypatch,
+                                                                 where):
+    item = coded(xero_app, uk, publish_as="paid", paid=True, payment_method=PaymentMethod.get(business=uk))
+    _publish(admin_client, item)
+    target, name = {"before the call": (XeroClient, "put"), "after Xero created it": (publisher, "record_created"),
+                    "before the attachment": (publisher.Publisher, "_attach")}[where]
+    _cut_short_at(monkeypatch, target, name)
+    attempt = PublishAttempt.get()
+    with xero_app.app_context(), pytest.raises(SystemExit):
+        publish_attempt(attempt.id)
+    monkeypatch.undo()
+    assert PublishAttempt.get_by_id(attempt.id).state != DONE
+    work(xero_app)  # the job still queued carries on from the saved state
+    with xero_app.app_context():
+        publish_attempt(attempt.id)  # a second worker picking the same attempt up changes nothing
+    [document] = sandbox_documents(sandbox, _tenant(sandbox))
+    assert len(document["attachments"]) == 1 and document["status"] == "PAID" and document["amountDue"] == "0.00"
+    assert PublishAttempt.get_by_id(attempt.id).state == DONE and _fresh(item).xero_id == document["id"]
+
+
+def test_publishing_again_updates_a_draft_and_says_when_xero_no_longer_allows_it(xero_app, admin_client, uk,
+                                                                                  sandbox):
+    item = coded(xero_app, uk, publish_as="draft")
+    _publish(admin_client, item)
+    work(xero_app)
+    first_id = _fresh(item).xero_id
+    admin_client.form(f"/b/{uk}/items/{item.id}/reopen")
+    admin_client.hx("POST", f"/b/{uk}/items/{item.id}/fields/reference", data={"value": "INV-CHANGED"})
+    admin_client.hx("POST", f"/b/{uk}/items/{item.id}/fields/publish_as", data={"value": "awaiting_payment"})
+    _publish(admin_client, item)
+    work(xero_app)
+    [document] = sandbox_documents(sandbox, _tenant(sandbox))
+    assert (document["id"], document["number"], document["status"]) == (first_id, "INV-CHANGED", "AUTHORISED")
+    admin_client.form(f"/b/{uk}/items/{item.id}/reopen")
+    admin_client.hx("POST", f"/b/{uk}/items/{item.id}/fields/reference", data={"value": "INV-AGAIN"})
+    _publish(admin_client, item)
+    work(xero_app)
+    refused = _fresh(item)
+    assert refused.status == "failed" and "clear publishing data" in refused.publish_message.lower()
+    assert len(sandbox_documents(sandbox, _tenant(sandbox))) == 1
+
+
+def test_unarchive_and_clear_publishing_data_allows_a_new_document(xero_app, admin_client, uk, sandbox):
+    item = coded(xero_app, uk)
+    _publish(admin_client, item)
+    work(xero_app)
+    Item.update(status="archived").where(Item.id == item.id).execute()
+    admin_client.form(f"/b/{uk}/items/{item.id}/clear-publishing")
+    cleared = _fresh(item)
+    assert (cleared.status, cleared.xero_id) == ("inbox", "")
+
+
+def test_auto_publish_on_arrival(xero_app, admin_client, uk, sandbox):
+    supplier = Contact.get((Contact.business == uk) & (Contact.name == "Screwfix Direct"))
+    ContactRule.create(business=uk, contact=supplier, auto_publish=True,
+                       category=Category.get((Category.business == uk) & (Category.code == "429")),
+                       tax_rate=TaxRate.get((TaxRate.business == uk) & (TaxRate.xero_id == "INPUT2")))
+    content = pdf_bytes("Screwfix Direct", "Invoice No: SF-1", "Invoice date: 12 May 2026", "Total 60.00")
+    response = admin_client.form(f"/b/{uk}/inbox/costs/upload", {"files": [(io.BytesIO(content), "screwfix.pdf")]},
+                                 content_type="multipart/form-data")
+    assert "is being published (auto-publish)" in response.text
+    work(xero_app)
+    [document] = sandbox_documents(sandbox, _tenant(sandbox))
+    assert document["total"] == "60.00" and Item.get().status == "published"
+
+
+def test_a_business_not_connected_is_told_to_connect(xero_app, admin_client, admin, coding):
+    item = make_item(admin.business, total=Decimal("12.00"), status="ready", date=date(2026, 5, 1),
+                     contact=make_contact(admin.business, "Acme Ltd"), category=coding.fuel, tax_rate=coding.vat20,
+                     net=Decimal("10.00"), tax=Decimal("2.00"))
+    page = admin_client.form(f"/b/{admin.business_id}/items/{item.id}/publish", follow_redirects=True).text
+    assert "Connect this business to Xero first (Integrations)" in page
+    assert _fresh(item).status == "ready" and not PublishAttempt.select().exists()

@@ -1,0 +1,26 @@
+"""Auto-publish: an item that arrives ready goes to Xero by itself when its rules say so.
+
+The payment method's rule comes first (Always / Never); "Defer to other rules" leaves it to the supplier's
+or customer's rule. Only items arriving after the rule exists are affected."""
+from webapp.items.models import Item
+from webapp.publishing.service import PublishRefused, request_publish
+from webapp.rules import queries as rules
+
+
+def wants_auto_publish(item: Item) -> bool:
+    method = item.payment_method if item.payment_method_id else None
+    if method is not None and method.auto_publish in ("always", "never"):
+        return method.auto_publish == "always"
+    rule = rules.rule(item.contact_id) if item.contact_id else None
+    return bool(rule and rule.auto_publish)
+
+
+def publish_on_arrival(item: Item) -> bool:
+    """Queue the item when it is ready and its rules ask for it; True when it was queued."""
+    if item.status != "ready" or not wants_auto_publish(item):
+        return False
+    try:
+        request_publish(item, user_id=None)
+    except PublishRefused:
+        return False  # e.g. not connected: it stays Ready for a person to publish
+    return True

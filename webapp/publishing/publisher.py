@@ -1,0 +1,160 @@
+"""Putting one item into Xero step by step (create, attach the document, record the payment), saving the state
+after each step so that a run cut short at any moment can start again without making a second document.
+
+- queued → sending: the request body is saved, then the create call goes out with the attempt's
+  Idempotency-Key (Xero replays its first answer to a repeat of the same call).
+- A run that finds the attempt still "sending" doesn't know whether Xero got it: it looks the document up by
+  the attempt's own link (the document's Url) before sending again.
+- created: the document exists; the file is attached with POST, which replaces a file of the same name, so
+  repeating it is harmless; a paid document gets its payment, looked up first when the run is a resumed one.
+"""
+import json
+from decimal import Decimal
+from urllib.parse import quote
+
+from webapp.accounts.models import utcnow
+from webapp.db import database
+from webapp.items import changes, storage
+from webapp.items.models import Item
+from webapp.publishing import payload
+from webapp.publishing.models import CREATED, DONE, QUEUED, SENDING, PublishAttempt
+from webapp.xero.errors import XeroValidationError
+
+ID_FIELDS = {"Invoice": "InvoiceID", "BankTransaction": "BankTransactionID", "CreditNote": "CreditNoteID"}
+NUMBER_FIELDS = {"Invoice": "InvoiceNumber", "BankTransaction": "Reference", "CreditNote": "CreditNoteNumber"}
+EDITABLE_IN_XERO = ("DRAFT", "SUBMITTED")
+OBJECT_NAMES = {"ACCPAY": "bill", "ACCREC": "sales invoice", "SPEND": "spend money", "RECEIVE": "receive money",
+                "ACCPAYCREDIT": "supplier credit note", "ACCRECCREDIT": "customer credit note"}
+
+
+class Publisher:
+    def __init__(self, client, endpoints, attempt: PublishAttempt, item: Item, lines: list, context):
+        self.client, self.endpoints = client, endpoints
+        self.attempt, self.item, self.lines, self.context = attempt, item, lines, context
+        self.destination = payload.destination(item)
+
+    def advance(self) -> None:
+        """Take the attempt from wherever it stopped to done; Xero's errors propagate as XeroError."""
+        resumed = self.attempt.state != QUEUED
+        if self.attempt.state == QUEUED:
+            body = payload.build(self.item, self.lines, self.context)
+            self._save(state=SENDING, request_body=json.dumps(body))
+            self._create(body)
+        elif self.attempt.state == SENDING:
+            found = self._find()
+            if found:
+                self._created(found)
+            else:
+                self._create(json.loads(self.attempt.request_body))
+        self._attach()
+        if self.destination.pays and not self.attempt.payment_id:
+            self._pay(resumed)
+        self._finish()
+
+    def _create(self, body: dict) -> None:
+        endpoint = self.destination.endpoint
+        params = {"unitdp": 4} if payload.needs_unitdp4(body) else None
+        if self.item.xero_id:  # publishing again: update the document Xero already has, only while a draft
+            self._check_still_a_draft()
+            body = {**body, ID_FIELDS[self.destination.xero_object]: self.item.xero_id}
+            answer = self.client.post(f"{endpoint}/{self.item.xero_id}", {endpoint: [body]}, params=params,
+                                      idempotency_key=self.attempt.idempotency_key)
+        else:
+            answer = self.client.put(endpoint, {endpoint: [body]}, params=params,
+                                     idempotency_key=self.attempt.idempotency_key)
+        self._created(element_of(answer, endpoint))
+
+    def _check_still_a_draft(self) -> None:
+        endpoint = self.destination.endpoint
+        status = element_of(self.client.get(f"{endpoint}/{self.item.xero_id}"), endpoint).get("Status", "")
+        if status not in EDITABLE_IN_XERO:
+            raise payload.NotPublishable(
+                f"The document in Xero is no longer a draft (its status is {status.title()}), so Docket won't "
+                "change it. Change it in Xero, or archive this item and use “Unarchive and clear publishing data” "
+                "to publish it as a new document.")
+
+    def _find(self) -> dict | None:
+        """The document an earlier run of this attempt created, if Xero has it (matched by its Url)."""
+        body = json.loads(self.attempt.request_body)
+        contact_id = body.get("Contact", {}).get("ContactID")
+        clauses = [f'Contact.ContactID==Guid("{contact_id}")'] if contact_id else []
+        if body.get("Date"):
+            year, month, day = body["Date"].split("-")
+            clauses.append(f"Date==DateTime({int(year)},{int(month)},{int(day)})")
+        answer = self.client.get(self.destination.endpoint, params={"where": " AND ".join(clauses)} if clauses else None)
+        return next((element for element in answer.get(self.destination.endpoint, [])
+                     if self._is_ours(element, body)), None)
+
+    def _is_ours(self, element: dict, body: dict) -> bool:
+        """Invoices and bank transactions carry the attempt's link as their Url. Credit notes have no Url in
+        Xero: one with the same contact, date, number and total that no other item published is taken as ours."""
+        if self.destination.xero_object != "CreditNote":
+            return element.get("Url") == self.context.url
+        number = NUMBER_FIELDS["CreditNote"]
+        same = (element.get(number) or element.get("Reference")) == (body.get(number) or body.get("Reference")) \
+            and Decimal(str(element.get("Total"))) == Decimal(str(self.item.total))
+        return same and not Item.select().where((Item.xero_id == element.get("CreditNoteID"))
+                                                & (Item.id != self.item.id)).exists()
+
+    def _created(self, element: dict) -> None:
+        record_created(self.attempt, self.destination, element)
+
+    def _attach(self) -> None:
+        if self.attempt.attached:
+            return
+        document = self.item.document
+        name = quote(document.filename, safe="")
+        self.client.request("POST", f"{self.destination.endpoint}/{self.attempt.xero_id}/Attachments/{name}",
+                            data=storage.read(document.storage_key), headers={"Content-Type": document.content_type})
+        self._save(attached=True)
+
+    def _pay(self, resumed: bool) -> None:
+        endpoint, xero_id = self.destination.endpoint, self.attempt.xero_id
+        if resumed:  # an earlier run may have paid it before it was cut short
+            current = element_of(self.client.get(f"{endpoint}/{xero_id}"), endpoint)
+            if current.get("Payments"):
+                self._save(payment_id=current["Payments"][0]["PaymentID"])
+                return
+        answer = self.client.put("Payments", {"Payments": [payload.payment(self.item, xero_id, self.context)]},
+                                 idempotency_key=f"{self.attempt.idempotency_key}:payment")
+        self._save(payment_id=element_of(answer, "Payments")["PaymentID"])
+
+    def _finish(self) -> None:
+        link = self.endpoints.document_link(self.client.tenant_id, self.destination.type, self.attempt.xero_id)
+        what = OBJECT_NAMES.get(self.destination.type, "document")
+        with database.atomic():
+            self._save(state=DONE, message="")
+            changes.change(self.item, {"status": "published", "xero_object": self.destination.xero_object,
+                                       "xero_id": self.attempt.xero_id, "xero_url": link, "published_at": utcnow(),
+                                       "publish_message": ""}, user_id=None, source="publishing")
+            changes.note(self.item, "publish", f"Published to Xero as a {what}"
+                         + (f" ({self.attempt.xero_number})" if self.attempt.xero_number else ""),
+                         user_id=None, source="publishing")
+
+    def _save(self, **values) -> None:
+        save_step(self.attempt, **values)
+
+
+def save_step(attempt: PublishAttempt, **values) -> None:
+    """Record a step at once (its own transaction): the next run starts from here."""
+    for name, value in values.items():
+        setattr(attempt, name, value)
+    attempt.updated_at = utcnow()
+    attempt.save()
+
+
+def record_created(attempt: PublishAttempt, destination, element: dict) -> None:
+    """Xero has the document: keep its id and number on the attempt."""
+    xero_object = destination.xero_object
+    save_step(attempt, state=CREATED, xero_object=xero_object, xero_id=element[ID_FIELDS[xero_object]],
+              xero_number=element.get(NUMBER_FIELDS[xero_object]) or "")
+
+
+def element_of(answer: dict, endpoint: str) -> dict:
+    """The single element of a Xero answer, or the element's own validation errors raised as Xero's error."""
+    elements = answer.get(endpoint) or [{}]
+    element = elements[0]
+    errors = [error.get("Message", "") for error in element.get("ValidationErrors") or []]
+    if errors or element.get("StatusAttributeString") == "ERROR":
+        raise XeroValidationError(errors or ["Xero did not accept this document."])
+    return element
