@@ -1,4 +1,6 @@
 """The practice overview: every client business with its Xero health and the items waiting or failed."""
+from datetime import datetime
+
 from tests import factories
 from tests.items_helpers import seed_items
 from webapp.integrations.models import Connection
@@ -13,11 +15,14 @@ def test_overview_shows_each_business_health_and_item_counts(app, admin):
     seed_items(admin.business, 3, workspace="sales")
     Item.update(status="failed").where(Item.id.in_(
         Item.select(Item.id).where(Item.business == admin.business).limit(2))).execute()
+    Item.update(status="published", published_at=datetime(2026, 11, 20, 9, 30)).where(Item.id.in_(
+        Item.select(Item.id).where((Item.business == admin.business) & (Item.status == "inbox")).limit(1))).execute()
     table = app.test_client().login(admin.user).get("/").text.split("<tbody>")[1]
     first_row = table.split(admin.business.name)[1].split("</tr>")[0]
     assert "Hartley &amp; Moss Joinery Ltd" in first_row and "Needs reconnect" in first_row
-    assert ">13</a>" in first_row  # 15 items, 2 of them failed
+    assert ">12</a>" in first_row  # 15 items: 2 failed, 1 published
     assert "status=failed" in first_row and ">2</a>" in first_row
+    assert "20 Nov 2026 09:30" in first_row
     second_row = table.split(other.business.name)[1].split("</tr>")[0]
     assert "Not connected" in second_row and ">0</a>" in second_row
 

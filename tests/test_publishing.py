@@ -1,6 +1,7 @@
 """Publishing to the sandbox: every destination with its document attached, checks before any call, permissions,
 clear messages, bulk runs, publishing again, and never a second document in Xero."""
 import io
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from tests import xero_helpers as xh
 from tests.items_helpers import make_contact, make_item, pdf_bytes
 from tests.publishing_helpers import coded, sandbox_documents, uk, work  # noqa: F401
 from webapp.accounts.models import Membership
+from webapp.integrations.xero_access import xero
 from webapp.items.models import Item
 from webapp.jobruns.models import JobRun
 from webapp.lists.models import Category, Contact, PaymentMethod, TaxRate
@@ -127,6 +129,10 @@ def test_bulk_publish_creates_documents_together_and_reports_the_run(xero_app, a
     run = JobRun.get(JobRun.kind == "publish")
     assert run.progress_total == 3
     assert "Publishing 0 of 3" in admin_client.get(f"/b/{uk}/inbox/costs").text
+    with xero_app.app_context():
+        xero().limiter.pause(_tenant(sandbox), time.time() + 1, "minute")
+    assert "Xero asked us to wait; publishing resumes at" in admin_client.get(f"/b/{uk}/inbox/costs").text
+    time.sleep(1)
     work(xero_app)
     documents = sandbox_documents(sandbox, _tenant(sandbox))
     assert sorted(d["total"] for d in documents) == ["10.00", "11.00", "12.00"]

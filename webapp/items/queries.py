@@ -162,12 +162,16 @@ def history(item_id: int):
 WAITING = ("processing", "inbox", "ready")
 
 
-def counts_by_business(business_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Items waiting in the inbox and items whose publish failed, per business, in one grouped query."""
-    counts = {business_id: {"waiting": 0, "failed": 0} for business_id in business_ids}
-    rows = (Item.select(Item.business, Item.status, fn.COUNT(Item.id).alias("n"))
-            .where(Item.business.in_(business_ids) & Item.status.in_(WAITING + ("failed",)))
+def counts_by_business(business_ids: list[int]) -> dict[int, dict]:
+    """Items waiting in the inbox, items whose publish failed and the last publish, per business, in one query."""
+    counts = {business_id: {"waiting": 0, "failed": 0, "last_publish": None} for business_id in business_ids}
+    rows = (Item.select(Item.business, Item.status, fn.COUNT(Item.id).alias("n"),
+                        fn.MAX(Item.published_at).python_value(Item.published_at.python_value).alias("last"))
+            .where(Item.business.in_(business_ids) & Item.status.in_(WAITING + ("failed", "published")))
             .group_by(Item.business, Item.status).tuples())
-    for business_id, status, n in rows:
-        counts[business_id]["failed" if status == "failed" else "waiting"] += n
+    for business_id, status, n, last in rows:
+        if status == "published":
+            counts[business_id]["last_publish"] = last
+        else:
+            counts[business_id]["failed" if status == "failed" else "waiting"] += n
     return counts

@@ -6,6 +6,7 @@ from webapp.accounts.models import utcnow
 from webapp.banners import Banner
 from webapp.db import database
 from webapp.jobruns.models import ACTIVE_STATUSES, FAILED, QUEUED, RUNNING, SUCCEEDED, JobRun
+from webapp.publishing import pace
 
 KIND_TITLES = {"housekeeping": "Housekeeping", "refresh": "Refresh", "publish": "Publishing"}
 RESULT_BANNER_KINDS = ("refresh", "publish")
@@ -74,7 +75,11 @@ def _progress_banner(run: JobRun) -> Banner:
     steps = tuple((detail.get("label", step), detail.get("state", "waiting"), _counts(detail))
                   for step, detail in run.step_details.items())
     if run.kind == "publish":
-        return Banner("success", f"Publishing {run.progress_done} of {run.progress_total}", poll=True)
+        text = f"Publishing {run.progress_done} of {run.progress_total}"
+        paused_until = pace.resumes_at(run.business_id)
+        if paused_until:
+            text += f". Xero asked us to wait; publishing resumes at {paused_until:%H:%M} UTC."
+        return Banner("success", text, poll=True)
     progress = f" ({run.progress_done} of {run.progress_total})" if run.progress_total and not steps else ""
     return Banner("success", f"{title} in progress{progress}", poll=True, steps=steps)
 
