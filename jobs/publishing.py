@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
+from redis.exceptions import LockError
 from rq.job import Job
 
 from jobs import enqueue, get_queue
@@ -20,7 +21,8 @@ from webapp.items.review import Review
 from webapp.jobruns import service as runs
 from webapp.jobruns.models import JobRun
 from webapp.publishing import messages, payload
-from webapp.publishing.models import DONE, FAILED, OPEN_STATES, QUEUED, SENDING, PublishAttempt, PublishingSettings
+from webapp.publishing.models import (CREATED, DONE, FAILED, OPEN_STATES, QUEUED, SENDING, PublishAttempt,
+                                      PublishingSettings)
 from webapp.publishing.rates import MissingRate, rate_source
 from webapp.publishing.publisher import Publisher, element_of, record_created, save_step
 from webapp.redis_conn import get_redis
@@ -57,7 +59,7 @@ def publish_attempt(attempt_id: int) -> None:
                 return
             _run(attempt)
     finally:
-        lock.release()
+        _release(lock)
 
 
 def publish_batch(attempt_ids: list[int]) -> None:
@@ -78,9 +80,9 @@ def publish_batch(attempt_ids: list[int]) -> None:
                 _create_together(endpoint, group)
     finally:
         for attempt_id in held:
-            locks[attempt_id].release()
+            _release(locks[attempt_id])
     for attempt in attempts:
-        if attempt.state in OPEN_STATES:
+        if attempt.state in (SENDING, CREATED):
             _enqueue_one(attempt.id)  # attachment, payment, or a resumed create: one job each
 
 
@@ -220,6 +222,13 @@ def _create_together(endpoint: str, group: list[_Prepared]) -> None:
         params["unitdp"] = 4
     try:
         answer = xero().client_for(connection).put(endpoint, {endpoint: bodies}, params=params, idempotency_key=key)
+    except XeroRateLimited as error:  # Xero took none of it: the whole batch goes again later
+        for prepared in group:
+            save_step(prepared.attempt, state=QUEUED, message=messages.explain(error).message)
+        ids = [prepared.attempt.id for prepared in group]
+        job = get_queue(QUEUE).enqueue_in(timedelta(seconds=max(1, error.retry_after)), publish_batch, ids)
+        PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(ids)).execute()
+        return
     except XeroError as error:
         for prepared in group:
             _handle(prepared.attempt, prepared.item, error)
@@ -236,6 +245,13 @@ def _create_together(endpoint: str, group: list[_Prepared]) -> None:
 def _enqueue_one(attempt_id: int) -> None:
     job = enqueue(QUEUE, publish_attempt, attempt_id)
     PublishAttempt.update(job_id=job.id).where(PublishAttempt.id == attempt_id).execute()
+
+
+def _release(lock) -> None:
+    try:
+        lock.release()
+    except LockError:  # it lapsed while the job worked (a very long wait): nothing left to free
+        pass
 
 
 def _lock(attempt_id: int):

@@ -152,12 +152,15 @@ def test_page_links_keep_the_filters(admin_client, admin, big_inbox):
     assert f'href="/b/{admin.business_id}/inbox/costs?status=ready&amp;sort=date&amp;page=2"' in response.text
 
 
-def test_bulk_selection_column_and_disabled_publish(admin_client, admin, big_inbox):
+def test_bulk_selection_column_with_edit_and_publish_for_publishers(admin_client, admin, standard_client, standard,
+                                                                     big_inbox):
     response = admin_client.get(_url(admin))
     assert 'aria-label="Select all on this page"' in response.text
-    assert response.text.count("data-select-item") == 50
-    assert '<button type="button" class="button" disabled title="Publishing arrives with the publishing work">' \
-           'Publish</button>' in response.text
+    assert response.text.count('name="item" value=') == 50
+    assert ">Edit selected</button>" in response.text and ">Publish</button>" in response.text
+    seed_items(standard.business, 2)
+    theirs = standard_client.get(_url(standard)).text
+    assert ">Edit selected</button>" in theirs and ">Publish</button>" not in theirs
 
 
 def test_unknown_workspace_is_404(admin_client, admin):

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from jobs.publishing import publish_attempt
+from jobs.publishing import publish_attempt, publish_batch
 from tests import xero_helpers as xh
 from tests.items_helpers import make_contact, make_item, pdf_bytes
 from tests.publishing_helpers import coded, sandbox_documents, uk, work  # noqa: F401
@@ -221,3 +221,23 @@ def test_a_business_not_connected_is_told_to_connect(xero_app, admin_client, adm
     page = admin_client.form(f"/b/{admin.business_id}/items/{item.id}/publish", follow_redirects=True).text
     assert "Connect this business to Xero first (Integrations)" in page
     assert _fresh(item).status == "ready" and not PublishAttempt.select().exists()
+
+
+def test_a_refused_batch_goes_again_as_one_batch(xero_app, admin_client, uk, sandbox):
+    items = [coded(xero_app, uk, total=f"{20 + n}.00") for n in range(3)]
+    requests.post(f"{sandbox.url}/operator/api/faults",
+                  json={"kind": "status", "status": 429, "retry_after": 1, "count": 1}).raise_for_status()
+    creates = []
+    xero_app.extensions["xero"].http.hooks["response"].append(
+        lambda response, *args, **kwargs: creates.append(response.status_code)
+        if response.request.method == "PUT" and response.url.split("?")[0].endswith("/Invoices") else None)
+    admin_client.hx("POST", f"/b/{uk}/inbox/costs/publish", data={"item": [item.id for item in items]})
+    work(xero_app)
+    assert creates == [429] and {_fresh(item).status for item in items} == {"publishing"}
+    time.sleep(1.1)
+    with xero_app.app_context():
+        publish_batch([attempt.id for attempt in PublishAttempt.select()])
+    work(xero_app)
+    assert creates == [429, 200]
+    assert sorted(d["total"] for d in sandbox_documents(sandbox, _tenant(sandbox))) == ["20.00", "21.00", "22.00"]
+    assert {_fresh(item).status for item in items} == {"published"}
