@@ -10,7 +10,7 @@ ADMIN_ONLY_POSTS = ["accounts.add_member", "jobruns.run_housekeeping"]
 def _business_rules(app):
     """Every URL rule that takes a business id, with sample values for its other arguments."""
     samples = {"workspace": "costs", "list_name": "categories", "membership_id": 1, "payment_method_id": 1,
-               "item_id": 1, "contact_id": 1, "name": "reference", "line_id": 1}
+               "item_id": 1, "contact_id": 1, "name": "reference", "line_id": 1, "pending_id": "pending"}
     for rule in app.url_map.iter_rules():
         if "business_id" in rule.arguments:
             yield rule, {name: samples[name] for name in rule.arguments if name != "business_id"}

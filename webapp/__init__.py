@@ -29,6 +29,7 @@ def _config_from(settings) -> dict:
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,
         "FRAME_ANCESTORS": settings.frame_ancestors,
+        "EMBED_PORTALS": settings.embed_portals,
         "LOGIN_RATE_LIMIT": settings.login_rate_limit,
         "XERO_CLIENT_ID": settings.xero_client_id,
         "XERO_CLIENT_SECRET": settings.xero_client_secret,
@@ -58,6 +59,7 @@ def _config_from(settings) -> dict:
 def _init_extensions(app: Flask) -> None:
     from webapp import db, errors, redis_conn, security, ui
     from webapp.accounts import access
+    from webapp.embed import session as embed_session
     from webapp.integrations import xero_access
     from webapp.auth import guard
     from webapp.extensions import csrf, htmx, limiter, login_manager
@@ -72,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     guard.init_app(app)
     access.init_app(app)
+    embed_session.init_app(app)  # after access: it narrows the membership access loads
     security.init_app(app)
     ui.init_app(app)
     xero_access.init_app(app)
@@ -87,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.accounts.views import bp as accounts_bp
     from webapp.health import bp as health_bp
     from webapp.auth.views import bp as auth_bp
+    from webapp.embed.views import bp as embed_bp
     from webapp.integrations.views import bp as integrations_bp
     from webapp.items.edit_views import bp as item_edits_bp
     from webapp.items.line_views import bp as lines_bp
@@ -98,6 +102,6 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.webhooks.views import bp as webhooks_bp
 
     for blueprint in (health_bp, auth_bp, accounts_bp, jobruns_bp, items_bp, item_edits_bp, lines_bp, lists_bp,
-                      rules_bp, publishing_bp, integrations_bp, webhooks_bp):
+                      rules_bp, publishing_bp, integrations_bp, webhooks_bp, embed_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)

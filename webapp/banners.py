@@ -10,6 +10,7 @@ class Banner:
     action_label: str = ""
     action_url: str = ""
     steps: tuple = ()  # (label, state, counts text) per step of a running job
+    kind: str = ""  # what the banner is about, for code that reacts to it (e.g. "needs-reconnect")
 
 
 def banners_for(business_id: int, is_admin: bool) -> list[Banner]:

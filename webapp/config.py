@@ -4,6 +4,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from webapp.embed.portals import Portal, parse_portals
 from webapp.xero.crypto import generate_key
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,7 @@ class Settings:
     database_url: str = ""
     redis_url: str = ""
     frame_ancestors: tuple[str, ...] = field(default_factory=tuple)
+    embed_portals: dict[str, Portal] = field(default_factory=dict)  # portal id (the launch token's iss) → Portal
     login_rate_limit: str = "10 per minute"
     max_upload_bytes: int = 25 * 1024 * 1024
     document_storage_path: Path = PROJECT_ROOT / "instance" / "documents"
@@ -91,6 +93,10 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
     exchange_rates_url = env.get("EXCHANGE_RATES_URL", "").strip()
     if exchange_rates_url and not exchange_rates_url.startswith(("https://", "http://")):
         raise ConfigError(f"EXCHANGE_RATES_URL must be an http(s) URL, not {exchange_rates_url!r}")
+    try:
+        embed_portals = parse_portals(env.get("EMBED_PORTALS", ""))
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
     return Settings(
         env=docket_env,
         secret_key=secret_key,
@@ -98,6 +104,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
         database_url=env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'docket.db'}",
         redis_url=env.get("REDIS_URL", ""),
         frame_ancestors=tuple(env.get("FRAME_ANCESTORS", "").split()),
+        embed_portals=embed_portals,
         login_rate_limit=env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         max_upload_bytes=_int("MAX_UPLOAD_MB", env.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024,
         document_storage_path=Path(env.get("DOCUMENT_STORAGE_PATH") or instance_path / "documents"),

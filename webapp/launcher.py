@@ -1,6 +1,8 @@
-"""`make run`: migrate, seed the demo once, then run web + worker + Xero sandbox until Ctrl-C."""
+"""`make run`: migrate, seed the demo once, then run web + worker + Xero sandbox + demo portal until Ctrl-C."""
+import json
 import os
 import signal
+import secrets
 import subprocess
 import sys
 import time
@@ -8,16 +10,25 @@ from pathlib import Path
 
 from webapp import create_app, migrations
 from webapp.accounts import demo
-from webapp.config import PROJECT_ROOT
+from webapp.accounts.models import Business, Membership, User
+from webapp.config import PROJECT_ROOT, _instance_secret
 from webapp.db import database
+
+DEMO_PORTAL_ID = "demo-portal"
 
 
 def main() -> int:
     env = dict(os.environ)
     env.setdefault("DOCKET_ENV", "development")
     port, sandbox_port = env.setdefault("PORT", "8000"), env.setdefault("SANDBOX_PORT", "8001")
+    portal_port = env.setdefault("PORTAL_PORT", "8002")
     host = env.setdefault("HOST", "127.0.0.1")
     instance = Path(env.setdefault("DOCKET_INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
+    use_portal = not env.get("EMBED_PORTALS")  # with real portals configured, no demo one
+    if use_portal:
+        portal_key = _instance_secret(instance, "portal_demo_key", lambda: secrets.token_urlsafe(48))
+        env["EMBED_PORTALS"] = json.dumps({DEMO_PORTAL_ID: {"origin": f"http://localhost:{portal_port}",
+                                                            "key": portal_key}})
     os.environ.update(env)
 
     app = create_app()  # starts the embedded Redis when REDIS_URL is unset; we keep it for the children
@@ -25,6 +36,7 @@ def main() -> int:
     with app.app_context(), database.connection_context():
         migrations.upgrade(database.obj)
         demo.seed_demo()
+        launches = _demo_launches()
 
     children = []
     use_sandbox = not env.get("XERO_CLIENT_ID")  # with a real Xero app configured, Docket talks to Xero
@@ -39,13 +51,30 @@ def main() -> int:
         _start("web", [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"{host}:{port}",
                        "--workers", "2", "--threads", "4", "--access-logfile", "-"], env),
     ]
+    if use_portal:
+        docket_host = "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host  # not the portal's site
+        children.append(_start("portal", [sys.executable, "-m", "portal_demo", "--port", portal_port], env | {
+            "PORTAL_DEMO_ID": DEMO_PORTAL_ID, "PORTAL_DEMO_KEY": portal_key,
+            "PORTAL_DEMO_DOCKET_URL": f"http://{docket_host}:{port}", "PORTAL_DEMO_LAUNCHES": json.dumps(launches)}))
     print(f"\nDocket is running at http://{host}:{port}/", flush=True)
     print(f"Log in as {demo.ADMIN_EMAIL} (admin) or {demo.STAFF_EMAIL} (standard), password {demo.DEMO_PASSWORD}")
     if use_sandbox:
         print(f"Xero sandbox at http://{host}:{sandbox_port}/ (its Xero login: demo@xero.example / "
               f"{demo.DEMO_PASSWORD}; operator page: http://{host}:{sandbox_port}/operator/)")
+    if use_portal:
+        print(f"Demo practice portal embedding Docket at http://localhost:{portal_port}/ (signed launch, no "
+              "login; embedded cookies need a Chromium-based browser over plain http)")
     print("Press Ctrl-C to stop.\n", flush=True)
     return _supervise(children)
+
+
+def _demo_launches() -> list[dict]:
+    """Who the demo portal can open Docket as: each demo person in each demo business, with their role."""
+    memberships = (Membership.select(Membership, User, Business).join(User).switch(Membership).join(Business)
+                   .where(User.email.in_([demo.ADMIN_EMAIL, demo.STAFF_EMAIL]))
+                   .order_by(Business.name, User.email))
+    return [{"label": f"{m.business.name} — {m.user.display_name} ({m.role})", "email": m.user.email,
+             "business": m.business_id, "role": m.role} for m in memberships]
 
 
 def _start(name: str, command: list[str], env: dict) -> tuple[str, subprocess.Popen]:

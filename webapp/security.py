@@ -1,10 +1,14 @@
-"""Security headers on every response: CSP (no inline scripts), framing, nosniff, referrer, HSTS."""
+"""Security headers on every response: CSP (no inline scripts), framing, nosniff, referrer, HSTS.
+
+Framing is CSP frame-ancestors only (X-Frame-Options can't name a portal; browsers ignore it next to
+frame-ancestors): see webapp.embed.session.frame_ancestors for who may frame which response."""
 from urllib.parse import urlsplit
 
 
-def content_security_policy(frame_ancestors: tuple[str, ...], form_targets: tuple[str, ...] = ()) -> str:
-    """`form_targets`: other origins a form may lead to (Chromium checks form-action on redirects too)."""
-    ancestors = " ".join(("'self'",) + frame_ancestors)
+def content_security_policy(frame_ancestors: tuple[str, ...] | None, form_targets: tuple[str, ...] = ()) -> str:
+    """`frame_ancestors`: origins besides Docket's own that may frame the page, None for nobody at all;
+    `form_targets`: other origins a form may lead to (Chromium checks form-action on redirects too)."""
+    ancestors = "'none'" if frame_ancestors is None else " ".join(("'self'",) + tuple(frame_ancestors))
     forms = " ".join(("'self'",) + form_targets)
     return "; ".join([
         "default-src 'self'",
@@ -24,12 +28,14 @@ def _origin(url: str) -> str:
 
 
 def init_app(app) -> None:
+    from webapp.embed.session import frame_ancestors
+
     hsts = app.config["DOCKET_ENV"] == "production"
 
     @app.after_request
     def _headers(response):
         xero_login = _origin(app.extensions["xero"].endpoints.authorize_url)
-        policy = content_security_policy(app.config["FRAME_ANCESTORS"], (xero_login,))
+        policy = content_security_policy(frame_ancestors(), (xero_login,))
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

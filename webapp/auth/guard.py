@@ -4,9 +4,14 @@ from urllib.parse import urlsplit
 from flask import redirect, request, url_for
 from flask_login import current_user
 
+from webapp.embed.session import is_embedded_session
 from webapp.extensions import login_manager
 
-PUBLIC_ENDPOINTS = {"static", "auth.login_form", "auth.login", "health.health", "webhooks.xero"}
+PUBLIC_ENDPOINTS = {"static", "auth.login_form", "auth.login", "health.health", "webhooks.xero",
+                    "embed.start", "embed.launch", "embed.launch_by_address", "embed.ended",
+                    # The Xero sign-in window opened from an embedded session has no Docket session of its own:
+                    # these check the one-time record and state cookie instead (the callback checks login otherwise).
+                    "integrations.window_start", "integrations.callback"}
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -29,7 +34,10 @@ def init_app(app) -> None:
 
     @login_manager.unauthorized_handler
     def _unauthorized():
-        login_url = url_for("auth.login_form", next=request.full_path.rstrip("?"))
+        if is_embedded_session():  # inside the portal's frame only the portal can sign the person in again
+            login_url = url_for("embed.ended")
+        else:
+            login_url = url_for("auth.login_form", next=request.full_path.rstrip("?"))
         if request.htmx:
             return "", 401, {"HX-Redirect": login_url}
         return redirect(login_url)

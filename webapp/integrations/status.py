@@ -6,6 +6,8 @@ from flask import url_for
 from webapp.banners import Banner
 from webapp.integrations.models import DISCONNECTED, STATUS_LABELS, Connection
 
+NEEDS_RECONNECT_BANNER = "needs-reconnect"  # embedded sessions tell the portal (static/js/embed.js)
+
 
 def connection_banners(business_id: int, is_admin: bool) -> list[Banner]:
     connection = Connection.for_business(business_id)
@@ -14,9 +16,10 @@ def connection_banners(business_id: int, is_admin: bool) -> list[Banner]:
     if is_admin:
         return [Banner("error", f"Connection to Xero needs reconnecting ({connection.tenant_name}). "
                                 "Nothing can be published or refreshed until you reconnect.",
-                       action_label="Reconnect", action_url=url_for("integrations.connect_summary"))]
+                       action_label="Reconnect", action_url=url_for("integrations.connect_summary"),
+                       kind=NEEDS_RECONNECT_BANNER)]
     return [Banner("error", "Connection to Xero needs reconnecting. Tell an admin of this business: "
-                            "they can reconnect from Integrations.")]
+                            "they can reconnect from Integrations.", kind=NEEDS_RECONNECT_BANNER)]
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
 """Connections → Integrations (admins only): connect, choose the organisation, reconnect, disconnect."""
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request,
+                   session, url_for)
 from flask_login import current_user
 
 from jobs.sync import enqueue_refresh
 from webapp.accounts.access import admin_required
 from webapp.accounts.models import Membership
-from webapp.htmx import render
-from webapp.integrations import service
+from webapp.extensions import login_manager
+from webapp.htmx import render, stop_polling
+from webapp.integrations import service, window
 from webapp.integrations.models import Connection
 from webapp.integrations.service import ConnectFailed
 from webapp.integrations.xero_access import xero
@@ -15,6 +17,8 @@ bp = Blueprint("integrations", __name__)
 
 SOFTWARE = (("xero", "Xero", True), ("quickbooks", "QuickBooks Online", False), ("sage", "Sage Accounting", False))
 STATE_KEY = "xero_connect_state"
+WINDOW_EXPIRED = ("This sign-in link has expired or was already used. Go back to Docket in your portal and press "
+                  "Connect Software again.")
 
 
 @bp.get("/b/<int:business_id>/integrations")
@@ -53,6 +57,10 @@ def connect():
 def callback():
     """Xero sends the browser back here; consume the code and redirect at once (no page with the code)."""
     state = request.args.get("state")
+    if state and state == request.cookies.get(window.STATE_COOKIE):
+        return _window_callback(state)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
     if not state or state != session.pop(STATE_KEY, None):
         return _connect_failed("This sign-in to Xero did not start here, or it was already used. "
                                "Start again with Connect.")
@@ -73,6 +81,46 @@ def callback():
         return _connect_failed(error.user_message, attempt.business_id)
     session[STATE_KEY + "_chosen"] = state
     return redirect(url_for("integrations.choose", business_id=attempt.business_id), code=303)
+
+
+@bp.post("/b/<int:business_id>/integrations/xero/window")
+@admin_required
+def open_window():
+    """Embedded: Connect Software makes a one-time record; the admin opens Xero's sign-in in a new window."""
+    pending_id = window.create(g.business.id, current_user.id)
+    return render("integrations/connect.html", "integrations/_window.html", targets=("integrations-window",),
+                  scopes=xero().identity.app.scopes, connection=Connection.for_business(g.business.id),
+                  pending=window.find(pending_id))
+
+
+@bp.get("/b/<int:business_id>/integrations/xero/window/<pending_id>")
+@admin_required
+def window_status(pending_id: str):
+    """Polled by the iframe until the window's sign-in at Xero is done; then on to Choose an organisation."""
+    pending = window.find(pending_id, g.business.id, current_user.id)
+    if pending is not None and pending.outcome == window.AUTHORISED:
+        session[STATE_KEY + "_chosen"] = pending.state  # as the first-party callback does: Choose may go on
+        return "", 200, {"HX-Redirect": url_for("integrations.choose")}
+    response = render("integrations/connect.html", "integrations/_window.html", targets=("integrations-window",),
+                      scopes=xero().identity.app.scopes, connection=Connection.for_business(g.business.id),
+                      pending=pending, expired=pending is None)
+    return response if pending is not None and not pending.outcome else stop_polling(response)
+
+
+@bp.get("/integrations/xero/window/<pending_id>")
+def window_start(pending_id: str):
+    """The top-level window: redeem the record once, keep the state in a first-party cookie, go to Xero.
+    A GET that changes state, because a new window can only navigate; the record is single use and short-lived."""
+    pending = window.redeem(pending_id[:64])
+    if pending is None:
+        return render_template("integrations/window_done.html", failed=True, message=WINDOW_EXPIRED), 410
+    redirect_uri = current_app.config["XERO_REDIRECT_URI"] or url_for("integrations.callback", _external=True)
+    state, authorize_url = service.start_connect(pending.business_id, pending.user_id, redirect_uri)
+    window.started(pending.id, state)
+    response = redirect(authorize_url, code=303)
+    response.set_cookie(window.STATE_COOKIE, state, max_age=window.LIFETIME, path="/", secure=True, httponly=True,
+                        samesite="Lax")
+    return response
 
 
 @bp.get("/b/<int:business_id>/integrations/xero/choose")
@@ -149,6 +197,30 @@ def disconnect():
     flash(f"{g.business.name} is no longer connected to {connection.tenant_name}. Lists and items are kept.",
           "success")
     return redirect(url_for("integrations.index"), code=303)
+
+
+def _window_callback(state: str):
+    """Back from Xero in the top-level window: exchange the code and tell the iframe through the record."""
+    try:
+        attempt = service.attempt_for(state)
+        error = request.args.get("error")
+        if error == "access_denied":
+            raise ConnectFailed("You cancelled at Xero, so nothing was connected.")
+        if error:
+            raise ConnectFailed("Xero could not complete the sign-in, so nothing was connected.")
+        membership = Membership.of(attempt.user_id, attempt.business_id)
+        if membership is None or not membership.is_admin:
+            raise ConnectFailed("Only an admin of the business can connect it to Xero.")
+        service.complete_authorisation(attempt, request.args.get("code", ""))
+    except ConnectFailed as error:
+        window.finished(state, error.user_message)
+        response = make_response(render_template("integrations/window_done.html", failed=True,
+                                                 message=error.user_message))
+    else:
+        window.finished(state, window.AUTHORISED)
+        response = make_response(render_template("integrations/window_done.html", failed=False))
+    response.delete_cookie(window.STATE_COOKIE, path="/", secure=True, httponly=True, samesite="Lax")
+    return response
 
 
 def _authorised_attempt():

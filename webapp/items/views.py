@@ -1,7 +1,8 @@
 """Inbox pages for Costs and Sales: upload documents, list and filter items, open one item and its file."""
-from flask import Blueprint, abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, send_file, url_for
 from flask_login import current_user
 
+from webapp.embed.session import frame_ancestors
 from webapp.htmx import render, wants_fragment, with_trigger
 from webapp.items import bulk, options, queries, service, storage
 from webapp.items.choices import Choices
@@ -119,6 +120,7 @@ def _page_context(workspace: str, view: queries.Inbox) -> dict:
 
 
 def _file_policy() -> str:
-    """A stored file is shown as a file, never as a page: no scripts, no plugins' origin, framed only by Docket."""
-    ancestors = " ".join(("'self'",) + tuple(current_app.config["FRAME_ANCESTORS"]))
+    """A stored file is shown as a file, never as a page: no scripts, no plugins' origin, framed only by Docket
+    (and, inside an embedded session, by the portal framing Docket: frame-ancestors checks every ancestor)."""
+    ancestors = " ".join(("'self'",) + frame_ancestors())
     return f"sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors {ancestors}"

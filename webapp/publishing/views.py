@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user
 
 from webapp.accounts.access import admin_required
+from webapp.embed import events
 from webapp.errors import Conflict
 from webapp.htmx import render, stop_polling, wants_fragment
 from webapp.items import bulk, queries
@@ -33,8 +34,8 @@ def panel(item_id: int):
     item = _item(item_id)
     if item.status == "publishing":
         return _panel(item)
-    if request.args.get("was") == "publishing":
-        return "", 200, {"HX-Refresh": "true"}
+    if request.args.get("was") == "publishing":  # the embedded portal hears the outcome before the reload
+        return "", 200, {"HX-Refresh": "true"} | events.publish_outcome(item)
     return stop_polling(_panel(item))
 
 
