@@ -71,12 +71,12 @@ def publish_batch(attempt_ids: list[int]) -> None:
         with database.connection_context():
             attempts = list(PublishAttempt.select().where(PublishAttempt.id.in_(held) & PublishAttempt.state.in_(
                 OPEN_STATES)).order_by(PublishAttempt.id))
-            groups: dict[str, list] = {}
+            groups: dict[tuple, list] = {}  # one call per organisation and kind of document
             for attempt in attempts:
                 prepared = _prepare(attempt) if attempt.state == QUEUED else None
                 if prepared:
-                    groups.setdefault(prepared.destination.endpoint, []).append(prepared)
-            for endpoint, group in groups.items():
+                    groups.setdefault((attempt.business_id, prepared.destination.endpoint), []).append(prepared)
+            for (_, endpoint), group in groups.items():
                 _create_together(endpoint, group)
     finally:
         for attempt_id in held:
@@ -92,11 +92,16 @@ def sweep() -> None:
     with database.connection_context():
         stalled_before = utcnow() - STALLED_AFTER
         open_attempts = list(PublishAttempt.select().where(PublishAttempt.state.in_(OPEN_STATES)))
-        for attempt in open_attempts:
-            if attempt.updated_at < stalled_before and not _carried(attempt):
-                log.info("publish attempt %s resumed after its job stopped", attempt.id)
+        stalled = [attempt for attempt in open_attempts
+                   if attempt.updated_at < stalled_before and not _carried(attempt)]
+        for attempt in stalled:
+            log.info("publish attempt %s resumed after its job stopped", attempt.id)
+            if attempt.state != QUEUED:
                 _enqueue_one(attempt.id)
-        if open_attempts:
+        never_sent = [attempt.id for attempt in stalled if attempt.state == QUEUED]
+        if never_sent:
+            enqueue_attempts(never_sent)  # in batches again, as they were meant to go
+        elif open_attempts:
             schedule_sweep()
 
 

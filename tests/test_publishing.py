@@ -2,17 +2,17 @@
 clear messages, bulk runs, publishing again, and never a second document in Xero."""
 import io
 import time
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import requests
 
-from jobs.publishing import publish_attempt, publish_batch
+from jobs.publishing import publish_attempt, publish_batch, sweep
 from tests import xero_helpers as xh
 from tests.items_helpers import make_contact, make_item, pdf_bytes
 from tests.publishing_helpers import coded, sandbox_documents, uk, work  # noqa: F401
-from webapp.accounts.models import Membership
+from webapp.accounts.models import Membership, utcnow
 from webapp.integrations.xero_access import xero
 from webapp.items.models import Item
 from webapp.jobruns.models import JobRun
@@ -21,6 +21,7 @@ from webapp.publishing import publisher
 from webapp.rules.models import ContactRule
 from webapp.xero.client import XeroClient
 from webapp.publishing.models import DONE, PublishAttempt, PublishingSettings
+from webapp.redis_conn import get_redis
 
 
 def _publish(client, item):
@@ -241,3 +242,20 @@ def test_a_refused_batch_goes_again_as_one_batch(xero_app, admin_client, uk, san
     assert creates == [429, 200]
     assert sorted(d["total"] for d in sandbox_documents(sandbox, _tenant(sandbox))) == ["20.00", "21.00", "22.00"]
     assert {_fresh(item).status for item in items} == {"published"}
+
+
+def test_a_sweep_sends_attempts_a_killed_worker_never_sent_in_one_batch(xero_app, admin_client, uk, sandbox):
+    items = [coded(xero_app, uk, total=f"{30 + n}.00") for n in range(3)]
+    admin_client.hx("POST", f"/b/{uk}/inbox/costs/publish", data={"item": [item.id for item in items]})
+    with xero_app.app_context():
+        get_redis().flushdb()  # the queued batch job is lost with its worker
+    PublishAttempt.update(updated_at=utcnow() - timedelta(minutes=1)).execute()
+    creates = []
+    xero_app.extensions["xero"].http.hooks["response"].append(
+        lambda response, *args, **kwargs: creates.append(response.status_code)
+        if response.request.method == "PUT" and response.url.split("?")[0].endswith("/Invoices") else None)
+    with xero_app.app_context():
+        sweep()
+    work(xero_app)
+    assert creates == [200] and {_fresh(item).status for item in items} == {"published"}
+    assert len(sandbox_documents(sandbox, _tenant(sandbox))) == 3

@@ -23,6 +23,7 @@ from webapp.xero.errors import XeroValidationError
 ID_FIELDS = {"Invoice": "InvoiceID", "BankTransaction": "BankTransactionID", "CreditNote": "CreditNoteID"}
 NUMBER_FIELDS = {"Invoice": "InvoiceNumber", "BankTransaction": "Reference", "CreditNote": "CreditNoteNumber"}
 EDITABLE_IN_XERO = ("DRAFT", "SUBMITTED")
+PAYING = "paying"  # payment_id while the payment call is out: a run that finds it looks the payment up first
 OBJECT_NAMES = {"ACCPAY": "bill", "ACCREC": "sales invoice", "SPEND": "spend money", "RECEIVE": "receive money",
                 "ACCPAYCREDIT": "supplier credit note", "ACCRECCREDIT": "customer credit note"}
 
@@ -35,7 +36,6 @@ class Publisher:
 
     def advance(self) -> None:
         """Take the attempt from wherever it stopped to done; Xero's errors propagate as XeroError."""
-        resumed = self.attempt.state != QUEUED
         if self.attempt.state == QUEUED:
             body = payload.build(self.item, self.lines, self.context)
             self._save(state=SENDING, request_body=json.dumps(body))
@@ -47,8 +47,8 @@ class Publisher:
             else:
                 self._create(json.loads(self.attempt.request_body))
         self._attach()
-        if self.destination.pays and not self.attempt.payment_id:
-            self._pay(resumed)
+        if self.destination.pays and self.attempt.payment_id in ("", PAYING):
+            self._pay()
         self._finish()
 
     def _create(self, body: dict) -> None:
@@ -108,13 +108,15 @@ class Publisher:
                             data=storage.read(document.storage_key), headers={"Content-Type": document.content_type})
         self._save(attached=True)
 
-    def _pay(self, resumed: bool) -> None:
+    def _pay(self) -> None:
         endpoint, xero_id = self.destination.endpoint, self.attempt.xero_id
-        if resumed:  # an earlier run may have paid it before it was cut short
+        if self.attempt.payment_id == PAYING:  # an earlier run was paying when it was cut short: did it pay?
             current = element_of(self.client.get(f"{endpoint}/{xero_id}"), endpoint)
             if current.get("Payments"):
                 self._save(payment_id=current["Payments"][0]["PaymentID"])
                 return
+        else:
+            self._save(payment_id=PAYING)
         answer = self.client.put("Payments", {"Payments": [payload.payment(self.item, xero_id, self.context)]},
                                  idempotency_key=f"{self.attempt.idempotency_key}:payment")
         self._save(payment_id=element_of(answer, "Payments")["PaymentID"])
