@@ -8,8 +8,10 @@ POSTGRES_BENCH_DB = "docket_bench"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
-def database_url(backend: str, directory: str, name: str = "docket-bench.db") -> str:
-    """A fresh database: a SQLite file in `directory`, or the `docket_bench` PostgreSQL database recreated."""
+def database_url(backend: str, directory: str, name: str = "docket-bench.db",
+                 postgres_db: str = POSTGRES_BENCH_DB) -> str:
+    """A fresh database: a SQLite file `name` in `directory`, or the PostgreSQL database `postgres_db`
+    (default `docket_bench`) dropped and created again."""
     if backend == "sqlite":
         return f"sqlite:///{os.path.join(directory, name)}"
     import psycopg2
@@ -17,10 +19,10 @@ def database_url(backend: str, directory: str, name: str = "docket-bench.db") ->
     conn = psycopg2.connect(POSTGRES_ADMIN_URL)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{POSTGRES_BENCH_DB}"')
-        cur.execute(f'CREATE DATABASE "{POSTGRES_BENCH_DB}"')
+        cur.execute(f'DROP DATABASE IF EXISTS "{postgres_db}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{postgres_db}"')
     conn.close()
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{POSTGRES_BENCH_DB}"
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{postgres_db}"
 
 
 def machine() -> str:

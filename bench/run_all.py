@@ -13,6 +13,8 @@ from pathlib import Path
 BENCHMARKS = [  # module under bench/, what it measures (add yours here)
     ("lists_refresh", "issue 5: list refresh against the sandbox (10,000 contacts, 500 accounts)"),
     ("items_pages", "issue 6: Items list, Item details and an inline edit (10,000 items), server time and queries"),
+    ("publishing", "issue 7: bulk publish of 500 items by 4 workers against the sandbox's limits x2: calls per item, "
+                   "calls per minute, 429s, duplicates"),
 ]
 
 
