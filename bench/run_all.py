@@ -15,6 +15,8 @@ BENCHMARKS = [  # module under bench/, what it measures (add yours here)
     ("items_pages", "issue 6: Items list, Item details and an inline edit (10,000 items), server time and queries"),
     ("publishing", "issue 7: bulk publish of 500 items by 4 workers against the sandbox's limits x2: calls per item, "
                    "calls per minute, 429s, duplicates"),
+    ("publish_drill", "issue 7: fault drill: 10 worker kills during a bulk publish of 100 items, then every item "
+                      "published exactly once"),
 ]
 
 
