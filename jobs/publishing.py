@@ -30,7 +30,7 @@ from webapp.xero.errors import XeroError, XeroRateLimited
 
 log = logging.getLogger(__name__)
 QUEUE = "publishing"
-SWEEP_JOB = "publish-sweep"
+SWEEP_BOOKED = "docket:publish-sweep-booked"
 BATCH_SIZE = 50  # Xero accepts up to 50 documents per call with summarizeErrors=false
 STALLED_AFTER = timedelta(seconds=10)  # an attempt saved this recently may just be between its job and its lock
 
@@ -106,11 +106,12 @@ def sweep() -> None:
 
 
 def schedule_sweep() -> None:
-    """One sweep booked at a time (a fixed job id)."""
-    if _job_waiting(SWEEP_JOB):
-        return
+    """One sweep booked at a time: a Redis key lasting until it is due says one is booked. (Not a fixed job id: a
+    sweep booking the next one from inside its own job would have it deleted with its own finished job.)"""
     seconds = current_app.config["PUBLISH_SWEEP_SECONDS"]
-    get_queue(QUEUE).enqueue_in(timedelta(seconds=seconds), sweep, job_id=SWEEP_JOB, result_ttl=0, failure_ttl=3600)
+    if not get_redis().set(SWEEP_BOOKED, 1, nx=True, ex=seconds):
+        return
+    get_queue(QUEUE).enqueue_in(timedelta(seconds=seconds), sweep, result_ttl=0, failure_ttl=3600)
 
 
 # --- one attempt ----------------------------------------------------------------------------------
@@ -271,6 +272,10 @@ def _carried(attempt: PublishAttempt) -> bool:
 
 
 def _job_waiting(job_id: str) -> bool:
+    """Queued and really in the queue (a worker killed as it took a job leaves it "queued" but nowhere), or booked."""
     if not job_id or get_redis().exists(f"rq:job:{job_id}") != 1:
         return False
-    return Job.fetch(job_id, connection=get_redis()).get_status(refresh=False) in ("queued", "scheduled", "deferred")
+    status = Job.fetch(job_id, connection=get_redis()).get_status(refresh=False)
+    if status == "queued":
+        return job_id in get_queue(QUEUE).get_job_ids()
+    return status in ("scheduled", "deferred")

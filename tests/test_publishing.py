@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import requests
 
+from jobs import get_queue
 from jobs.publishing import publish_attempt, publish_batch, sweep
 from tests import xero_helpers as xh
 from tests.items_helpers import make_contact, make_item, pdf_bytes
@@ -259,3 +260,18 @@ def test_a_sweep_sends_attempts_a_killed_worker_never_sent_in_one_batch(xero_app
     work(xero_app)
     assert creates == [200] and {_fresh(item).status for item in items} == {"published"}
     assert len(sandbox_documents(sandbox, _tenant(sandbox))) == 3
+
+
+def test_a_sweep_books_the_next_one_while_attempts_are_open(xero_app, admin_client, uk):
+    item = coded(xero_app, uk)
+    _publish(admin_client, item)
+    with xero_app.app_context():
+        registry = get_queue("publishing").scheduled_job_registry
+        booked = registry.get_job_ids()
+        assert len(booked) == 1  # Publish booked the first sweep
+        registry.remove(booked[0], delete_job=True)  # it runs when due: its booking has lapsed by then
+        get_redis().delete("docket:publish-sweep-booked")
+        sweep()
+        assert len(registry.get_job_ids()) == 1  # and it booked the next one itself
+        sweep()
+        assert len(registry.get_job_ids()) == 1  # one booking at a time
