@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             for number in range(1, args.kills + 1):
                 offset = _log_size(log_path)
                 worker = live[0] = env.Worker(docket.variables(), log_path)
-                worked = _wait_for_work(worker, offset, args.wait_for_work)
+                worked = None if finished_early else _wait_for_work(worker, offset, args.wait_for_work)
                 delay = rng.uniform(0.05, args.max_delay)
                 if worked is not None:
                     time.sleep(max(0.0, worked + delay - time.time()))
@@ -245,14 +245,6 @@ def main(argv: list[str] | None = None) -> int:
             if live[0] is not None and live[0].alive():
                 live[0].kill()
             sandbox.stop()
-
-
-def _tail(path: str, lines: int = 30) -> str:
-    try:
-        with open(path, errors="replace") as log:
-            return "".join(log.readlines()[-lines:])
-    except FileNotFoundError:
-        return ""
 
 
 def _scheduler_times(log_path: str, last_kill: float) -> list[str]:
