@@ -19,10 +19,10 @@ from webapp.integrations.xero_access import xero
 from webapp.items import changes, queries
 from webapp.items.review import Review
 from webapp.jobruns import service as runs
-from webapp.jobruns.models import JobRun
+from webapp.jobruns.models import ACTIVE_STATUSES, JobRun
 from webapp.publishing import messages, payload
-from webapp.publishing.models import (CREATED, DONE, FAILED, OPEN_STATES, QUEUED, SENDING, PublishAttempt,
-                                      PublishingSettings)
+from webapp.publishing.models import (CREATED, DONE, FAILED, OPEN_STATES, QUEUED, RUN_KIND, SENDING,
+                                      PublishAttempt, PublishingSettings)
 from webapp.publishing.rates import MissingRate, rate_source
 from webapp.publishing.publisher import Publisher, element_of, record_created, save_step
 from webapp.redis_conn import get_redis
@@ -90,6 +90,7 @@ def sweep() -> None:
     """Re-queue attempts nobody is carrying any more (a worker was killed, a job failed for good); book the next
     sweep while any attempt is still open. A job at work holds its attempt's lock, which lapses if it dies."""
     with database.connection_context():
+        _settle_finished_runs()
         stalled_before = utcnow() - STALLED_AFTER
         open_attempts = list(PublishAttempt.select().where(PublishAttempt.state.in_(OPEN_STATES)))
         stalled = [attempt for attempt in open_attempts
@@ -195,18 +196,30 @@ def _fail(attempt: PublishAttempt, item, message: str, detail: str) -> None:
 
 
 def _progress(attempt: PublishAttempt) -> None:
-    """Count a finished attempt towards its bulk run; the last one writes the run's summary."""
-    if attempt.run_id is None:
+    if attempt.run_id is not None:
+        _settle_run(attempt.run_id)
+
+
+def _settle_run(run_id: int) -> None:
+    """Count the run's finished attempts from their own states (so a worker killed between an attempt's last step
+    and this count loses nothing); once none is left open, write the run's summary."""
+    states = [row.state for row in PublishAttempt.select(PublishAttempt.state).where(PublishAttempt.run == run_id)]
+    done, failed = states.count(DONE), states.count(FAILED)
+    JobRun.update(progress_done=done + failed).where(JobRun.id == run_id).execute()
+    if done + failed < len(states) or not JobRun.get_by_id(run_id).is_active:
         return
-    JobRun.update(progress_done=JobRun.progress_done + 1).where(JobRun.id == attempt.run_id).execute()
-    run = JobRun.get_by_id(attempt.run_id)
-    if run.progress_done >= run.progress_total and run.is_active:
-        states = [row.state for row in PublishAttempt.select(PublishAttempt.state)
-                  .where(PublishAttempt.run == run.id)]
-        done, failed = states.count(DONE), states.count(FAILED)
-        summary = f"Published {done} of {len(states)}." + (
-            f" {failed} could not be published: filter the Inbox by Failed to see why." if failed else "")
-        (runs.fail_run if failed else runs.finish_run)(run.id, summary)
+    summary = f"Published {done} of {len(states)}." + (
+        f" {failed} could not be published: filter the Inbox by Failed to see why." if failed else "")
+    (runs.fail_run if failed else runs.finish_run)(run_id, summary)
+
+
+def _settle_finished_runs() -> None:
+    """Publishing runs still shown as active though none of their attempts is open any more."""
+    still_open = PublishAttempt.select(PublishAttempt.run).where(PublishAttempt.state.in_(OPEN_STATES)
+                                                                 & PublishAttempt.run.is_null(False))
+    for run in JobRun.select(JobRun.id).where((JobRun.kind == RUN_KIND) & JobRun.status.in_(ACTIVE_STATUSES)
+                                              & JobRun.id.not_in(still_open)):
+        _settle_run(run.id)
 
 
 # --- batches --------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import requests
 
 from jobs import get_queue
 from jobs.publishing import publish_attempt, publish_batch, sweep
+from jobs.worker import DocketWorker
 from tests import xero_helpers as xh
 from tests.items_helpers import make_contact, make_item, pdf_bytes
 from tests.publishing_helpers import coded, sandbox_documents, uk, work  # noqa: F401
@@ -260,6 +261,37 @@ def test_a_sweep_sends_attempts_a_killed_worker_never_sent_in_one_batch(xero_app
     work(xero_app)
     assert creates == [200] and {_fresh(item).status for item in items} == {"published"}
     assert len(sandbox_documents(sandbox, _tenant(sandbox))) == 3
+
+
+def test_a_worker_resends_within_half_a_minute_a_job_a_killed_worker_took_but_never_started(xero_app, admin_client,
+                                                                                            uk, sandbox):
+    item = coded(xero_app, uk)
+    _publish(admin_client, item)
+    attempt = PublishAttempt.get()
+    with xero_app.app_context():
+        get_queue("publishing").remove(attempt.job_id)  # taken off the queue, still "queued": its worker died
+        PublishAttempt.update(updated_at=utcnow() - timedelta(minutes=1)).execute()
+        worker = DocketWorker(["publishing"], connection=get_redis())
+        assert worker.dequeue_timeout <= 30  # an idle worker reaches its maintenance pass this often
+        worker.run_maintenance_tasks()
+    work(xero_app)
+    assert _fresh(item).status == "published"
+    assert len(sandbox_documents(sandbox, _tenant(sandbox))) == 1
+
+
+def test_a_run_whose_worker_was_killed_before_counting_its_last_item_is_finished_by_the_sweep(xero_app, admin_client,
+                                                                                             uk):
+    items = [coded(xero_app, uk, total=f"{40 + n}.00") for n in range(2)]
+    admin_client.hx("POST", f"/b/{uk}/inbox/costs/publish", data={"item": [item.id for item in items]})
+    work(xero_app)
+    run = JobRun.get(JobRun.kind == "publish")
+    JobRun.update(status="running", progress_done=1, summary="", finished_at=None).execute()  # the kill's leftover
+    assert "Publishing 1 of 2" in admin_client.get(f"/b/{uk}/inbox/costs").text
+    with xero_app.app_context():
+        sweep()
+    finished = JobRun.get_by_id(run.id)
+    assert (finished.status, finished.progress_done, finished.summary) == ("succeeded", 2, "Published 2 of 2.")
+    assert "Publishing 1 of 2" not in admin_client.get(f"/b/{uk}/inbox/costs").text
 
 
 def test_a_sweep_books_the_next_one_while_attempts_are_open(xero_app, admin_client, uk):

@@ -15,6 +15,7 @@ CURRENCY_MODES = {"document": "Publish in the document's currency", "base": "Con
 # before sending again); "created": Xero has the document, the attachment and payment may still be due.
 QUEUED, SENDING, CREATED, DONE, FAILED = "queued", "sending", "created", "done", "failed"
 OPEN_STATES = (QUEUED, SENDING, CREATED)
+RUN_KIND = "publish"  # the JobRun kind of a bulk publish
 
 
 class PublishingSettings(BaseModel):

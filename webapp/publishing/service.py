@@ -12,11 +12,10 @@ from webapp.items.choices import PUBLISH_AS, PUBLISH_TO
 from webapp.items.models import Item
 from webapp.items.review import Review
 from webapp.jobruns import service as runs
-from webapp.publishing.models import (CURRENCY_MODES, LINE_AMOUNTS, OPEN_STATES, TAX_POLICIES, PublishAttempt,
-                                      PublishingSettings)
+from webapp.publishing.models import (CURRENCY_MODES, LINE_AMOUNTS, OPEN_STATES, RUN_KIND, TAX_POLICIES,
+                                      PublishAttempt, PublishingSettings)
 
 PUBLISHABLE = ("ready", "failed")
-KIND = "publish"
 
 
 class PublishRefused(Exception):
@@ -80,7 +79,7 @@ def request_bulk(items: list[Item], *, user_id: int, business_id: int) -> BulkOu
     if not chosen:
         return BulkOutcome(0, refused)
     with database.atomic():
-        run = runs.start_run(KIND, business_id=business_id, requested_by=user_id)
+        run = runs.start_run(RUN_KIND, business_id=business_id, requested_by=user_id)
         runs.mark_running(run.id, total=len(chosen))
         attempts = [_new_attempt(item, user_id, run_id=run.id) for item in chosen]
     enqueue_attempts([attempt.id for attempt in attempts])
