@@ -97,6 +97,15 @@ def test_docket_lock_date_stops_publishing_into_a_closed_period(xero_app, admin_
     assert sandbox_documents(sandbox, _tenant(sandbox)) == []
 
 
+def test_the_checks_panel_shows_the_docket_lock_date_before_anyone_presses_publish(xero_app, admin_client, uk):
+    PublishingSettings.create(business=uk, docket_lock_date=date(2026, 6, 30))
+    item = coded(xero_app, uk, day=date(2026, 7, 1))
+    response = admin_client.hx("POST", f"/b/{uk}/items/{item.id}/fields/date", data={"value": "2026-06-01"})
+    assert response.status_code == 200 and _fresh(item).status == "inbox"  # no longer Ready
+    page = admin_client.get(f"/b/{uk}/items/{item.id}").text.replace("&#39;", "'")
+    assert "The date 01 Jun 2026 is on or before Docket's lock date 30 Jun 2026" in page
+
+
 def test_only_publishers_may_publish(xero_app, standard_client, standard, uk, admin):
     item = coded(xero_app, uk)
     Membership.update(business=uk).where(Membership.id == standard.id).execute()

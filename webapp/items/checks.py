@@ -19,7 +19,8 @@ class Check:
 
 def for_item(item, choices, lines) -> list[Check]:
     found = _missing(item, lines) + _archived(item, lines) + _tax_for_category(item, lines)
-    found += _lock_date(item, choices.organisation) + _currency(item, choices) + _bank(item) + _totals(item, lines)
+    found += _lock_date(item, choices.organisation) + _docket_lock_date(item, choices.docket_lock_date)
+    found += _currency(item, choices) + _bank(item) + _totals(item, lines)
     return found
 
 
@@ -96,6 +97,14 @@ def _lock_date(item, organisation) -> list[Check]:
     if item.publish_as in POSTED_AS:
         return [Check("date", f"{when}: publish as Draft, or change the date.")]
     return []
+
+
+def _docket_lock_date(item, lock_date) -> list[Check]:
+    if lock_date is None or item.date is None or item.date > lock_date:
+        return []
+    return [Check("date", f"The date {item.date:%d %b %Y} is on or before Docket's lock date {lock_date:%d %b %Y} "
+                          "for this business: change the date, or ask an admin to move the lock date in Publishing "
+                          "settings.")]
 
 
 def _currency(item, choices) -> list[Check]:

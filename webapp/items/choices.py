@@ -2,12 +2,14 @@
 
 Archived entries are left out of the choices, but a value an item already has is always shown (as archived)."""
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 
 from peewee import fn
 
 from webapp.lists.models import (ACTIVE, Category, Contact, Currency, Organisation, PaymentMethod, TaxRate,
                                  TrackingCategory, TrackingOption)
+from webapp.publishing.models import PublishingSettings
 
 BANK = "BANK"
 PUBLISH_TO = {"costs": {"purchases": "Purchases (bill)", "bank": "Bank (spend money)"},
@@ -34,6 +36,9 @@ class Choices:
         if "organisation" in item.__dict__:  # set by queries.item's join (an empty row when not connected)
             organisation = item.__dict__["organisation"]
             choices.__dict__["organisation"] = organisation if organisation and organisation.id else None
+        if "publishing_settings" in item.__dict__:  # likewise (None when no lock date was ever set)
+            settings = item.__dict__["publishing_settings"]
+            choices.__dict__["docket_lock_date"] = settings.docket_lock_date if settings else None
         return choices
 
     @cached_property
@@ -70,6 +75,11 @@ class Choices:
     @cached_property
     def organisation(self) -> Organisation | None:
         return Organisation.get_or_none(Organisation.business == self.business_id)
+
+    @cached_property
+    def docket_lock_date(self) -> date | None:
+        """The business's own lock date (Publishing settings): nothing is published on or before it."""
+        return PublishingSettings.of(self.business_id).docket_lock_date
 
     def publish_to(self) -> dict[str, str]:
         return PUBLISH_TO[self.workspace]

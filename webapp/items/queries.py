@@ -11,6 +11,7 @@ from webapp.accounts.models import User
 from webapp.items.models import STATUSES, Document, Item, ItemHistory, ItemNote, LineItem
 from webapp.lists.models import Category, Contact, Organisation, PaymentMethod, TaxRate, TrackingOption
 from webapp.paging import Paged
+from webapp.publishing.models import PublishingSettings
 
 SORTS = {"date": (Item.date, "Date"), "total": (Item.total, "Total"), "created": (Item.created_at, "Added")}
 DEFAULT_SORT = "-created"
@@ -113,10 +114,12 @@ def _date(value) -> date | None:
 
 def item(business_id: int, item_id: int) -> Item | None:
     """One item of the business with everything its page shows joined in (None for another business's item)."""
-    query = (Item.select(Item, Document, Contact, PaymentMethod, Organisation)
+    query = (Item.select(Item, Document, Contact, PaymentMethod, Organisation, PublishingSettings.docket_lock_date)
              .join_from(Item, Document)
              .join_from(Item, Organisation, JOIN.LEFT_OUTER, on=Organisation.business == Item.business,
                         attr="organisation")
+             .join_from(Item, PublishingSettings, JOIN.LEFT_OUTER, on=PublishingSettings.business == Item.business,
+                        attr="publishing_settings")
              .join_from(Item, Contact, JOIN.LEFT_OUTER)
              .join_from(Item, PaymentMethod, JOIN.LEFT_OUTER))
     return with_coding(query, Item).where((Item.business == business_id) & (Item.id == item_id)).first()
