@@ -106,6 +106,12 @@ def test_the_checks_panel_shows_the_docket_lock_date_before_anyone_presses_publi
     assert "The date 01 Jun 2026 is on or before Docket's lock date 30 Jun 2026" in page
 
 
+def test_the_publish_panel_of_an_item_not_publishing_stops_its_polling(xero_app, admin_client, uk):
+    item = coded(xero_app, uk)
+    answer = admin_client.hx("GET", f"/b/{uk}/items/{item.id}/publish")
+    assert answer.status_code == 286 and "Publish" in answer.text  # htmx's "stop polling", with the panel
+
+
 def test_only_publishers_may_publish(xero_app, standard_client, standard, uk, admin):
     item = coded(xero_app, uk)
     Membership.update(business=uk).where(Membership.id == standard.id).execute()

@@ -31,5 +31,6 @@ def with_trigger(response, *events: str, **detailed):
 
 def stop_polling(response):
     """HTMX stops a polling element when it receives status 286."""
+    response = make_response(response)  # a rendered template (str) too, as publishing.views.panel passes
     response.status_code = 286
     return response
