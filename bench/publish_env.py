@@ -501,3 +501,17 @@ def busiest_minute(calls: list[Call]) -> int:
             start += 1
         best = max(best, end - start + 1)
     return best
+
+
+# --- people ---------------------------------------------------------------------------------------
+
+def add_publisher(app, business_id: int, email: str, password: str) -> int:
+    """A member of the business who can sign in through the login form and publish (admin, "Can publish")."""
+    from webapp.accounts.models import ROLE_ADMIN, Membership, User
+    from webapp.auth.service import hash_password
+    from webapp.db import database
+
+    with app.app_context(), database.connection_context(), database.atomic():
+        user = User.create(email=email, name=email.split("@")[0], password_hash=hash_password(password))
+        Membership.create(user=user, business=business_id, role=ROLE_ADMIN, can_publish=True)
+    return user.id

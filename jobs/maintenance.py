@@ -2,16 +2,27 @@
 from datetime import timedelta
 
 from rq import Callback
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from webapp.accounts.models import utcnow
 from webapp.db import database
 from webapp.jobruns import service as runs
 from webapp.jobruns.models import ACTIVE_STATUSES, JobRun
+from webapp.redis_conn import get_redis
 
 from jobs import enqueue
 
 RETENTION = timedelta(days=30)
 BATCH = 500
+# Runs carried by one RQ job each (publishing runs are looked after by the publishing sweep), and what to tell the
+# person when that job is gone.
+INTERRUPTED = {
+    "refresh": "It was interrupted before it could finish; nothing was lost. Refresh again.",
+    "housekeeping": "It was interrupted before it could finish; nothing was lost. Run it again.",
+}
+JOB_GRACE = timedelta(minutes=1)  # a run is saved a moment before its job is queued
+ENDED = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
 
 def run_housekeeping(run_id: int) -> None:
@@ -49,3 +60,26 @@ def record_failure(job, connection, exc_type, exc_value, traceback) -> None:
     """RQ failure callback: the run shows as failed with a plain message instead of hanging."""
     with database.connection_context():
         runs.fail_run(job.args[0], "Housekeeping stopped unexpectedly. Try again; nothing was lost.")
+
+
+def fail_runs_without_jobs() -> int:
+    """Fail runs still shown as queued or running whose RQ job is gone (Redis restarted without its data, or was out
+    of reach when the run was asked for) or ended without saying so (its failure callback could not reach the
+    database either), so no banner says "in progress" for ever. Returns how many."""
+    with database.connection_context():
+        stale = list(JobRun.select(JobRun.id, JobRun.kind, JobRun.rq_job_id).where(
+            JobRun.kind.in_(list(INTERRUPTED)) & JobRun.status.in_(ACTIVE_STATUSES)
+            & (JobRun.created_at < utcnow() - JOB_GRACE)))
+        orphans = [run for run in stale if _ended(run.rq_job_id)]
+        for run in orphans:
+            runs.fail_run(run.id, INTERRUPTED[run.kind])
+    return len(orphans)
+
+
+def _ended(job_id: str | None) -> bool:
+    if not job_id:
+        return True
+    try:
+        return Job.fetch(job_id, connection=get_redis()).get_status(refresh=False) in ENDED
+    except NoSuchJobError:
+        return True

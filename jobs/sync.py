@@ -2,6 +2,7 @@
 from datetime import datetime, time, timedelta, timezone
 
 from rq import Callback
+from rq.job import Job
 
 from jobs import TRANSIENT_RETRY, enqueue, get_queue
 from webapp.accounts.models import utcnow
@@ -95,9 +96,22 @@ def refresh_all_connections() -> int:
 
 def schedule_daily_refresh(after: datetime | None = None):
     """Book the next daily run; its id names the day, so every worker booking it books it once."""
+    run_at = _next_daily_run(after)
+    return get_queue("sync").enqueue_at(run_at, refresh_all_connections, job_id=_daily_job_id(run_at),
+                                        result_ttl=3600, failure_ttl=7 * 24 * 3600)
+
+
+def ensure_daily_refresh() -> None:
+    """Book the next daily run unless it is booked already (a Redis restarted without its data forgot it)."""
+    if not Job.exists(_daily_job_id(_next_daily_run()), connection=get_redis()):
+        schedule_daily_refresh()
+
+
+def _next_daily_run(after: datetime | None = None) -> datetime:
     now = after or datetime.now(timezone.utc)
     run_at = datetime.combine(now.date(), DAILY_AT, tzinfo=timezone.utc)
-    if run_at <= now:
-        run_at += timedelta(days=1)
-    return get_queue("sync").enqueue_at(run_at, refresh_all_connections, job_id=f"daily-refresh-{run_at:%Y%m%d}",
-                                        result_ttl=3600, failure_ttl=7 * 24 * 3600)
+    return run_at + timedelta(days=1) if run_at <= now else run_at
+
+
+def _daily_job_id(run_at: datetime) -> str:
+    return f"daily-refresh-{run_at:%Y%m%d}"

@@ -1,17 +1,23 @@
 """Worker entry point: `python -m jobs.worker [queue ...]` builds the app once and runs an RQ worker."""
 import argparse
 import logging
+import time
 
+from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
 from rq import Worker
+from rq.exceptions import StopRequested
 
 from jobs import QUEUE_NAMES
+from jobs.maintenance import fail_runs_without_jobs
 from jobs.publishing import sweep
-from jobs.sync import schedule_daily_refresh
+from jobs.sync import ensure_daily_refresh
 from webapp import create_app
 from webapp.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 MAINTENANCE_SECONDS = 30
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+RECONNECT_SECONDS = 2
 
 
 class DocketWorker(Worker):
@@ -19,18 +25,26 @@ class DocketWorker(Worker):
 
     RQ takes over a dead worker's scheduler (jobs booked for later: retries, sweeps) only at a maintenance pass,
     and an idle worker reaches one only when its wait for a job times out; both are shortened here. Each pass
-    also sweeps for publish attempts nobody is carrying, so resuming them never depends on a scheduler."""
+    also sweeps for publish attempts nobody is carrying, so resuming them never depends on a scheduler, and puts
+    back what a Redis restart took: the daily refresh's booking, and job runs whose job is gone."""
+
+    asked_to_stop = False  # by SIGINT/SIGTERM, as opposed to stopping because Redis went away
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, maintenance_interval=MAINTENANCE_SECONDS, worker_ttl=MAINTENANCE_SECONDS + 15,
                          **kwargs)
 
+    def request_stop(self, signum, frame):
+        self.asked_to_stop = True
+        super().request_stop(signum, frame)
+
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
-        try:
-            sweep()
-        except Exception:  # a passing database or Redis outage must not stop the worker; the next pass sweeps
-            log.exception("publishing sweep failed")
+        for task in (sweep, ensure_daily_refresh, fail_runs_without_jobs):
+            try:
+                task()
+            except Exception:  # a passing database or Redis outage must not stop the worker; the next pass does it
+                log.exception("maintenance task %s failed", task.__name__)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -39,11 +53,35 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = create_app()
+    app = create_app({"DATABASE_POOL_SIZE": 0})  # RQ forks a work horse per job: no shared sockets
     with app.app_context():
-        schedule_daily_refresh()
-        worker = DocketWorker(args.queues, connection=get_redis())
-        worker.work(with_scheduler=True, burst=args.burst)
+        while True:
+            worker = DocketWorker(args.queues, connection=get_redis())
+            try:
+                worker.work(with_scheduler=True, burst=args.burst)
+            except REDIS_DOWN as error:  # RQ's own shutdown could not reach Redis either
+                log.warning("worker %s lost Redis: %s", worker.name, error)
+            if worker.pubsub_thread:  # the shutdown may not have got as far as stopping its command listener
+                worker.pubsub_thread.stop()
+            if args.burst or worker.asked_to_stop or not _wait_for_redis(worker):
+                return
+            log.warning("worker %s stopped without being asked to; starting a new one", worker.name)
+
+
+def _wait_for_redis(worker: DocketWorker) -> bool:
+    """Wait until Redis answers (RQ's loop gives up on the first connection error outside its wait for a job);
+    False when the worker is asked to stop meanwhile."""
+    try:
+        while not worker.asked_to_stop:
+            time.sleep(RECONNECT_SECONDS)
+            try:
+                get_redis().ping()
+                return True
+            except REDIS_DOWN:
+                continue
+    except StopRequested:  # RQ's signal handler, still installed, raises it when the worker was not busy
+        pass
+    return False
 
 
 if __name__ == "__main__":

@@ -49,8 +49,12 @@ def init_app(app) -> None:
 
     @app.teardown_appcontext
     def _close(exc):
-        if not database.is_closed():
+        if database.is_closed():
+            return
+        try:
             database.close()
+        except peewee.PeeweeException:  # the server went away mid-request: forget the connection, it rolled back
+            database.dispose()
 
 
 def all_models() -> list[type[peewee.Model]]:

@@ -1,7 +1,9 @@
 """AppError hierarchy and the error handlers: a plain page, or a message in the flash region for HTMX."""
 import logging
 
-from flask import render_template, request
+import peewee
+import redis
+from flask import current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -21,6 +23,9 @@ MESSAGES = {
     500: "Something went wrong on our side. Nothing was changed; try again in a moment.",
 }
 CSRF_MESSAGE = "This form has expired or was sent without its security token. Reload the page and try again; nothing was changed."
+DATABASE_DOWN = "Docket can't reach its database at the moment. Nothing was saved; try again in a moment."
+REDIS_DOWN = "Docket can't reach its job queue at the moment. Try again in a moment."
+RETRY_AFTER_SECONDS = 5
 
 
 class AppError(Exception):
@@ -55,7 +60,38 @@ def error_response(status: int, message: str):
     return render_template("errors/error.html", message=message, status=status), status
 
 
+def unavailable_response(message: str):
+    """503 for a service that is briefly out of reach. The page stands alone and skips the context processors:
+    base.html, and flask-login's processor, would ask the same database and Redis for the user, banners and
+    businesses, and fail again while rendering. For HTMX the message replaces the flash region's content, so a
+    region polling through the outage shows it once, not once per poll."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if wants_fragment():
+        headers |= {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+        return _render_alone("errors/_error.html", message=message), 503, headers
+    return _render_alone("errors/unavailable.html", message=message, request=request), 503, headers
+
+
+def _render_alone(template: str, **context) -> str:
+    return current_app.jinja_env.get_template(template).render(**context)
+
+
 def register_handlers(app) -> None:
+    @app.errorhandler(peewee.OperationalError)
+    @app.errorhandler(peewee.InterfaceError)
+    def _database_unreachable(error: peewee.PeeweeException):
+        log.warning("database unreachable path=%s: %s", request.path, error)
+        _drop_connection()
+        return unavailable_response(DATABASE_DOWN)
+
+    @app.errorhandler(redis.exceptions.ConnectionError)
+    @app.errorhandler(redis.exceptions.TimeoutError)
+    def _redis_unreachable(error: redis.exceptions.RedisError):
+        log.warning("redis unreachable path=%s: %s", request.path, error)
+        if not database.is_closed() and database.in_transaction():
+            database.rollback()
+        return unavailable_response(REDIS_DOWN)
+
     @app.errorhandler(AppError)
     def _app_error(error: AppError):
         return error_response(error.status_code, error.user_message)
@@ -76,3 +112,14 @@ def register_handlers(app) -> None:
         user_id = current_user.id if current_user.is_authenticated else None
         log.exception("unhandled error path=%s user_id=%s", request.path, user_id)
         return error_response(500, MESSAGES[500])
+
+
+def _drop_connection() -> None:
+    """Forget a connection the server may have closed under us (it rolls back whatever was open), so the next use
+    connects afresh."""
+    try:
+        if not database.is_closed() and database.in_transaction():
+            database.rollback()
+        database.close()
+    except peewee.PeeweeException:
+        database.dispose()

@@ -1,5 +1,8 @@
 """Whether Xero has asked Docket to wait for a business's organisation, for the publishing banner."""
+import logging
 from datetime import datetime
+
+from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
 
 from webapp.integrations.models import Connection
 from webapp.integrations.xero_access import xero
@@ -10,4 +13,8 @@ def resumes_at(business_id: int) -> datetime | None:
     connection = Connection.for_business(business_id)
     if connection is None or not connection.tenant_id:
         return None
-    return xero().limiter.status(connection.tenant_id).paused_until
+    try:
+        return xero().limiter.status(connection.tenant_id).paused_until
+    except (RedisConnectionError, RedisTimeoutError) as error:  # the banner goes without it; the page still loads
+        logging.getLogger(__name__).warning("Xero pace unknown, Redis out of reach: %s", error)
+        return None

@@ -1,7 +1,10 @@
 """Asking for items to be published: who may, what must be true first, and the attempts and jobs that do it."""
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date
+
+from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
 
 from jobs.publishing import enqueue_attempts
 from webapp.accounts.models import utcnow
@@ -15,7 +18,10 @@ from webapp.jobruns import service as runs
 from webapp.publishing.models import (CURRENCY_MODES, LINE_AMOUNTS, OPEN_STATES, RUN_KIND, TAX_POLICIES,
                                       PublishAttempt, PublishingSettings)
 
+log = logging.getLogger(__name__)
 PUBLISHABLE = ("ready", "failed")
+QUEUE_UNREACHABLE = ("Docket's job queue can't be reached at the moment. This publish is saved and starts by itself "
+                     "as soon as the queue is back; there is nothing to do.")
 
 
 class PublishRefused(Exception):
@@ -26,10 +32,13 @@ class PublishRefused(Exception):
 class BulkOutcome:
     queued: int
     refused: dict  # item id -> reason
+    waiting_for_queue: bool = False  # saved, but the job queue was out of reach: a worker's sweep sends them
 
     @property
     def message(self) -> str:
         text = f"Publishing {self.queued} item{'s' if self.queued != 1 else ''}." if self.queued else ""
+        if self.waiting_for_queue:
+            text += " " + QUEUE_UNREACHABLE
         if self.refused:
             text += f" Not sent ({len(self.refused)}): they have checks to fix or are not ready."
         return text.strip()
@@ -62,7 +71,7 @@ def request_publish(item: Item, *, user_id: int | None, review: Review | None = 
         raise PublishRefused(reason)
     with database.atomic():
         attempt = _new_attempt(item, user_id)
-    enqueue_attempts([attempt.id])
+    _hand_to_queue([attempt.id])
     return attempt
 
 
@@ -82,8 +91,8 @@ def request_bulk(items: list[Item], *, user_id: int, business_id: int) -> BulkOu
         run = runs.start_run(RUN_KIND, business_id=business_id, requested_by=user_id)
         runs.mark_running(run.id, total=len(chosen))
         attempts = [_new_attempt(item, user_id, run_id=run.id) for item in chosen]
-    enqueue_attempts([attempt.id for attempt in attempts])
-    return BulkOutcome(len(attempts), refused)
+    queued = _hand_to_queue([attempt.id for attempt in attempts])
+    return BulkOutcome(len(attempts), refused, waiting_for_queue=not queued)
 
 
 def open_attempt(item_id: int) -> PublishAttempt | None:
@@ -113,6 +122,19 @@ def clear_publishing_data(item: Item, *, user_id: int) -> bool:
     changes.change(item, {"status": "inbox", "xero_object": "", "xero_id": "", "xero_url": "",
                           "published_at": None, "publish_message": ""}, user_id=user_id)
     return True
+
+
+def _hand_to_queue(attempt_ids: list[int]) -> bool:
+    """Queue the saved attempts' jobs; False when Redis is out of reach. The attempts stay saved as queued without a
+    job, each saying so, and the publishing sweep every worker runs sends them once Redis answers again."""
+    try:
+        enqueue_attempts(attempt_ids)
+        return True
+    except (RedisConnectionError, RedisTimeoutError) as error:
+        log.warning("job queue unreachable, %d publish attempts wait for the sweep: %s", len(attempt_ids), error)
+        PublishAttempt.update(message=QUEUE_UNREACHABLE).where(
+            PublishAttempt.id.in_(attempt_ids) & (PublishAttempt.job_id == "")).execute()
+        return False
 
 
 def _new_attempt(item: Item, user_id: int | None, run_id: int | None = None) -> PublishAttempt:

@@ -48,7 +48,7 @@ def publish_selected(workspace: str):
         return redirect(url_for("items.inbox", workspace=workspace), 303)
     outcome = service.request_bulk(items, user_id=current_user.id, business_id=g.business.id)
     flash(outcome.message or "None of the selected items can be published yet: open them to see what to fix.",
-          "success" if outcome.queued else "error")
+          "error" if not outcome.queued else "warning" if outcome.waiting_for_queue else "success")
     inbox = url_for("items.inbox", workspace=workspace)
     return ("", 200, {"HX-Redirect": inbox}) if wants_fragment() else redirect(inbox, 303)
 
