@@ -146,14 +146,17 @@ def _open_attempts(app, connection: redis.Redis, run_id: int) -> list[str]:
 def _expected_recovery(args) -> tuple[float, float]:
     """A generous bound on the last worker's time to finish once every attempt can be resumed, and the sweep's
     stall threshold: the killed job's lock lapses, the attempt goes stale for the sweep, a sweep comes round (a
-    worker's maintenance pass sweeps whether or not a scheduler is running), then the rest of the work (every item's
-    calls again at Docket's pace) with a minute to spare."""
+    worker's maintenance pass sweeps whether or not a scheduler is running), a create cut short is sent again only
+    once it can no longer land, then the rest of the work (every item's calls again at Docket's pace) with a minute
+    to spare."""
     from jobs.publishing import STALLED_AFTER
     from jobs.worker import MAINTENANCE_SECONDS
+    from webapp.publishing.publisher import LANDING_WINDOW
 
     stalled = STALLED_AFTER.total_seconds()
     pace = (env.REAL_LIMITS["minute"] - env.DOCKET_MARGIN) * args.limit_factor
-    return args.lock_seconds + stalled + MAINTENANCE_SECONDS + 60 + 60 * 3 * args.items / pace, stalled
+    return (args.lock_seconds + stalled + MAINTENANCE_SECONDS + LANDING_WINDOW.total_seconds() + 60
+            + 60 * 3 * args.items / pace), stalled
 
 
 def _states(counter: Counter) -> str:

@@ -24,7 +24,7 @@ from webapp.publishing import messages, payload
 from webapp.publishing.models import (CREATED, DONE, FAILED, OPEN_STATES, QUEUED, RUN_KIND, SENDING,
                                       PublishAttempt, PublishingSettings)
 from webapp.publishing.rates import MissingRate, rate_source
-from webapp.publishing.publisher import Publisher, element_of, record_created, save_step
+from webapp.publishing.publisher import Publisher, StillLanding, element_of, record_created, save_step
 from webapp.redis_conn import get_redis
 from webapp.xero.errors import XeroError, XeroRateLimited
 
@@ -66,7 +66,7 @@ def publish_batch(attempt_ids: list[int]) -> None:
     """Create the queued attempts' documents in as few calls as possible, then queue each one's attachment."""
     locks = {attempt_id: _lock(attempt_id) for attempt_id in attempt_ids}
     held = [attempt_id for attempt_id, lock in locks.items() if lock.acquire()]
-    attempts = []
+    attempts, retrying = [], set()
     try:
         with database.connection_context():
             attempts = list(PublishAttempt.select().where(PublishAttempt.id.in_(held) & PublishAttempt.state.in_(
@@ -77,12 +77,12 @@ def publish_batch(attempt_ids: list[int]) -> None:
                 if prepared:
                     groups.setdefault((attempt.business_id, prepared.destination.endpoint), []).append(prepared)
             for (_, endpoint), group in groups.items():
-                _create_together(endpoint, group)
+                retrying |= _create_together(endpoint, group)
     finally:
         for attempt_id in held:
             _release(locks[attempt_id])
     for attempt in attempts:
-        if attempt.state in (SENDING, CREATED):
+        if attempt.state in (SENDING, CREATED) and attempt.id not in retrying:  # those wait for their retry
             _enqueue_one(attempt.id)  # attachment, payment, or a resumed create: one job each
 
 
@@ -95,6 +95,9 @@ def sweep() -> None:
         open_attempts = list(PublishAttempt.select().where(PublishAttempt.state.in_(OPEN_STATES)))
         stalled = [attempt for attempt in open_attempts
                    if attempt.updated_at < stalled_before and not _carried(attempt)]
+        waited = [attempt.id for attempt in stalled if not attempt.job_id]  # saved while the job queue was down
+        if waited:  # their message said so; they are on their way now
+            PublishAttempt.update(message="").where(PublishAttempt.id.in_(waited)).execute()
         for attempt in stalled:
             log.info("publish attempt %s resumed after its job stopped", attempt.id)
             if attempt.state != QUEUED:
@@ -161,28 +164,41 @@ def _run(attempt: PublishAttempt) -> None:
     services = xero()
     publisher = Publisher(services.client_for(prepared.connection), services.endpoints, attempt, prepared.item,
                           prepared.lines, prepared.context)
+    first_send = attempt.state == QUEUED  # no create call of this attempt has gone out before this run
     try:
         publisher.advance()
     except XeroError as error:
-        _handle(attempt, prepared.item, error)
+        _handle(attempt, prepared.item, error, first_send=first_send)
         return
     except (payload.NotPublishable, MissingRate) as refused:
         _fail(attempt, prepared.item, str(refused), "")
         return
+    except StillLanding as landing:  # saved as it was: the window counts from the attempt's last save
+        _book_retry(attempt.id, landing.seconds)
+        return
     _progress(attempt)
 
 
-def _handle(attempt: PublishAttempt, item, error: XeroError) -> None:
+def _handle(attempt: PublishAttempt, item, error: XeroError, *, first_send: bool = False) -> None:
+    """Try again later when the error passes by itself (a 429, a 5xx, a timeout), else fail with its message.
+    `first_send`: the run began before any create call, so a 429 while sending answered that call, the only one."""
     explained = messages.explain(error)
     if explained.retry:
-        if isinstance(error, XeroRateLimited) and attempt.state == SENDING:
-            attempt.state = QUEUED  # a 429 means Xero did not take the call: sending again is safe
+        if isinstance(error, XeroRateLimited) and attempt.state == SENDING and first_send:
+            attempt.state = QUEUED  # Xero refused the attempt's only create call: sending again is safe
+        # Otherwise a create's outcome is still unknown (the 429 may have answered the look-up for it): the next
+        # run looks the document up before sending again.
         save_step(attempt, message=explained.message)
-        job = get_queue(QUEUE).enqueue_in(timedelta(seconds=max(1, explained.retry_after or 30)), publish_attempt,
-                                          attempt.id)
-        PublishAttempt.update(job_id=job.id).where(PublishAttempt.id == attempt.id).execute()
+        delay = max(1, explained.retry_after or 30)
+        log.info("publish attempt %s will be tried again in %s s: %s", attempt.id, delay, error.__class__.__name__)
+        _book_retry(attempt.id, delay)
         return
     _fail(attempt, item, explained.message, explained.detail)
+
+
+def _book_retry(attempt_id: int, seconds: float) -> None:
+    job = get_queue(QUEUE).enqueue_in(timedelta(seconds=max(1, round(seconds))), publish_attempt, attempt_id)
+    PublishAttempt.update(job_id=job.id).where(PublishAttempt.id == attempt_id).execute()
 
 
 def _fail(attempt: PublishAttempt, item, message: str, detail: str) -> None:
@@ -224,15 +240,16 @@ def _settle_finished_runs() -> None:
 
 # --- batches --------------------------------------------------------------------------------------
 
-def _create_together(endpoint: str, group: list[_Prepared]) -> None:
-    """One call creating the group's documents (summarizeErrors=false: each element succeeds or fails alone)."""
+def _create_together(endpoint: str, group: list[_Prepared]) -> set[int]:
+    """One call creating the group's documents (summarizeErrors=false: each element succeeds or fails alone).
+    Returns the attempts booked to try again later (after a 429, a 5xx or a timeout), which must wait for it."""
     connection = group[0].connection
     try:
         bodies = [payload.build(p.item, p.lines, p.context) for p in group]
     except (payload.NotPublishable, MissingRate):
         for prepared in group:  # one at a time: each gets its own outcome
             _enqueue_one(prepared.attempt.id)
-        return
+        return set()
     for prepared, body in zip(group, bodies):
         save_step(prepared.attempt, state=SENDING, request_body=json.dumps(body))
     key = hashlib.sha256("".join(p.attempt.idempotency_key for p in group).encode()).hexdigest()
@@ -245,20 +262,25 @@ def _create_together(endpoint: str, group: list[_Prepared]) -> None:
         for prepared in group:
             save_step(prepared.attempt, state=QUEUED, message=messages.explain(error).message)
         ids = [prepared.attempt.id for prepared in group]
+        log.info("publish batch of %s attempts will be tried again in %s s: %s", len(ids), max(1, error.retry_after),
+                 error.__class__.__name__)
         job = get_queue(QUEUE).enqueue_in(timedelta(seconds=max(1, error.retry_after)), publish_batch, ids)
         PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(ids)).execute()
-        return
+        return set(ids)
     except XeroError as error:
         for prepared in group:
             _handle(prepared.attempt, prepared.item, error)
-        return
+        return {prepared.attempt.id for prepared in group}
+    handled = set()
     for prepared, element in zip(group, answer.get(endpoint, [])):
         try:
             created = element_of({endpoint: [element]}, endpoint)
         except XeroError as error:
             _handle(prepared.attempt, prepared.item, error)
+            handled.add(prepared.attempt.id)
             continue
         record_created(prepared.attempt, prepared.destination, created)
+    return handled
 
 
 def _enqueue_one(attempt_id: int) -> None:

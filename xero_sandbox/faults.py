@@ -1,4 +1,5 @@
 """Injected faults for the next N API calls (error statuses, timeouts) and added latency."""
+import fnmatch
 import itertools
 import threading
 from dataclasses import asdict, dataclass
@@ -15,7 +16,11 @@ class FaultError(ValueError):
 
 @dataclass
 class Fault:
-    """One armed fault: `kind` is "status" (answer `status`) or "timeout" (sleep `seconds`, then answer)."""
+    """One armed fault: `kind` is "status" (answer `status`) or "timeout" (sleep `seconds`, then answer).
+
+    `method` and `path` (a glob on the path under /api.xro/2.0/, e.g. "Invoices" or "*/Attachments/*") narrow the
+    calls it applies to. `after_work`: the call takes effect first and the error answers it, so the caller can't
+    tell whether it did (a 500 from a gateway after Xero saved the document)."""
 
     id: int
     kind: str
@@ -24,6 +29,13 @@ class Fault:
     retry_after: int | None = None
     seconds: float = 0.0
     tenant_id: str | None = None
+    method: str | None = None
+    path: str | None = None
+    after_work: bool = False
+
+    def applies_to(self, tenant_id: str, method: str, path: str) -> bool:
+        return (self.tenant_id in (None, tenant_id) and self.method in (None, method)
+                and (self.path is None or fnmatch.fnmatchcase(path, self.path)))
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -43,7 +55,8 @@ class FaultInjector:
             self.latency_ms = 0
 
     def arm(self, kind: str, count: int = 1, status: int | None = None, retry_after: int | None = None,
-            seconds: float = 0.0, tenant_id: str | None = None) -> Fault:
+            seconds: float = 0.0, tenant_id: str | None = None, method: str | None = None, path: str | None = None,
+            after_work: bool = False) -> Fault:
         """Arm a fault for the next `count` matching calls."""
         if kind == "status" and status not in FAULT_STATUSES:
             raise FaultError(f"status must be one of {sorted(FAULT_STATUSES)}")
@@ -51,9 +64,12 @@ class FaultInjector:
             raise FaultError("a timeout needs seconds > 0")
         if kind not in {"status", "timeout"} or count < 1:
             raise FaultError("kind must be status or timeout, count at least 1")
+        if after_work and status != 500:
+            raise FaultError("only a 500 can answer a call that took effect (a 429 or 503 means Xero did nothing)")
         if status == 429 and retry_after is None:
             retry_after = 60
-        fault = Fault(next(self._ids), kind, count, status, retry_after, float(seconds), tenant_id)
+        fault = Fault(next(self._ids), kind, count, status, retry_after, float(seconds), tenant_id,
+                      method.upper() if method else None, path.strip("/") if path else None, after_work)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -62,11 +78,11 @@ class FaultInjector:
         with self._lock:
             self.latency_ms = max(0, int(milliseconds))
 
-    def take(self, tenant_id: str) -> Fault | None:
-        """Consume one use of the oldest fault that applies to this tenant."""
+    def take(self, tenant_id: str, method: str = "GET", path: str = "") -> Fault | None:
+        """Consume one use of the oldest fault that applies to this call (`path` under /api.xro/2.0/)."""
         with self._lock:
             for fault in self._faults:
-                if fault.tenant_id in (None, tenant_id):
+                if fault.applies_to(tenant_id, method, path):
                     fault.remaining -= 1
                     if fault.remaining == 0:
                         self._faults.remove(fault)

@@ -9,6 +9,7 @@ after each step so that a run cut short at any moment can start again without ma
   repeating it is harmless; a paid document gets its payment, looked up first when the run is a resumed one.
 """
 import json
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -23,9 +24,18 @@ from webapp.xero.errors import XeroValidationError
 ID_FIELDS = {"Invoice": "InvoiceID", "BankTransaction": "BankTransactionID", "CreditNote": "CreditNoteID"}
 NUMBER_FIELDS = {"Invoice": "InvoiceNumber", "BankTransaction": "Reference", "CreditNote": "CreditNoteNumber"}
 EDITABLE_IN_XERO = ("DRAFT", "SUBMITTED")
+LANDING_WINDOW = timedelta(minutes=2)  # Xero doesn't say how long it may work on a call; ours wait 30 s for it
 PAYING = "paying"  # payment_id while the payment call is out: a run that finds it looks the payment up first
 OBJECT_NAMES = {"ACCPAY": "bill", "ACCREC": "sales invoice", "SPEND": "spend money", "RECEIVE": "receive money",
                 "ACCPAYCREDIT": "supplier credit note", "ACCRECCREDIT": "customer credit note"}
+
+
+class StillLanding(Exception):
+    """An earlier create call of this attempt may still land in Xero; look again after `seconds`."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"an earlier create may still land; look again in {seconds:.0f} s")
+        self.seconds = seconds
 
 
 class Publisher:
@@ -45,6 +55,7 @@ class Publisher:
             if found:
                 self._created(found)
             else:
+                self._check_landing_window()
                 self._create(json.loads(self.attempt.request_body))
         self._attach()
         if self.destination.pays and self.attempt.payment_id in ("", PAYING):
@@ -72,6 +83,14 @@ class Publisher:
                 f"The document in Xero is no longer a draft (its status is {status.title()}), so Docket won't "
                 "change it. Change it in Xero, or archive this item and use “Unarchive and clear publishing data” "
                 "to publish it as a new document.")
+
+    def _check_landing_window(self) -> None:
+        """Not found yet is not the same as never created: a create Docket stopped waiting for may still be at work
+        in Xero (and its Idempotency-Key doesn't cover a call still in progress). Send again only once it can no
+        longer land; the attempt was last saved after that call went out."""
+        waited = utcnow() - self.attempt.updated_at
+        if waited < LANDING_WINDOW:
+            raise StillLanding((LANDING_WINDOW - waited).total_seconds())
 
     def _find(self) -> dict | None:
         """The document an earlier run of this attempt created, if Xero has it (matched by its Url)."""

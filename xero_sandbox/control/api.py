@@ -69,7 +69,9 @@ def api_faults():
 
 @bp.post("/api/faults")
 def api_arm_fault():
-    """Body `{"status": 500/503/429, "count", "retry_after", "tenant_id"}` or `{"kind": "timeout", "seconds"}`."""
+    """Body `{"status": 500/503/429, "count", "retry_after", "tenant_id"}` or `{"kind": "timeout", "seconds"}`;
+    optional `"method"` and `"path"` (a glob under /api.xro/2.0/) narrow the calls, and `"after_work": true` lets a
+    500 answer a call that took effect."""
     return jsonify(get_faults().arm(**fault_args(_body())).as_dict()), 201
 
 

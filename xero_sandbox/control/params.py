@@ -39,11 +39,14 @@ def fault_args(data: dict) -> dict:
     """Keyword arguments for FaultInjector.arm from operator input."""
     kind = data.get("kind") or ("timeout" if data.get("seconds") not in (None, "") else "status")
     args = {"kind": kind, "count": _int("count", data.get("count", 1), 1),
-            "tenant_id": (data.get("tenant_id") or None)}
+            "tenant_id": (data.get("tenant_id") or None), "method": (data.get("method") or None),
+            "path": (data.get("path") or None)}
     if kind == "status":
         args["status"] = _int("status", data.get("status"))
         if data.get("retry_after") not in (None, ""):
             args["retry_after"] = _int("retry_after", data["retry_after"])
+        if "after_work" in data:
+            args["after_work"] = _bool(data["after_work"])
     else:
         try:
             args["seconds"] = float(data.get("seconds"))

@@ -27,6 +27,13 @@ class XeroApiError(HTTPException):
                         content_type="application/json; charset=utf-8")
 
 
+class XeroApiUnavailable(XeroApiError):
+    """503 as Xero answers it while the API or the organisation is offline: a plain-text body, no problem JSON."""
+
+    def get_response(self, environ=None, scope=None):
+        return Response(self.detail, status=503, headers=self.extra_headers, content_type="text/plain; charset=utf-8")
+
+
 def unauthorized(detail: str = "AuthenticationUnsuccessful", error: str | None = "invalid_token",
                  description: str | None = None) -> XeroApiError:
     """401 with a Bearer challenge (missing, bad, expired or under-scoped token)."""

@@ -8,7 +8,7 @@ from peewee import fn
 from xero_sandbox.clock import get_clock, now
 from xero_sandbox.faults import get_faults
 from xero_sandbox.identity import service
-from xero_sandbox.identity.errors import XeroApiError, forbidden, unauthorized
+from xero_sandbox.identity.errors import XeroApiError, XeroApiUnavailable, forbidden, unauthorized
 from xero_sandbox.identity.models import Connection, Token
 from xero_sandbox.limits import get_limiter
 
@@ -25,6 +25,7 @@ class ApiCall:
     client_id: str | None = None
     headers: dict = field(default_factory=dict)
     holds_slot: bool = False
+    error_after_work: XeroApiError | None = None  # an injected error that answers the call once it took effect
 
 
 def authenticate_bearer() -> Token:
@@ -76,19 +77,36 @@ def _connected_tenant(token: Token) -> str:
 
 
 def _apply_faults(call: ApiCall) -> float:
-    """Raise an armed error fault, or return the seconds this call must be held (latency + timeout)."""
+    """Raise an armed error fault (or keep it for the answer, when the call is to take effect first), or return
+    the seconds this call must be held (latency + timeout)."""
     faults = get_faults()
     delay = faults.latency_ms / 1000
-    fault = faults.take(call.tenant_id)
+    fault = faults.take(call.tenant_id, request.method, _api_path())
     if fault is None or fault.kind == "timeout":
         return delay + (fault.seconds if fault else 0)
-    headers = {}
-    if fault.retry_after is not None:
-        headers["Retry-After"] = str(fault.retry_after)
+    error = _injected_error(fault)
+    if fault.after_work:
+        error.extra_headers["Xero-Correlation-Id"] = call.correlation_id
+        call.error_after_work = error
+        return delay
+    raise error
+
+
+def _injected_error(fault) -> XeroApiError:
+    headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
     if fault.status == 429:
         headers["X-Rate-Limit-Problem"] = "minute"
-        raise XeroApiError(429, "Rate limit exceeded (injected fault)", headers)
-    raise XeroApiError(fault.status, f"Injected fault {fault.status}", headers)
+        return XeroApiError(429, "Rate limit exceeded (injected fault)", headers)
+    if fault.status == 503:
+        return XeroApiUnavailable(503, "The Xero API is temporarily unavailable", headers)
+    return XeroApiError(fault.status, f"Injected fault {fault.status}", headers)
+
+
+def _api_path() -> str:
+    """The request's path under /api.xro/2.0/ (e.g. "Invoices/<id>/Attachments/bill.pdf")."""
+    path = request.path.strip("/")
+    prefix = "api.xro/2.0/"
+    return path[len(prefix):] if path.startswith(prefix) else path
 
 
 def _admit(call: ApiCall) -> None:
@@ -107,6 +125,8 @@ def finish_api_call(response):
     call = g.get(G_KEY)
     if call is None:
         return response
+    if call.error_after_work is not None and response.status_code < 400:
+        response = call.error_after_work.get_response()
     response.headers.setdefault("Xero-Correlation-Id", call.correlation_id)
     for name, value in call.headers.items():
         response.headers.setdefault(name, value)
