@@ -68,6 +68,7 @@ def app(migrated_url):
     app = create_app({
         "TESTING": True,
         "DATABASE_URL": migrated_url,
+        "DATABASE_POOL_SIZE": 0,  # a new app per test: a pool each would hold its connections until collected
         "REDIS_URL": REDIS_URL,
         "RATELIMIT_STORAGE_URI": REDIS_URL,
     })

@@ -27,6 +27,7 @@ def _config_from(settings) -> dict:
         "DEVELOPMENT": settings.is_development,
         "SECRET_KEY": settings.secret_key,
         "DATABASE_URL": settings.database_url,
+        "DATABASE_POOL_SIZE": settings.database_pool_size,
         "REDIS_URL": settings.redis_url,
         "FRAME_ANCESTORS": settings.frame_ancestors,
         "EMBED_PORTALS": settings.embed_portals,
@@ -64,7 +65,7 @@ def _init_extensions(app: Flask) -> None:
     from webapp.auth import guard
     from webapp.extensions import csrf, htmx, limiter, login_manager
 
-    db.open_database(app.config["DATABASE_URL"])
+    db.open_database(app.config["DATABASE_URL"], pool_size=app.config["DATABASE_POOL_SIZE"])
     db.init_app(app)
     redis_conn.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage(app.config["REDIS_URL"]))

@@ -41,6 +41,7 @@ class Settings:
     secret_key: str = ""
     instance_path: Path = PROJECT_ROOT / "instance"
     database_url: str = ""
+    database_pool_size: int = 10  # PostgreSQL connections kept open per web process (0: one per request)
     redis_url: str = ""
     frame_ancestors: tuple[str, ...] = field(default_factory=tuple)
     embed_portals: dict[str, Portal] = field(default_factory=dict)  # portal id (the launch token's iss) → Portal
@@ -102,6 +103,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
         secret_key=secret_key,
         instance_path=instance_path,
         database_url=env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'docket.db'}",
+        database_pool_size=_int("DATABASE_POOL_SIZE", env.get("DATABASE_POOL_SIZE", "10")),
         redis_url=env.get("REDIS_URL", ""),
         frame_ancestors=tuple(env.get("FRAME_ANCESTORS", "").split()),
         embed_portals=embed_portals,

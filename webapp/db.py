@@ -30,10 +30,20 @@ class MoneyField(peewee.DecimalField):
         return super().db_value(value if value is None else Decimal(value))
 
 
-def open_database(url: str) -> peewee.Database:
-    """Point the proxy at `url` (sqlite:///path or postgresql://...); connections open on first use."""
+POOL_WAIT_SECONDS = 10  # a request waits this long for a pooled connection when every one is in use
+POOL_RECYCLE_SECONDS = 300
+
+
+def open_database(url: str, pool_size: int = 0) -> peewee.Database:
+    """Point the proxy at `url` (sqlite:///path or postgresql://...); connections open on first use. With a
+    `pool_size`, PostgreSQL connections are kept open between requests (SQLite's are cheap to open). A process that
+    forks after using the database must not pool: the child would share the parent's sockets."""
     if url.startswith("sqlite"):
         db = connect(url, pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    elif pool_size:
+        scheme, rest = url.split("://", 1)
+        db = connect(f"{scheme}+pool://{rest}", max_connections=pool_size, stale_timeout=POOL_RECYCLE_SECONDS,
+                     timeout=POOL_WAIT_SECONDS)
     else:
         db = connect(url)
     database.initialize(db)
