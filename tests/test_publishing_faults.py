@@ -46,7 +46,8 @@ def test_a_429_on_the_look_up_after_a_lost_answer_never_makes_a_second_document(
     assert {Item.get_by_id(item.id).status for item in items} == {"published"}
 
 
-def test_a_bulk_create_xero_did_not_answer_waits_for_its_retry_and_until_it_cannot_land(xero_app, admin_client, uk, sandbox):
+def test_a_bulk_create_xero_did_not_answer_waits_for_its_retry_and_until_it_cannot_land(xero_app, admin_client, uk,
+                                                                                         sandbox):
     items = [coded(xero_app, uk, total=f"{50 + n}.00") for n in range(3)]
     admin_client.hx("POST", f"/b/{uk}/inbox/costs/publish", data={"item": [item.id for item in items]})
     _arm(sandbox, status=503, method="PUT", path="Invoices")
