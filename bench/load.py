@@ -270,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--rq-workers", type=int, default=2)
     parser.add_argument("--pool-size", type=int, default=10,
-                        help="DATABASE_POOL_SIZE for the web processes (Docket's default 10; 0: a connection per request)")
+                        help="DATABASE_POOL_SIZE for the web processes (Docket's default 10; 0: a connection per "
+                             "request)")
     parser.add_argument("--limit-factor", type=int, default=10, help="the sandbox's minute and day limits x this")
     parser.add_argument("--publish-share", type=float, default=0.2, help="share of loops that press Publish")
     parser.add_argument("--baseline-rounds", type=int, default=30)

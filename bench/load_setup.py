@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bench import publish_env
 from bench.publish_env import DAY, Sandbox, pdf_bytes
 
 ORG_CONTACTS = 40  # create_large_organisation makes the even-numbered ones suppliers: 20 each
@@ -34,38 +35,12 @@ def create_organisations(sandbox: Sandbox, count: int) -> list[tuple[str, str]]:
 
 def connect_business(app, sandbox: Sandbox, tenant_id: str, tenant_name: str, n: int,
                      password_hash: str) -> LoadBusiness:
-    """A business and its admin (who can publish, and signs in with the password hashed in `password_hash`),
-    connected to the organisation as choose_organisation does (token sealed onto a Connection row), its lists
-    refreshed by running the refresh job in this process."""
-    from jobs.sync import refresh_connection
-    from webapp.accounts.models import ROLE_ADMIN, Business, Membership, User, utcnow
-    from webapp.db import database
-    from webapp.integrations.models import CONNECTED, Connection
-    from webapp.integrations.token_store import connection_key, seal
-    from webapp.jobruns.models import SUCCEEDED, JobRun
-    from webapp.jobruns.service import start_run
-    from webapp.xero.tokens import TokenSet
-
+    """Business n and its bookkeeper (an admin who can publish), connected with its lists refreshed."""
     email = f"bookkeeper{n}@load.example"
-    with app.app_context():
-        with database.connection_context(), database.atomic():
-            business = Business.create(name=f"Load Business {n}")
-            user = User.create(email=email, name=f"Load Bookkeeper {n}", password_hash=password_hash)
-            Membership.create(user=user, business=business, role=ROLE_ADMIN, can_publish=True)
-            connection = Connection.create(business=business.id, tenant_id=tenant_id, tenant_name=tenant_name,
-                                           status=CONNECTED, connected_at=utcnow())
-            tokens = TokenSet.from_response(sandbox.issue_token(tenant_id))
-            connection.auth_event_id = tokens.auth_event_id or ""
-            for column, value in seal(app.extensions["xero"].cipher, connection_key(connection.id), tokens).items():
-                setattr(connection, column, value)
-            connection.save()
-            run_id = start_run("refresh", business_id=business.id, requested_by=None).id
-        refresh_connection(run_id)
-        with database.connection_context():
-            run = JobRun.get_by_id(run_id)
-            if run.status != SUCCEEDED:
-                raise RuntimeError(f"refresh of business {business.id} did not succeed: {run.status} {run.last_error}")
-    return LoadBusiness(business.id, email, tenant_id, tenant_name)
+    business_id, _ = publish_env.connect_business(app, sandbox, tenant_id, tenant_name,
+                                                  business_name=f"Load Business {n}", email=email,
+                                                  user_name=f"Load Bookkeeper {n}", password_hash=password_hash)
+    return LoadBusiness(business_id, email, tenant_id, tenant_name)
 
 
 def make_bills(app, business_id: int, count: int) -> list[int]:

@@ -327,7 +327,8 @@ def report(args, limits, docket, sandbox, mix, kills, finished_early, start, las
     if verdict.problems:
         lines += [f"WRONG  {problem}" for problem in verdict.problems]
     else:
-        lines.append(f"OK: 0 duplicates, 0 lost: every item published exactly once ({args.items} documents, one Url marker and one "
+        lines.append(f"OK: 0 duplicates, 0 lost: every item published exactly once ({args.items} documents, one "
+                     "Url marker and one "
                      "(contact, total) each, one attachment each, paid bills paid once, the run says "
                      f"\"Published {args.items} of {args.items}.\")")
     return "\n".join(lines)

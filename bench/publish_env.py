@@ -187,10 +187,11 @@ def docket_app():
     return app
 
 
-def connect_uk(app, sandbox: Sandbox) -> tuple[int, int, str]:
-    """A business and user, connected to the sandbox's UK organisation as choose_organisation does (token sealed
-    onto a Connection row), lists refreshed by running the refresh job in this process, and the first payment
-    method linked to the Business Bank Account (090). Returns (business id, user id, tenant id)."""
+def connect_business(app, sandbox: Sandbox, tenant_id: str, tenant_name: str, *, business_name: str, email: str,
+                     user_name: str, password_hash: str = "-") -> tuple[int, int]:
+    """A business and its admin (who can publish; signs in with `password_hash`'s password), connected to the
+    organisation as choose_organisation does (token sealed onto a Connection row), its lists refreshed by running
+    the refresh job in this process. Returns (business id, user id)."""
     from jobs.sync import refresh_connection
     from webapp.accounts.models import ROLE_ADMIN, Business, Membership, User, utcnow
     from webapp.db import database
@@ -198,16 +199,14 @@ def connect_uk(app, sandbox: Sandbox) -> tuple[int, int, str]:
     from webapp.integrations.token_store import connection_key, seal
     from webapp.jobruns.models import SUCCEEDED, JobRun
     from webapp.jobruns.service import start_run
-    from webapp.lists.models import Category, PaymentMethod
     from webapp.xero.tokens import TokenSet
 
-    tenant_id = sandbox.tenant_id()
     with app.app_context():
         with database.connection_context(), database.atomic():
-            business = Business.create(name="Bench Publishing Ltd")
-            user = User.create(email="publisher@bench.example", name="Bench Publisher", password_hash="-")
+            business = Business.create(name=business_name)
+            user = User.create(email=email, name=user_name, password_hash=password_hash)
             Membership.create(user=user, business=business, role=ROLE_ADMIN, can_publish=True)
-            connection = Connection.create(business=business.id, tenant_id=tenant_id, tenant_name=UK_ORG,
+            connection = Connection.create(business=business.id, tenant_id=tenant_id, tenant_name=tenant_name,
                                            status=CONNECTED, connected_at=utcnow())
             tokens = TokenSet.from_response(sandbox.issue_token(tenant_id))
             connection.auth_event_id = tokens.auth_event_id or ""
@@ -219,12 +218,24 @@ def connect_uk(app, sandbox: Sandbox) -> tuple[int, int, str]:
         with database.connection_context():
             run = JobRun.get_by_id(run_id)
             if run.status != SUCCEEDED:
-                raise SystemExit(f"refresh did not succeed: {run.status} {run.last_error}")
-            card = (PaymentMethod.select().where(PaymentMethod.business == business.id)
-                    .order_by(PaymentMethod.id).first())
-            card.bank_account = Category.get((Category.business == business.id) & (Category.code == "090"))
-            card.save()
-    return business.id, user.id, tenant_id
+                raise RuntimeError(f"refresh of {business_name} did not succeed: {run.status} {run.last_error}")
+    return business.id, user.id
+
+
+def connect_uk(app, sandbox: Sandbox) -> tuple[int, int, str]:
+    """A business connected to the sandbox's UK organisation (connect_business), its first payment method linked
+    to the Business Bank Account (090). Returns (business id, user id, tenant id)."""
+    from webapp.db import database
+    from webapp.lists.models import Category, PaymentMethod
+
+    tenant_id = sandbox.tenant_id()
+    business_id, user_id = connect_business(app, sandbox, tenant_id, UK_ORG, business_name="Bench Publishing Ltd",
+                                            email="publisher@bench.example", user_name="Bench Publisher")
+    with app.app_context(), database.connection_context():
+        card = PaymentMethod.select().where(PaymentMethod.business == business_id).order_by(PaymentMethod.id).first()
+        card.bank_account = Category.get((Category.business == business_id) & (Category.code == "090"))
+        card.save()
+    return business_id, user_id, tenant_id
 
 
 # Costs only (the UK organisation's suppliers); (publish_to, publish_as, paid) for each kind.
