@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import time
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 POSTGRES_BENCH_DB = "docket_bench"
@@ -33,7 +34,21 @@ def machine() -> str:
     except (OSError, subprocess.CalledProcessError, IndexError):
         total = "?"
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"nproc {cpus}, {total} GiB RAM (free -g), load average {load}, Python {sys.version.split()[0]}"
+    return (f"nproc {cpus}, {total} GiB RAM (free -g), load average {load}, Python {sys.version.split()[0]}, "
+            f"CPU check {cpu_check_ms():.0f} ms")
+
+
+def cpu_check_ms() -> float:
+    """A fixed pure-Python loop (one million additions), best of three: how fast this machine's CPU is right now,
+    so figures from runs on different machines (or a throttled one) can be told apart."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for number in range(1_000_000):
+            total += number
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
 
 
 def text_table(rows: list[tuple], numeric: set[int]) -> str:

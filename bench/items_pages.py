@@ -6,8 +6,8 @@ supplier, category, tax rate, both trackings and 3 line items (10,000 in the lis
 Signed in through the real login form with Flask's test client, it times these requests in-process (no network),
 round robin, after a warm-up:
 
-  baseline        GET /healthz (the trivial endpoint; it runs "SELECT 1", and opens and closes the per-request
-                  database connection like every request does)
+  baseline        GET /healthz (the trivial endpoint; it runs "SELECT 1" on the request's database connection,
+                  opened for the request on SQLite, taken from the pool on PostgreSQL, like every request's)
   list            GET /b/<id>/inbox/costs?page=3&sort=-total (whole page, 50 rows)
   list fragment   the same with HX-Request and HX-Target: items-table (the table only, as HTMX swaps it)
   details         GET /b/<id>/items/<item_id> (the details tab, with its line items and checks)
@@ -308,8 +308,8 @@ def report(results: dict[str, list[Endpoint]], args) -> str:
          f"3 line items"),
         (f"Server time = wall time of the in-process Flask test-client request (no network); {args.requests} "
          f"requests per endpoint, round robin, after {args.warmup} warm-up rounds; p50/p95 nearest rank"),
-        ("Baseline: GET /healthz (runs SELECT 1 on the database, and like every request opens and closes the "
-         "database connection; no Redis); p95/base = p95 / the baseline's p95 in the same run"),
+        ("Baseline: GET /healthz (runs SELECT 1 on the request's database connection, opened per request on SQLite, "
+         "pooled on PostgreSQL, like every request's; no Redis); p95/base = p95 / the baseline's p95 in the same run"),
         ("PostgreSQL: " + ("ANALYZE after seeding (autovacuum, which would do it in production, is off on this "
                            "server)" if args.analyze else "no ANALYZE after seeding (--no-analyze): no planner "
                            "statistics") + "; SQLite: no ANALYZE (the app never runs it)"),
