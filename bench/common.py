@@ -1,5 +1,6 @@
 """What every benchmark shares: its own databases and Redis, the machine line of its header, plain tables."""
 import os
+import re
 import subprocess
 import sys
 import time
@@ -7,6 +8,8 @@ import time
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 POSTGRES_BENCH_DB = "docket_bench"
 REDIS_URL = "redis://127.0.0.1:6379/14"
+CSRF_IN_FORM = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')  # the login form's token
+CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')  # the token HTMX sends, from <body hx-headers>
 
 
 def database_url(backend: str, directory: str, name: str = "docket-bench.db",

@@ -17,7 +17,6 @@ import argparse
 import logging
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -36,8 +35,6 @@ from bench.publish_drill import build_mix
 
 DATABASE = "docket_drill_postgres"
 PASSWORD = "drill-password-1"
-CSRF_IN_FORM = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 DATABASE_DOWN = "Docket can't reach its database at the moment. Nothing was saved; try again in a moment."
 REQUEST_TIMEOUT = 10  # seconds: an answer slower than this counts as a hang
 KINDS = ("inbox", "details", "edit")
@@ -79,12 +76,12 @@ def _sign_in(base: str, email: str) -> tuple[requests.Session, str]:
     session = requests.Session()
     form = session.get(f"{base}/login", timeout=REQUEST_TIMEOUT).text
     answer = session.post(f"{base}/login", data={"email": email, "password": PASSWORD,
-                                                 "csrf_token": CSRF_IN_FORM.search(form).group(1)},
+                                                 "csrf_token": common.CSRF_IN_FORM.search(form).group(1)},
                           allow_redirects=False, timeout=REQUEST_TIMEOUT)
     if answer.status_code != 302:
         raise SystemExit(f"{email} could not sign in: {answer.status_code}")
     page = session.get(f"{base}/", timeout=REQUEST_TIMEOUT).text
-    return session, CSRF_IN_PAGE.search(page).group(1)
+    return session, common.CSRF_IN_PAGE.search(page).group(1)
 
 
 def _load(base: str, business_id: int, person: Person, stop: threading.Event, pause: float) -> None:

@@ -33,8 +33,6 @@ from bench.publish_drill import build_mix
 
 POSTGRES_DB = "docket_drill_redis"
 PASSWORD = "drill-password-1"
-CSRF_IN_FORM = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 PLAIN_MESSAGE = re.compile(r'<p class="(?:error-message|flash flash-error|muted)"[^>]*>([^<]+)</p>')
 
 
@@ -52,10 +50,10 @@ def _sign_in(client) -> str:
     """Sign in through the login form; returns the CSRF token HTMX requests carry."""
     form = client.get("/login").text
     answer = client.post("/login", data={"email": "person@drill.example", "password": PASSWORD,
-                                         "csrf_token": CSRF_IN_FORM.search(form).group(1)})
+                                         "csrf_token": common.CSRF_IN_FORM.search(form).group(1)})
     if answer.status_code != 302:
         raise SystemExit(f"could not sign in: {answer.status_code}")
-    return CSRF_IN_PAGE.search(client.get("/", follow_redirects=True).text).group(1)
+    return common.CSRF_IN_PAGE.search(client.get("/", follow_redirects=True).text).group(1)
 
 
 def _seen(action: str, answer, expected: tuple[int, ...]) -> Seen:

@@ -44,8 +44,6 @@ PAGE, SORT, PAGE_SIZE = 3, "-total", 50
 TARGET_READ_MS = 50.0   # p95, list and details
 TARGET_EDIT_MS = 25.0   # p95, inline edit
 TARGET_QUERIES = 10     # per request
-CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
-CSRF_IN_FORM = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ROW = re.compile(r'<tr id="items-row-(\d+)"')
 
 
@@ -158,10 +156,10 @@ def _sign_in(app, email: str):
     client = app.test_client()
     page = client.get("/login")
     response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": CSRF_IN_FORM.search(page.text).group(1)})
+                                           "csrf_token": common.CSRF_IN_FORM.search(page.text).group(1)})
     if response.status_code != 302:
         raise SystemExit(f"WRONG: login answered {response.status_code}, expected 302")
-    token = CSRF_IN_PAGE.search(client.get("/", follow_redirects=True).text)
+    token = common.CSRF_IN_PAGE.search(client.get("/", follow_redirects=True).text)
     if token is None:
         raise SystemExit("WRONG: no X-CSRFToken in the signed-in page's <body hx-headers>")
     return client, token.group(1)

@@ -18,15 +18,13 @@ and how many requests were sent in all."""
 import html
 import json
 import random
-import re
 import sys
 import threading
 import time
 
 import requests
+from bench.common import CSRF_IN_FORM, CSRF_IN_PAGE
 
-CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
-CSRF_IN_FORM = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 POLL_SECONDS = 1.0  # hx-trigger="every 1s" on the publishing panel
 TIMEOUT = 60
 

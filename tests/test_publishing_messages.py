@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from webapp.publishing.messages import ACTIONS, RULES, explain
-from webapp.xero.errors import (XeroAuthRequired, XeroError, XeroInsufficientScope, XeroNotFound, XeroRateLimited,
+from webapp.xero.errors import (XeroAuthRequired, XeroError, XeroInsufficientScope, XeroRateLimited,
                                 XeroTenantDisconnected, XeroUnavailable, XeroValidationError, error_from_response)
 
 CATEGORY_FIX = ("Reload Lists → Categories and pick an active category that fits the document, on the item and its "
