@@ -1,6 +1,7 @@
 """CSRF on every state change (forms and HTMX) and the security headers on every page."""
 import pytest
 
+from tests.conftest import REDIS_URL
 from webapp import create_app
 from webapp.accounts.models import User
 from webapp.errors import CSRF_MESSAGE
@@ -51,7 +52,7 @@ def test_security_headers_on_pages(admin_client, admin):
 
 def test_frame_ancestors_name_the_configured_portals(monkeypatch, migrated_url):
     monkeypatch.setenv("FRAME_ANCESTORS", "https://portal.example https://clients.example")
-    app = create_app({"TESTING": True, "DATABASE_URL": migrated_url, "REDIS_URL": "redis://127.0.0.1:6379/13"})
+    app = create_app({"TESTING": True, "DATABASE_URL": migrated_url, "REDIS_URL": REDIS_URL})
     response = app.test_client().get("/login")
     assert "frame-ancestors 'self' https://portal.example https://clients.example" in \
         response.headers["Content-Security-Policy"]
@@ -59,7 +60,7 @@ def test_frame_ancestors_name_the_configured_portals(monkeypatch, migrated_url):
 
 def test_production_sets_secure_cookies_and_hsts(monkeypatch, migrated_url):
     monkeypatch.setenv("DOCKET_ENV", "production")
-    app = create_app({"DATABASE_URL": migrated_url, "REDIS_URL": "redis://127.0.0.1:6379/13"})
+    app = create_app({"DATABASE_URL": migrated_url, "REDIS_URL": REDIS_URL})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     response = app.test_client().get("/login", base_url="https://docket.example")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
