@@ -35,11 +35,7 @@ STATE_ORDER = ("queued", "sending", "created", "done", "failed")
 
 
 def build_mix(items: int, rng: random.Random) -> list[str]:
-    counts = {kind: items * share // 100 for kind, share in MIX}
-    counts["draft"] += items - sum(counts.values())
-    mix = [kind for kind, count in counts.items() for _ in range(count)]
-    rng.shuffle(mix)
-    return mix
+    return env.shuffled_mix(items, MIX, rng)
 
 
 @dataclass

@@ -238,6 +238,15 @@ def connect_uk(app, sandbox: Sandbox) -> tuple[int, int, str]:
     return business_id, user_id, tenant_id
 
 
+def shuffled_mix(items: int, shares: tuple, rng) -> list[str]:
+    """`items` kinds in the given percentage `shares` ((kind, percent), ...; drafts take the rounding), shuffled."""
+    counts = {kind: items * share // 100 for kind, share in shares}
+    counts["draft"] += items - sum(counts.values())
+    mix = [kind for kind, count in counts.items() for _ in range(count)]
+    rng.shuffle(mix)
+    return mix
+
+
 # Costs only (the UK organisation's suppliers); (publish_to, publish_as, paid) for each kind.
 KINDS = {"draft": ("purchases", "draft", False), "awaiting payment": ("purchases", "awaiting_payment", False),
          "paid bill": ("purchases", "paid", True), "spend money": ("bank", "", True)}

@@ -35,11 +35,7 @@ MIX = (("draft", 60), ("awaiting payment", 40))  # percent; no payments (they ad
 
 
 def build_mix(items: int, rng: random.Random) -> list[str]:
-    counts = {kind: items * share // 100 for kind, share in MIX}
-    counts["draft"] += items - sum(counts.values())
-    mix = [kind for kind, count in counts.items() for _ in range(count)]
-    rng.shuffle(mix)
-    return mix
+    return env.shuffled_mix(items, MIX, rng)
 
 
 def minute_counts(calls: list[env.Call]) -> tuple[list[int], int]:
