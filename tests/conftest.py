@@ -13,7 +13,8 @@ from werkzeug.serving import make_server
 from tests import factories
 from tests.items_helpers import make_coding
 from webapp import create_app, migrations
-from webapp.db import all_models, database
+from webapp.db import database
+from webapp.models import ALL_MODELS
 from webapp.xero.crypto import generate_key
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -149,7 +150,7 @@ def _form_token(html: str) -> str:
 
 
 def _empty_tables():
-    for model in reversed(all_models()):
+    for model in reversed(ALL_MODELS):
         model.delete().execute()
 
 

@@ -5,7 +5,8 @@ import peewee
 import pytest
 
 from webapp import migrations
-from webapp.db import MoneyField, all_models, database
+from webapp.db import MoneyField, database
+from webapp.models import ALL_MODELS
 
 
 def _columns(db, table):
@@ -14,7 +15,7 @@ def _columns(db, table):
 
 def test_migrations_create_exactly_the_models_columns(app):
     db = database.obj
-    for model in all_models():
+    for model in ALL_MODELS:
         expected = {field.column_name for field in model._meta.sorted_fields}
         assert _columns(db, model._meta.table_name) == expected, model.__name__
 
@@ -25,7 +26,7 @@ def test_upgrade_twice_applies_nothing_the_second_time(app):
 
 
 def test_no_model_stores_money_as_float(app):
-    floats = [f"{m.__name__}.{f.name}" for m in all_models() for f in m._meta.sorted_fields
+    floats = [f"{m.__name__}.{f.name}" for m in ALL_MODELS for f in m._meta.sorted_fields
               if isinstance(f, peewee.FloatField)]
     assert floats == []
 

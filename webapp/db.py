@@ -66,19 +66,3 @@ def init_app(app) -> None:
         except peewee.PeeweeException:  # the server went away mid-request: forget the connection, it rolled back
             database.dispose()
 
-
-def all_models() -> list[type[peewee.Model]]:
-    """Every table of the app, in dependency order; the single list tests and checks use."""
-    from webapp.accounts.models import Business, Membership, User, UserSession
-    from webapp.integrations.models import ConnectAttempt, Connection
-    from webapp.items.models import Document, Item, ItemHistory, ItemNote, LineItem
-    from webapp.jobruns.models import JobRun
-    from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, SyncCursor,
-                                     TaxRate, TrackingCategory, TrackingOption)
-    from webapp.publishing.models import PublishAttempt, PublishingSettings
-    from webapp.rules.models import ContactRule
-    from webapp.webhooks.models import WebhookEvent
-
-    return [User, Business, Membership, UserSession, JobRun, Connection, ConnectAttempt, Organisation, Category,
-            Contact, TrackingCategory, TrackingOption, TaxRate, Currency, SyncCursor, PaymentMethod, WebhookEvent,
-            Document, Item, ItemHistory, LineItem, ItemNote, ContactRule, PublishingSettings, PublishAttempt]
