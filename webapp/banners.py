@@ -1,4 +1,5 @@
-"""Persistent banners of one business, computed from the database for every page and the poller."""
+"""A banner: persistent state of one business shown on every page. Each area computes its own from the database;
+`webapp.ui` gathers them for the page and the poller."""
 from dataclasses import dataclass
 
 
@@ -12,9 +13,3 @@ class Banner:
     steps: tuple = ()  # (label, state, counts text) per step of a running job
     kind: str = ""  # what the banner is about, for code that reacts to it (e.g. "needs-reconnect")
 
-
-def banners_for(business_id: int, is_admin: bool) -> list[Banner]:
-    from webapp.integrations.status import connection_banners
-    from webapp.jobruns.service import job_banners
-
-    return connection_banners(business_id, is_admin) + job_banners(business_id)

@@ -3,7 +3,8 @@ from flask import g
 from flask_login import current_user
 
 from webapp.accounts.models import Membership
-from webapp.banners import banners_for
+from webapp.integrations.status import connection_banners
+from webapp.jobruns.service import job_banners
 
 
 def init_app(app) -> None:
@@ -26,7 +27,8 @@ def current_banners() -> list:
     """The business's banners, read once per request and only when needed (most fragments don't draw them)."""
     if "banners" not in g:
         business = g.get("business")
-        g.banners = banners_for(business.id, g.membership.is_admin) if business else []
+        g.banners = (connection_banners(business.id, g.membership.is_admin) + job_banners(business.id)
+                     if business else [])
     return g.banners
 
 
