@@ -82,8 +82,8 @@ def _during_outage(client, token: str, business_id: int, item_id: int) -> list[S
 
 
 def _queue_refresh(app, business_id: int) -> int:
-    from jobs.sync import enqueue_refresh
     from webapp.db import database
+    from webapp.queues import enqueue_refresh
 
     with app.app_context(), database.connection_context():
         return enqueue_refresh(business_id).id

@@ -1,7 +1,6 @@
 """Housekeeping: removes a business's finished job records older than the retention period."""
 from datetime import timedelta
 
-from rq import Callback
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -10,8 +9,6 @@ from webapp.db import database
 from webapp.jobruns import service as runs
 from webapp.jobruns.models import ACTIVE_STATUSES, JobRun
 from webapp.redis_conn import get_redis
-
-from jobs import enqueue
 
 RETENTION = timedelta(days=30)
 BATCH = 500
@@ -41,19 +38,6 @@ def run_housekeeping(run_id: int) -> None:
             runs.record_progress(run_id, removed)
         noun = "record" if removed == 1 else "records"
         runs.finish_run(run_id, f"Removed {removed} finished job {noun} older than {RETENTION.days} days.")
-
-
-def enqueue_housekeeping(business_id: int, *, requested_by: int | None = None) -> JobRun:
-    """Start housekeeping for a business, or return the run already queued or running (no double runs)."""
-    with database.atomic():
-        active = JobRun.active_for(business_id).where(JobRun.kind == "housekeeping").first()
-        if active:
-            return active
-        run = runs.start_run("housekeeping", business_id=business_id, requested_by=requested_by)
-    job = enqueue("maintenance", run_housekeeping, run.id, job_id=f"housekeeping-{run.id}",
-                  on_failure=Callback(record_failure))
-    JobRun.update(rq_job_id=job.id).where(JobRun.id == run.id).execute()
-    return run
 
 
 def record_failure(job, connection, exc_type, exc_value, traceback) -> None:

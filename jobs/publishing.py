@@ -11,7 +11,6 @@ from flask import current_app
 from redis.exceptions import LockError
 from rq.job import Job
 
-from jobs import enqueue, get_queue
 from webapp.accounts.models import utcnow
 from webapp.db import database
 from webapp.integrations.models import CONNECTED, Connection
@@ -25,26 +24,13 @@ from webapp.publishing.models import (CREATED, DONE, FAILED, OPEN_STATES, QUEUED
                                       PublishAttempt, PublishingSettings)
 from webapp.publishing.rates import MissingRate, rate_source
 from webapp.publishing.publisher import Publisher, StillLanding, element_of, record_created, save_step
+from webapp.queues import enqueue_attempt, enqueue_attempts, get_queue, schedule_sweep
 from webapp.redis_conn import get_redis
 from webapp.xero.errors import XeroError, XeroRateLimited
 
 log = logging.getLogger(__name__)
 QUEUE = "publishing"
-SWEEP_BOOKED = "docket:publish-sweep-booked"
-BATCH_SIZE = 50  # Xero accepts up to 50 documents per call with summarizeErrors=false
 STALLED_AFTER = timedelta(seconds=10)  # an attempt saved this recently may just be between its job and its lock
-
-
-def enqueue_attempts(attempt_ids: list[int]) -> None:
-    """One job per attempt, or batches when several go together (attachments follow in their own jobs)."""
-    if len(attempt_ids) == 1:
-        _enqueue_one(attempt_ids[0])
-    else:
-        for first in range(0, len(attempt_ids), BATCH_SIZE):
-            chunk = attempt_ids[first:first + BATCH_SIZE]
-            job = enqueue(QUEUE, publish_batch, chunk, job_id=f"publish-batch-{chunk[0]}-{len(chunk)}")
-            PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(chunk)).execute()
-    schedule_sweep()
 
 
 def publish_attempt(attempt_id: int) -> None:
@@ -83,7 +69,7 @@ def publish_batch(attempt_ids: list[int]) -> None:
             _release(locks[attempt_id])
     for attempt in attempts:
         if attempt.state in (SENDING, CREATED) and attempt.id not in retrying:  # those wait for their retry
-            _enqueue_one(attempt.id)  # attachment, payment, or a resumed create: one job each
+            enqueue_attempt(attempt.id)  # attachment, payment, or a resumed create: one job each
 
 
 def sweep() -> None:
@@ -101,21 +87,12 @@ def sweep() -> None:
         for attempt in stalled:
             log.info("publish attempt %s resumed after its job stopped", attempt.id)
             if attempt.state != QUEUED:
-                _enqueue_one(attempt.id)
+                enqueue_attempt(attempt.id)
         never_sent = [attempt.id for attempt in stalled if attempt.state == QUEUED]
         if never_sent:
             enqueue_attempts(never_sent)  # in batches again, as they were meant to go
         elif open_attempts:
             schedule_sweep()
-
-
-def schedule_sweep() -> None:
-    """One sweep booked at a time: a Redis key lasting until it is due says one is booked. (Not a fixed job id: a
-    sweep booking the next one from inside its own job would have it deleted with its own finished job.)"""
-    seconds = current_app.config["PUBLISH_SWEEP_SECONDS"]
-    if not get_redis().set(SWEEP_BOOKED, 1, nx=True, ex=seconds):
-        return
-    get_queue(QUEUE).enqueue_in(timedelta(seconds=seconds), sweep, result_ttl=0, failure_ttl=3600)
 
 
 # --- one attempt ----------------------------------------------------------------------------------
@@ -248,7 +225,7 @@ def _create_together(endpoint: str, group: list[_Prepared]) -> set[int]:
         bodies = [payload.build(p.item, p.lines, p.context) for p in group]
     except (payload.NotPublishable, MissingRate):
         for prepared in group:  # one at a time: each gets its own outcome
-            _enqueue_one(prepared.attempt.id)
+            enqueue_attempt(prepared.attempt.id)
         return set()
     for prepared, body in zip(group, bodies):
         save_step(prepared.attempt, state=SENDING, request_body=json.dumps(body))
@@ -281,11 +258,6 @@ def _create_together(endpoint: str, group: list[_Prepared]) -> set[int]:
             continue
         record_created(prepared.attempt, prepared.destination, created)
     return handled
-
-
-def _enqueue_one(attempt_id: int) -> None:
-    job = enqueue(QUEUE, publish_attempt, attempt_id)
-    PublishAttempt.update(job_id=job.id).where(PublishAttempt.id == attempt_id).execute()
 
 
 def _release(lock) -> None:

@@ -1,10 +1,8 @@
 """Refreshing a connection's lists from Xero in the background, one step per list, and once a day."""
 from datetime import datetime, time, timedelta, timezone
 
-from rq import Callback
 from rq.job import Job
 
-from jobs import TRANSIENT_RETRY, enqueue, get_queue
 from webapp.accounts.models import utcnow
 from webapp.db import database
 from webapp.integrations.models import CONNECTED, Connection
@@ -12,10 +10,10 @@ from webapp.integrations.xero_access import xero
 from webapp.jobruns import service as runs
 from webapp.jobruns.models import JobRun
 from webapp.lists.refresh import STEPS, Refresher, describe, ensure_payment_methods
+from webapp.queues import enqueue_refresh, get_queue
 from webapp.redis_conn import get_redis
 from webapp.xero.errors import XeroError, XeroRateLimited, XeroUnavailable
 
-KIND = "refresh"
 DAILY_AT = time(3, 0)  # UTC: before the working day in Europe, after it in Australia and New Zealand
 
 
@@ -53,19 +51,6 @@ def _record(connection_id: int, run_id: int, outcome: str, failed: bool = False)
         Connection.update(last_refresh_at=utcnow(), last_refresh_outcome=outcome).where(
             Connection.id == connection_id).execute()
         (runs.fail_run if failed else runs.finish_run)(run_id, outcome)
-
-
-def enqueue_refresh(business_id: int, *, requested_by: int | None = None, steps: list[str] | None = None) -> JobRun:
-    """Start a refresh, or join the one already queued or running for this business."""
-    with get_redis().lock(f"docket:enqueue-refresh:{business_id}", timeout=10, blocking_timeout=10):
-        active = JobRun.active_for(business_id).where(JobRun.kind == KIND).first()
-        if active:
-            return active
-        run = runs.start_run(KIND, business_id=business_id, requested_by=requested_by)
-    job = enqueue("sync", refresh_connection, run.id, steps=steps, job_id=f"refresh-{run.id}",
-                  retry=TRANSIENT_RETRY, on_failure=Callback(record_failure))
-    JobRun.update(rq_job_id=job.id).where(JobRun.id == run.id).execute()
-    return run
 
 
 def record_failure(job, connection, exc_type, exc_value, traceback) -> None:

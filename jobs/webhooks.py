@@ -3,7 +3,6 @@ import logging
 
 from rq import get_current_job
 
-from jobs import TRANSIENT_RETRY, enqueue
 from webapp.db import database
 from webapp.integrations.models import Connection
 from webapp.integrations.xero_access import xero
@@ -15,7 +14,6 @@ from webapp.xero.errors import XeroError, XeroRateLimited, XeroUnavailable
 log = logging.getLogger(__name__)
 
 IDS_PER_CALL = 50  # keeps `GET Contacts?IDs=…` well inside URL length limits
-TIMEOUT = 120
 
 
 def refresh_contacts(business_id: int, *, contact_ids: list[str]) -> None:
@@ -44,13 +42,6 @@ def refresh_contacts(business_id: int, *, contact_ids: list[str]) -> None:
     log.info("webhook contacts refreshed job_id=%s business_id=%s asked=%d found=%d added=%d updated=%d "
              "archived=%d", job_id, business_id, len(contact_ids), len(rows), changes.added, changes.updated,
              changes.archived)
-
-
-def enqueue_refresh_contacts(business_id: int, contact_ids: list[str], *, delivery_key: str):
-    """Queue one `refresh_contacts` for a business; `delivery_key` (a digest of the newly accepted events) makes
-    the job id deterministic, so the same events can never queue two jobs."""
-    return enqueue("sync", refresh_contacts, business_id, contact_ids=sorted(set(contact_ids)),
-                   job_id=f"webhook-contacts-{business_id}-{delivery_key}", timeout=TIMEOUT, retry=TRANSIENT_RETRY)
 
 
 def _job_id() -> str | None:

@@ -7,11 +7,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutErr
 from rq import Worker
 from rq.exceptions import StopRequested
 
-from jobs import QUEUE_NAMES
 from jobs.maintenance import fail_runs_without_jobs
 from jobs.publishing import sweep
 from jobs.sync import ensure_daily_refresh
 from webapp import create_app
+from webapp.queues import QUEUE_NAMES
 from webapp.redis_conn import get_redis
 
 log = logging.getLogger(__name__)

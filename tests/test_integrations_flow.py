@@ -172,8 +172,8 @@ def test_refused_refresh_marks_needs_reconnect_with_banners_by_role(xero_app, ad
 
 
 def test_organisation_disconnected_at_xero_needs_reconnect(xero_app, admin_client, admin, sandbox, app):
-    from jobs.sync import enqueue_refresh
     from tests.test_jobs import _work
+    from webapp.queues import enqueue_refresh
 
     connection = connect(admin_client, admin.business_id, sandbox=sandbox)
     requests.delete(f"{sandbox.url}/operator/api/connections/{connection.xero_connection_id}")

@@ -4,11 +4,10 @@ from datetime import timedelta
 import redis
 from rq import SimpleWorker
 
-from jobs import QUEUE_NAMES
-from jobs.maintenance import enqueue_housekeeping
 from tests.conftest import REDIS_URL
 from webapp.accounts.models import utcnow
 from webapp.jobruns.models import FAILED, SUCCEEDED, JobRun
+from webapp.queues import QUEUE_NAMES, enqueue_housekeeping
 
 
 def _work(app):

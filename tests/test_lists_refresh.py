@@ -7,7 +7,7 @@ import redis
 import requests
 from rq.registry import ScheduledJobRegistry
 
-from jobs.sync import enqueue_refresh, refresh_all_connections
+from jobs.sync import refresh_all_connections
 from tests import factories
 from tests.conftest import REDIS_URL
 from tests.test_integrations_flow import connect
@@ -16,6 +16,7 @@ from webapp.jobruns.models import SUCCEEDED, JobRun
 from webapp.lists import refresh as refresh_module
 from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, TaxRate,
                                  TrackingCategory, TrackingOption)
+from webapp.queues import enqueue_refresh
 from xero_sandbox.accounting.seed import account_id, contact_id
 
 

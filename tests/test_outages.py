@@ -12,10 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from jobs import enqueue
-from jobs.maintenance import enqueue_housekeeping
 from jobs.publishing import sweep
-from jobs.sync import enqueue_refresh
 from jobs.worker import DocketWorker
 from tests import xero_helpers as xh
 from tests.publishing_helpers import coded, sandbox_documents, uk, work  # noqa: F401
@@ -28,6 +25,7 @@ from webapp.items.models import Item
 from webapp.jobruns.models import FAILED, RUNNING, SUCCEEDED, JobRun
 from webapp.publishing.models import DONE, QUEUED, PublishAttempt
 from webapp.publishing.service import QUEUE_UNREACHABLE
+from webapp.queues import enqueue, enqueue_housekeeping, enqueue_refresh
 from webapp.redis_conn import get_redis
 
 ROOT = Path(__file__).resolve().parent.parent

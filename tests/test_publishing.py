@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 import requests
 
-from jobs import get_queue
 from jobs.publishing import publish_attempt, publish_batch, sweep
 from jobs.worker import DocketWorker
 from tests import xero_helpers as xh
@@ -23,6 +22,7 @@ from webapp.publishing import publisher
 from webapp.rules.models import ContactRule
 from webapp.xero.client import XeroClient
 from webapp.publishing.models import DONE, PublishAttempt, PublishingSettings
+from webapp.queues import get_queue
 from webapp.redis_conn import get_redis
 
 

@@ -3,7 +3,6 @@ from flask import (Blueprint, abort, current_app, flash, g, make_response, redir
                    session, url_for)
 from flask_login import current_user
 
-from jobs.sync import enqueue_refresh
 from webapp.accounts.access import admin_required
 from webapp.accounts.models import Membership
 from webapp.extensions import login_manager
@@ -12,6 +11,7 @@ from webapp.integrations import service, window
 from webapp.integrations.models import Connection
 from webapp.integrations.service import ConnectFailed
 from webapp.integrations.xero_access import xero
+from webapp.queues import enqueue_refresh
 
 bp = Blueprint("integrations", __name__)
 

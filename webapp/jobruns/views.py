@@ -2,9 +2,9 @@
 from flask import Blueprint, flash, g, redirect, url_for
 from flask_login import current_user
 
-from jobs.maintenance import enqueue_housekeeping
 from webapp.accounts.access import admin_required
 from webapp.htmx import render, stop_polling
+from webapp.queues import enqueue_housekeeping
 from webapp.ui import current_banners
 
 bp = Blueprint("jobruns", __name__)

@@ -1,10 +1,10 @@
 """Writes behind the Lists pages: reloading one list from Xero, a payment method's bank account and publishing."""
-from jobs.sync import enqueue_refresh
 from webapp.db import database
 from webapp.errors import Conflict, ValidationFailed
 from webapp.jobruns.models import JobRun
 from webapp.lists import queries
 from webapp.lists.models import Category, PaymentMethod
+from webapp.queues import enqueue_refresh
 
 RELOAD_STEPS = {
     "categories": "categories",

@@ -6,7 +6,6 @@ from datetime import date
 
 from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
 
-from jobs.publishing import enqueue_attempts
 from webapp.accounts.models import utcnow
 from webapp.db import database
 from webapp.integrations.models import CONNECTED, Connection
@@ -17,6 +16,7 @@ from webapp.items.review import Review
 from webapp.jobruns import service as runs
 from webapp.publishing.models import (CURRENCY_MODES, LINE_AMOUNTS, OPEN_STATES, RUN_KIND, TAX_POLICIES,
                                       PublishAttempt, PublishingSettings)
+from webapp.queues import enqueue_attempts
 
 log = logging.getLogger(__name__)
 PUBLISHABLE = ("ready", "failed")

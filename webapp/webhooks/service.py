@@ -12,10 +12,10 @@ from datetime import timedelta
 
 from peewee import fn
 
-from jobs.webhooks import enqueue_refresh_contacts
 from webapp.accounts.models import utcnow
 from webapp.db import database
 from webapp.integrations.models import CONNECTED, Connection
+from webapp.queues import enqueue_refresh_contacts
 from webapp.redis_conn import get_redis
 from webapp.webhooks.models import WebhookEvent
 

@@ -1,0 +1,94 @@
+"""Putting work on the RQ queues: the queues, the defaults every job shares, and the enqueue helpers the app calls.
+
+Each helper owns its job's queue, id, retry policy and timeout, and names the job function by its dotted path in
+`jobs/` (the worker imports it), so `jobs/` imports `webapp` and never the reverse."""
+from datetime import timedelta
+
+from flask import current_app
+from rq import Callback, Queue, Retry
+
+from webapp.db import database
+from webapp.jobruns import service as runs
+from webapp.jobruns.models import JobRun
+from webapp.publishing.models import PublishAttempt
+from webapp.redis_conn import get_redis
+
+QUEUE_NAMES = ("publishing", "sync", "maintenance", "default")
+RESULT_TTL = 600  # results live in the database; RQ keeps them only briefly
+FAILURE_TTL = 7 * 24 * 3600
+TRANSIENT_RETRY = Retry(max=3, interval=[30, 120, 600])
+PUBLISH_BATCH_SIZE = 50  # Xero accepts up to 50 documents per call with summarizeErrors=false
+SWEEP_BOOKED = "docket:publish-sweep-booked"
+
+
+def get_queue(name: str) -> Queue:
+    return Queue(name, connection=get_redis())
+
+
+def enqueue(queue_name: str, func, *args, job_id: str | None = None, timeout: int = 300, retry: Retry | None = None,
+            **kwargs):
+    """Enqueue `func(*args, **kwargs)` (ids and primitives only) with the shared TTLs."""
+    return get_queue(queue_name).enqueue(
+        func, *args, job_id=job_id, job_timeout=timeout, result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
+        retry=retry, **kwargs)
+
+
+def enqueue_refresh(business_id: int, *, requested_by: int | None = None, steps: list[str] | None = None) -> JobRun:
+    """Start a refresh of the business's lists, or join the one already queued or running for this business."""
+    with get_redis().lock(f"docket:enqueue-refresh:{business_id}", timeout=10, blocking_timeout=10):
+        active = JobRun.active_for(business_id).where(JobRun.kind == "refresh").first()
+        if active:
+            return active
+        run = runs.start_run("refresh", business_id=business_id, requested_by=requested_by)
+    job = enqueue("sync", "jobs.sync.refresh_connection", run.id, steps=steps, job_id=f"refresh-{run.id}",
+                  retry=TRANSIENT_RETRY, on_failure=Callback("jobs.sync.record_failure"))
+    JobRun.update(rq_job_id=job.id).where(JobRun.id == run.id).execute()
+    return run
+
+
+def enqueue_housekeeping(business_id: int, *, requested_by: int | None = None) -> JobRun:
+    """Start housekeeping for a business, or return the run already queued or running (no double runs)."""
+    with database.atomic():
+        active = JobRun.active_for(business_id).where(JobRun.kind == "housekeeping").first()
+        if active:
+            return active
+        run = runs.start_run("housekeeping", business_id=business_id, requested_by=requested_by)
+    job = enqueue("maintenance", "jobs.maintenance.run_housekeeping", run.id, job_id=f"housekeeping-{run.id}",
+                  on_failure=Callback("jobs.maintenance.record_failure"))
+    JobRun.update(rq_job_id=job.id).where(JobRun.id == run.id).execute()
+    return run
+
+
+def enqueue_refresh_contacts(business_id: int, contact_ids: list[str], *, delivery_key: str):
+    """Queue one `refresh_contacts` for a business; `delivery_key` (a digest of the newly accepted events) makes
+    the job id deterministic, so the same events can never queue two jobs."""
+    return enqueue("sync", "jobs.webhooks.refresh_contacts", business_id, contact_ids=sorted(set(contact_ids)),
+                   job_id=f"webhook-contacts-{business_id}-{delivery_key}", timeout=120, retry=TRANSIENT_RETRY)
+
+
+def enqueue_attempts(attempt_ids: list[int]) -> None:
+    """One job per attempt, or batches when several go together (attachments follow in their own jobs)."""
+    if len(attempt_ids) == 1:
+        enqueue_attempt(attempt_ids[0])
+    else:
+        for first in range(0, len(attempt_ids), PUBLISH_BATCH_SIZE):
+            chunk = attempt_ids[first:first + PUBLISH_BATCH_SIZE]
+            job = enqueue("publishing", "jobs.publishing.publish_batch", chunk,
+                          job_id=f"publish-batch-{chunk[0]}-{len(chunk)}")
+            PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(chunk)).execute()
+    schedule_sweep()
+
+
+def enqueue_attempt(attempt_id: int) -> None:
+    job = enqueue("publishing", "jobs.publishing.publish_attempt", attempt_id)
+    PublishAttempt.update(job_id=job.id).where(PublishAttempt.id == attempt_id).execute()
+
+
+def schedule_sweep() -> None:
+    """One sweep booked at a time: a Redis key lasting until it is due says one is booked. (Not a fixed job id: a
+    sweep booking the next one from inside its own job would have it deleted with its own finished job.)"""
+    seconds = current_app.config["PUBLISH_SWEEP_SECONDS"]
+    if not get_redis().set(SWEEP_BOOKED, 1, nx=True, ex=seconds):
+        return
+    get_queue("publishing").enqueue_in(timedelta(seconds=seconds), "jobs.publishing.sweep", result_ttl=0,
+                                       failure_ttl=3600)
