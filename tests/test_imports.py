@@ -1,0 +1,21 @@
+"""The import graph (grimp, the library behind import-linter): no circles, and `jobs` imports `webapp`, never the
+reverse."""
+import grimp
+import pytest
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return grimp.build_graph("webapp", "jobs", cache_dir=None)
+
+
+def test_no_module_imports_itself_through_others(graph):
+    """Imports inside functions count too: a lazy import that closes a circle still ties the modules together."""
+    circles = {" -> ".join((module, *chain)) for module in graph.modules
+               for imported in graph.find_modules_directly_imported_by(module)
+               if (chain := graph.find_shortest_chain(importer=imported, imported=module))}
+    assert sorted(circles) == []
+
+
+def test_the_web_app_never_imports_the_jobs(graph):
+    assert graph.find_shortest_chains(importer="webapp", imported="jobs", as_packages=True) == set()
