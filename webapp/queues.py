@@ -80,6 +80,7 @@ def enqueue_attempts(attempt_ids: list[int]) -> None:
 
 
 def enqueue_attempt(attempt_id: int) -> None:
+    """One job carrying the attempt on from its saved state; its id is saved on the attempt for the sweep to check."""
     job = enqueue("publishing", "jobs.publishing.publish_attempt", attempt_id)
     PublishAttempt.update(job_id=job.id).where(PublishAttempt.id == attempt_id).execute()
 
