@@ -1,5 +1,6 @@
 """Refreshing lists from Xero (the sandbox): everything mirrored, nothing lost, few calls, limits obeyed."""
 import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -128,6 +129,33 @@ def test_rate_limit_mid_refresh_waits_and_loses_no_page(connected, xero_app, san
     contacts_calls = [url for url in seen if "/Contacts" in url]
     assert len(contacts_calls) == 6  # 5 pages of 10, the refused page asked for again
     assert Contact.select().where(Contact.business == connected).count() == 41
+
+
+def test_the_daily_limit_stops_a_refresh_at_once_and_pauses_the_organisation(connected, xero_app, sandbox,
+                                                                             monkeypatch):
+    waits = []
+    monkeypatch.setattr(refresh_module, "pause", waits.append)
+    counter = CallCounter(xero_app)
+    requests.post(f"{sandbox.url}/operator/api/faults",  # Xero's daily 429, as seen without Retry-After
+                  json={"status": 429, "problem": "day", "path": "Contacts"}).raise_for_status()
+    run = refresh(xero_app, connected, steps=["contacts", "currencies"])
+    assert run.status == "failed" and waits == [] and [p.split("?")[0] for p in counter.paths] == ["Contacts"]
+    assert run.last_error == ("Xero's daily limit of calls for this organisation is used up. "
+                              "Try Refresh integration data again tomorrow.")
+    tenant_id = Organisation.get(Organisation.business == connected).tenant_id
+    with xero_app.app_context():
+        paused = xero_app.extensions["xero"].limiter.status(tenant_id)
+    assert paused.problem == "day"
+    assert paused.paused_until >= datetime.now(timezone.utc) + timedelta(minutes=14)
+
+
+def test_contacts_changed_since_the_last_refresh_are_asked_for_at_a_utc_moment(connected, xero_app):
+    asked = []
+    xero_app.extensions["xero"].http.hooks["response"].append(
+        lambda response, *args, **kwargs: asked.append(response.request.headers.get("If-Modified-Since")))
+    refresh(xero_app, connected, steps=["contacts"])
+    [since] = asked
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", since), since
 
 
 def test_a_second_refresh_request_joins_the_first(xero_app, admin):

@@ -29,12 +29,26 @@ class XeroInsufficientScope(XeroAuthRequired):
     user_message = "Docket lacks a Xero permission it needs. An admin can reconnect to grant it."
 
 
+# Seconds before trying an organisation again when its daily limit is used up and Xero didn't say when it resets:
+# then one call learns from Xero whether the day has reset.
+DAY_PROBE = 15 * 60
+
+
+def is_daily(problem: str) -> bool:
+    """Xero names the daily limit `day` (older documentation says `Daily`)."""
+    return problem.lower() in ("day", "daily")
+
+
 class XeroRateLimited(XeroError):
     user_message = "Xero asked us to slow down. Docket will try again shortly."
 
     def __init__(self, retry_after: float, problem: str = "", **kwargs):
         super().__init__(f"rate limited ({problem or 'unknown'}), retry after {retry_after}s", **kwargs)
         self.retry_after, self.problem = retry_after, problem.lower()
+
+    @property
+    def daily(self) -> bool:
+        return is_daily(self.problem)
 
 
 class XeroUnavailable(XeroError):
@@ -80,8 +94,9 @@ def error_from_response(response) -> XeroError:
     body = _json_or_none(response)
     detail = _detail(body, response)
     if status == 429:
-        return XeroRateLimited(retry_after_seconds(response.headers.get("Retry-After")),
-                               response.headers.get("X-Rate-Limit-Problem", ""), **common)
+        problem = response.headers.get("X-Rate-Limit-Problem", "")
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"), DAY_PROBE if is_daily(problem) else 60)
+        return XeroRateLimited(retry_after, problem, **common)
     if status == 401:
         if "insufficient_scope" in response.headers.get("WWW-Authenticate", ""):
             return XeroInsufficientScope(detail, **common)
