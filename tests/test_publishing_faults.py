@@ -95,3 +95,15 @@ def test_the_daily_limit_holds_an_item_until_the_day_resets_then_publishes_it_on
     [document] = _documents(sandbox)
     assert len(document["attachments"]) == 1 and Item.get_by_id(item.id).status == "published"
 
+
+def test_a_refusal_xero_answers_in_xml_reaches_the_item_as_a_plain_message(xero_app, admin_client, uk, sandbox):
+    item = coded(xero_app, uk)
+    _arm(sandbox, status=400, method="PUT", path="Invoices",
+         message="Account code '429' has been archived, or has been deleted. Each line item must reference a valid "
+                 "account.")
+    admin_client.form(f"/b/{uk}/items/{item.id}/publish")
+    work(xero_app)
+    failed = Item.get_by_id(item.id)
+    assert failed.status == "failed" and "<" not in failed.publish_message
+    assert failed.publish_message.startswith("Category 429 is archived or deleted in Xero. Reload Lists → Categories")
+

@@ -1,6 +1,10 @@
 """Typed errors for everything Xero can answer, parsed from its responses."""
 import email.utils
 from datetime import datetime, timezone
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as parse_xml
 
 
 class XeroError(Exception):
@@ -107,6 +111,8 @@ def error_from_response(response) -> XeroError:
         return XeroNotFound(detail, **common)
     if status == 400 and isinstance(body, dict) and body.get("Type") == "ValidationException":
         return XeroValidationError(validation_messages(body), body.get("Elements"), **common)
+    if status == 400 and response.text.lstrip().startswith("<"):  # Xero answers in XML at times, even to JSON
+        return XeroValidationError(_xml_messages(response.text), **common)
     if status == 400:
         return XeroValidationError([detail] if detail else [], **common)
     if status >= 500 or status in (408, 412):
@@ -126,6 +132,25 @@ def validation_messages(payload: dict) -> list[str]:
                     messages.append(text)
     if not messages and payload.get("Message"):
         messages.append(payload["Message"])
+    return messages
+
+
+def _xml_messages(text: str) -> list[str]:
+    """Each ValidationError's Message in an ApiException, else the exception's own Message; [] for XML that
+    isn't one or can't be read."""
+    try:
+        root = parse_xml(text)
+    except (ParseError, DefusedXmlException):  # not XML, or XML that tries entity or DTD tricks
+        return []
+    if root.tag != "ApiException":
+        return []
+    messages: list[str] = []
+    for error in root.iter("ValidationError"):
+        message = (error.findtext("Message") or "").strip()
+        if message and message not in messages:
+            messages.append(message)
+    if not messages and (root.findtext("Message") or "").strip():
+        messages.append(root.findtext("Message").strip())
     return messages
 
 
