@@ -2,6 +2,7 @@
 import json
 import re
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -11,8 +12,10 @@ from rq.registry import ScheduledJobRegistry
 from jobs.sync import enqueue_refresh, refresh_all_connections
 from tests import factories
 from tests.conftest import REDIS_URL
-from tests.test_integrations_flow import connect
+from tests import xero_helpers as xh
+from tests.test_integrations_flow import connect, start
 from tests.test_jobs import _work
+from webapp.integrations.models import Connection
 from webapp.jobruns.models import SUCCEEDED, JobRun
 from webapp.lists import refresh as refresh_module
 from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, TaxRate,
@@ -156,6 +159,21 @@ def test_contacts_changed_since_the_last_refresh_are_asked_for_at_a_utc_moment(c
     refresh(xero_app, connected, steps=["contacts"])
     [since] = asked
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", since), since
+
+
+def test_a_connection_xero_could_not_name_when_it_was_made_is_named_by_the_refresh(xero_app, admin_client, admin,
+                                                                                    sandbox):
+    callback = xh.consent(start(admin_client, admin.business_id), [xh.UK_ORG])
+    tenant_id = xh.tenant_ids(sandbox.url)[xh.UK_ORG]
+    xh.forget_tenant_names(sandbox.url)
+    requests.post(f"{sandbox.url}/operator/api/faults",
+                  json={"status": 503, "method": "GET", "path": "Organisation"}).raise_for_status()
+    admin_client.get(urlsplit(callback)._replace(scheme="", netloc="").geturl())
+    admin_client.form(f"/b/{admin.business_id}/integrations/xero/choose", {"tenant_id": tenant_id})
+    assert Connection.get(Connection.business == admin.business_id).tenant_name == ""  # connected all the same
+    assert refresh(xero_app, admin.business_id).status == SUCCEEDED
+    assert Connection.get(Connection.business == admin.business_id).tenant_name == xh.UK_ORG
+    assert xh.UK_ORG.replace("&", "&amp;") in admin_client.get(f"/b/{admin.business_id}/integrations").text
 
 
 def test_a_second_refresh_request_joins_the_first(xero_app, admin):
