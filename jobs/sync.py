@@ -15,6 +15,8 @@ from webapp.redis_conn import get_redis
 from webapp.xero.errors import XeroError, XeroRateLimited, XeroUnavailable
 
 DAILY_AT = time(3, 0)  # UTC: before the working day in Europe, after it in Australia and New Zealand
+DAY_LIMIT_REACHED = ("Xero's daily limit of calls for this organisation is used up. "
+                     "Try Refresh integration data again tomorrow.")
 
 
 def refresh_connection(run_id: int, *, steps: list[str] | None = None) -> None:
@@ -34,8 +36,13 @@ def refresh_connection(run_id: int, *, steps: list[str] | None = None) -> None:
             runs.set_step(run_id, step, {"label": STEPS[step], "state": "running"})
             try:
                 changes = refresher.run(step)
-            except (XeroRateLimited, XeroUnavailable):
+            except XeroRateLimited as error:
+                if error.daily:  # hours away: retrying soon would only be refused again
+                    _record(connection.id, run_id, DAY_LIMIT_REACHED, failed=True)
+                    return
                 raise  # transient: RQ retries the refresh with backoff
+            except XeroUnavailable:
+                raise  # transient too
             except XeroError as error:  # permanent; auth failures have already flagged the connection
                 _record(connection.id, run_id, error.user_message, failed=True)
                 return

@@ -59,6 +59,17 @@ def test_full_connect_flow_choose_one_of_two(xero_app, admin_client, admin, sand
     assert xh.AU_ORG in finished.text and "Manage Connection" in finished.text
 
 
+def test_organisations_listed_without_a_name_are_named_from_xero(xero_app, admin_client, admin, sandbox):
+    callback = xh.consent(start(admin_client, admin.business_id), [xh.UK_ORG, xh.AU_ORG])
+    tenants = xh.tenant_ids(sandbox.url)
+    xh.forget_tenant_names(sandbox.url)
+    back = admin_client.get(urlsplit(callback)._replace(scheme="", netloc="").geturl())
+    choose_page = admin_client.get(back.headers["Location"]).text
+    assert xh.UK_ORG.replace("&", "&amp;") in choose_page and xh.AU_ORG in choose_page
+    admin_client.form(f"/b/{admin.business_id}/integrations/xero/choose", {"tenant_id": tenants[xh.UK_ORG]})
+    assert Connection.get(Connection.business == admin.business_id).tenant_name == xh.UK_ORG
+
+
 def test_tokens_at_rest_are_unreadable_without_the_key(xero_app, admin_client, admin, sandbox):
     from webapp.integrations.token_store import connection_key
     from webapp.xero.crypto import TokenCipher, TokenDecryptionError, generate_key

@@ -1,6 +1,8 @@
 """Refreshing lists from Xero (the sandbox): everything mirrored, nothing lost, few calls, limits obeyed."""
 import json
+import re
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -10,8 +12,10 @@ from rq.registry import ScheduledJobRegistry
 from jobs.sync import refresh_all_connections
 from tests import factories
 from tests.conftest import REDIS_URL
-from tests.test_integrations_flow import connect
+from tests import xero_helpers as xh
+from tests.test_integrations_flow import connect, start
 from tests.test_jobs import _work
+from webapp.integrations.models import Connection
 from webapp.jobruns.models import SUCCEEDED, JobRun
 from webapp.lists import refresh as refresh_module
 from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, TaxRate,
@@ -129,6 +133,48 @@ def test_rate_limit_mid_refresh_waits_and_loses_no_page(connected, xero_app, san
     contacts_calls = [url for url in seen if "/Contacts" in url]
     assert len(contacts_calls) == 6  # 5 pages of 10, the refused page asked for again
     assert Contact.select().where(Contact.business == connected).count() == 41
+
+
+def test_the_daily_limit_stops_a_refresh_at_once_and_pauses_the_organisation(connected, xero_app, sandbox,
+                                                                             monkeypatch):
+    waits = []
+    monkeypatch.setattr(refresh_module, "pause", waits.append)
+    counter = CallCounter(xero_app)
+    requests.post(f"{sandbox.url}/operator/api/faults",  # Xero's daily 429, as seen without Retry-After
+                  json={"status": 429, "problem": "day", "path": "Contacts"}).raise_for_status()
+    run = refresh(xero_app, connected, steps=["contacts", "currencies"])
+    assert run.status == "failed" and waits == [] and [p.split("?")[0] for p in counter.paths] == ["Contacts"]
+    assert run.last_error == ("Xero's daily limit of calls for this organisation is used up. "
+                              "Try Refresh integration data again tomorrow.")
+    tenant_id = Organisation.get(Organisation.business == connected).tenant_id
+    with xero_app.app_context():
+        paused = xero_app.extensions["xero"].limiter.status(tenant_id)
+    assert paused.problem == "day"
+    assert paused.paused_until >= datetime.now(timezone.utc) + timedelta(minutes=14)
+
+
+def test_contacts_changed_since_the_last_refresh_are_asked_for_at_a_utc_moment(connected, xero_app):
+    asked = []
+    xero_app.extensions["xero"].http.hooks["response"].append(
+        lambda response, *args, **kwargs: asked.append(response.request.headers.get("If-Modified-Since")))
+    refresh(xero_app, connected, steps=["contacts"])
+    [since] = asked
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", since), since
+
+
+def test_a_connection_xero_could_not_name_when_it_was_made_is_named_by_the_refresh(xero_app, admin_client, admin,
+                                                                                    sandbox):
+    callback = xh.consent(start(admin_client, admin.business_id), [xh.UK_ORG])
+    tenant_id = xh.tenant_ids(sandbox.url)[xh.UK_ORG]
+    xh.forget_tenant_names(sandbox.url)
+    requests.post(f"{sandbox.url}/operator/api/faults",
+                  json={"status": 503, "method": "GET", "path": "Organisation"}).raise_for_status()
+    admin_client.get(urlsplit(callback)._replace(scheme="", netloc="").geturl())
+    admin_client.form(f"/b/{admin.business_id}/integrations/xero/choose", {"tenant_id": tenant_id})
+    assert Connection.get(Connection.business == admin.business_id).tenant_name == ""  # connected all the same
+    assert refresh(xero_app, admin.business_id).status == SUCCEEDED
+    assert Connection.get(Connection.business == admin.business_id).tenant_name == xh.UK_ORG
+    assert xh.UK_ORG.replace("&", "&amp;") in admin_client.get(f"/b/{admin.business_id}/integrations").text
 
 
 def test_a_second_refresh_request_joins_the_first(xero_app, admin):

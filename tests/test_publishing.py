@@ -64,6 +64,18 @@ def test_each_cost_destination_lands_in_xero_with_its_document(xero_app, admin_c
     assert "Open in Xero" in page and published.xero_url in page
 
 
+def test_the_document_goes_as_octet_stream_and_xero_types_it_by_its_name(xero_app, admin_client, uk, sandbox):
+    uploads = []
+    xero_app.extensions["xero"].http.hooks["response"].append(
+        lambda response, *args, **kwargs: uploads.append(response.request) if "/Attachments/" in response.url else None)
+    item = coded(xero_app, uk)
+    _publish(admin_client, item)
+    work(xero_app)
+    assert [(r.method, r.headers["Content-Type"]) for r in uploads] == [("POST", "application/octet-stream")]
+    [document] = sandbox_documents(sandbox, _tenant(sandbox))
+    assert document["attachments"][0]["mimeType"] == "application/pdf"
+
+
 @pytest.mark.parametrize("fields, xero_type", [
     ({"publish_to": "sales", "publish_as": "awaiting_payment"}, "ACCREC"),
     ({"publish_to": "bank", "publish_as": "", "paid": True}, "RECEIVE"),

@@ -1,13 +1,16 @@
 """Publishing while Xero misbehaves (found by bench/xero_drills.py): an answer that leaves the outcome unknown never
 ends in a second document, and a failed create call waits for its retry instead of calling Xero again at once."""
 import time
+from datetime import datetime, timedelta, timezone
 
 import requests
 
+from jobs import get_queue
 from jobs.publishing import publish_attempt
 from tests import xero_helpers as xh
 from tests.publishing_helpers import coded, sandbox_documents, uk, work  # noqa: F401
 from webapp.accounts.models import utcnow
+from webapp.integrations.xero_access import xero
 from webapp.items.models import Item
 from webapp.publishing.models import PublishAttempt
 from webapp.publishing.publisher import LANDING_WINDOW
@@ -70,3 +73,37 @@ def _retry_all(xero_app):
     with xero_app.app_context():
         for attempt in list(PublishAttempt.select()):
             publish_attempt(attempt.id)
+
+
+def test_the_daily_limit_holds_an_item_until_the_day_resets_then_publishes_it_once(xero_app, admin_client, uk,
+                                                                                     sandbox):
+    item = coded(xero_app, uk)
+    _arm(sandbox, status=429, problem="day", method="PUT", path="Invoices")  # as seen from Xero: no Retry-After
+    admin_client.form(f"/b/{uk}/items/{item.id}/publish")
+    work(xero_app)
+    waiting, attempt = Item.get_by_id(item.id), PublishAttempt.get()
+    assert waiting.status == "publishing" and attempt.message == (
+        "Xero's daily limit for this organisation is used up; publishing resumes tomorrow. "
+        "Docket will publish the item then by itself.")
+    with xero_app.app_context():
+        queue, tenant_id = get_queue("publishing"), xh.tenant_ids(sandbox.url)[xh.UK_ORG]
+        resumes_at = queue.scheduled_job_registry.get_scheduled_time(attempt.job_id)
+        assert xero().limiter.status(tenant_id).problem == "day"
+    assert resumes_at >= datetime.now(timezone.utc) + timedelta(minutes=14)  # not every minute all day long
+    xero_app.extensions["redis"].delete(f"docket:xero-limit:{tenant_id}:paused")  # the day has reset
+    _retry_all(xero_app)
+    [document] = _documents(sandbox)
+    assert len(document["attachments"]) == 1 and Item.get_by_id(item.id).status == "published"
+
+
+def test_a_refusal_xero_answers_in_xml_reaches_the_item_as_a_plain_message(xero_app, admin_client, uk, sandbox):
+    item = coded(xero_app, uk)
+    _arm(sandbox, status=400, method="PUT", path="Invoices",
+         message="Account code '429' has been archived, or has been deleted. Each line item must reference a valid "
+                 "account.")
+    admin_client.form(f"/b/{uk}/items/{item.id}/publish")
+    work(xero_app)
+    failed = Item.get_by_id(item.id)
+    assert failed.status == "failed" and "<" not in failed.publish_message
+    assert failed.publish_message.startswith("Category 429 is archived or deleted in Xero. Reload Lists → Categories")
+

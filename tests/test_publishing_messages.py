@@ -309,6 +309,30 @@ def test_bug_in_docket_does_not_show_its_text():
     assert explained.action == "contact_support"
 
 
+XML_REFUSAL = """<ApiException xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <ErrorNumber>10</ErrorNumber><Type>ValidationException</Type><Message>A validation exception occurred</Message>
+  <Elements><DataContractBase xsi:type="Invoice"><ValidationErrors>
+    <ValidationError><Message>Account code '455' has been archived, or has been deleted.</Message></ValidationError>
+    <ValidationError><Message>Organisation is not subscribed to currency SEK</Message></ValidationError>
+  </ValidationErrors></DataContractBase></Elements>
+</ApiException>"""
+
+
+def test_a_refusal_xero_sent_as_xml_is_read_into_its_messages():
+    error = error_from_response(_response(400, XML_REFUSAL, {"Content-Type": "text/xml; charset=utf-8"}))
+    assert error.messages == ["Account code '455' has been archived, or has been deleted.",
+                              "Organisation is not subscribed to currency SEK"]
+    assert explain(error).message.startswith("Xero refused this item: category 455 is archived or deleted in Xero; "
+                                             "currency SEK isn't turned on in this Xero organisation.")
+
+
+def test_xml_that_tries_entity_tricks_is_not_expanded():
+    bomb = ('<?xml version="1.0"?><!DOCTYPE ApiException [<!ENTITY a "aaaaaaaaaa">'
+            '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><ApiException><Message>&b;</Message></ApiException>')
+    explained = explain(error_from_response(_response(400, bomb)))
+    assert explained.message.startswith("Xero refused the item without saying why.")
+
+
 def _response(status: int, text: str, headers: dict | None = None) -> requests.Response:
     response = requests.Response()
     response.status_code, response._content = status, text.encode()

@@ -133,6 +133,15 @@ def test_daily_quota_used_up_pauses_the_organisation_and_a_job_is_told_at_once(l
     assert limiter.acquire(ORG_B, max_wait=0)
 
 
+def test_a_daily_429_without_retry_after_pauses_until_the_day_is_probed_again(limiter, clock):
+    limiter.observe(ORG_A, 429, {"X-Rate-Limit-Problem": "day", "X-DayLimit-Remaining": "0"})
+    status = limiter.status(ORG_A)
+    assert status.problem == "day" and status.paused_until.timestamp() == pytest.approx(clock.now + 15 * 60)
+    with pytest.raises(XeroBusy) as busy:
+        limiter.acquire(ORG_A)
+    assert busy.value.daily and clock.slept == []
+
+
 def test_remaining_counts_at_zero_pause_until_the_window_has_passed(limiter, clock):
     limiter.observe(ORG_A, 200, {"X-MinLimit-Remaining": "0", "X-DayLimit-Remaining": "4000"})
     status = limiter.status(ORG_A)

@@ -36,6 +36,13 @@ def tenant_ids(sandbox_url: str) -> dict[str, str]:
     return {row["tenantName"]: row["tenantId"] for row in rows}
 
 
+def forget_tenant_names(sandbox_url: str) -> None:
+    """The sandbox lists its connections without tenantName from now on, as Xero does for some older ones."""
+    for row in requests.get(f"{sandbox_url}/operator/api/connections", timeout=10).json()["connections"]:
+        requests.put(f"{sandbox_url}/operator/api/connections/{row['id']}/tenant-name", json={"tenantName": ""},
+                     timeout=10).raise_for_status()
+
+
 def tokens_issued(sandbox_url: str) -> int:
     return len(requests.get(f"{sandbox_url}/operator/api/tokens").json()["tokens"])
 

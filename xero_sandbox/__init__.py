@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, Response
 
+from xero_sandbox.accounting.serialize import JSON_TYPE
 from xero_sandbox.config import load_config
 
 
@@ -16,6 +17,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(SESSION_COOKIE_NAME="xero_sandbox_session", SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_HTTPONLY=True)
     app.config.update(overrides or {})
+    app.json.mimetype = JSON_TYPE  # jsonify's answers (/connections) say charset=utf-8, as Xero's do
     _init_state(app)
     _init_database(app)
     _register_blueprints(app)
@@ -50,6 +52,7 @@ def _init_database(app: Flask) -> None:
     app.extensions["xero_sandbox.db"] = db
     with app.app_context(), db.connection_context():
         db.create_tables(_all_models())
+        _add_new_columns(db, _all_models())
         _seed()
 
     @app.before_request
@@ -60,6 +63,17 @@ def _init_database(app: Flask) -> None:
     def _close(exc):
         if not db.is_closed():
             db.close()
+
+
+def _add_new_columns(db, models) -> None:
+    """A state file kept from an older sandbox lacks the columns added since: add them (old rows get defaults)."""
+    from playhouse.migrate import SqliteMigrator, migrate
+
+    for model in models:
+        table = model._meta.table_name
+        present = {column.name for column in db.get_columns(table)}
+        migrate(*(SqliteMigrator(db).add_column(table, field.column_name, field)
+                  for field in model._meta.sorted_fields if field.column_name not in present))
 
 
 def _seed() -> None:
@@ -91,4 +105,4 @@ def _register_errors(app: Flask) -> None:
         body = {"Type": None, "Title": "An error occurred", "Status": 500,
                 "Detail": "An error occurred in Xero. Check the API Status page "
                           "http://status.developer.xero.com for current service status."}
-        return Response(json.dumps(body), status=500, content_type="application/json; charset=utf-8")
+        return Response(json.dumps(body), status=500, content_type=JSON_TYPE)

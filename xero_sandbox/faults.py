@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass
 from flask import current_app
 
 EXTENSION_KEY = "xero_sandbox.faults"
-FAULT_STATUSES = {500, 503, 429}
+FAULT_STATUSES = {400, 429, 500, 503}
+RATE_LIMIT_PROBLEMS = {"minute", "day", "concurrent", "appminute"}
 
 
 class FaultError(ValueError):
@@ -20,7 +21,9 @@ class Fault:
 
     `method` and `path` (a glob on the path under /api.xro/2.0/, e.g. "Invoices" or "*/Attachments/*") narrow the
     calls it applies to. `after_work`: the call takes effect first and the error answers it, so the caller can't
-    tell whether it did (a 500 from a gateway after Xero saved the document)."""
+    tell whether it did (a 500 from a gateway after Xero saved the document). A 429 names its `problem` (a "day"
+    one comes without Retry-After unless given, as seen from Xero); a 400 is a ValidationException in XML carrying
+    `message`."""
 
     id: int
     kind: str
@@ -32,6 +35,8 @@ class Fault:
     method: str | None = None
     path: str | None = None
     after_work: bool = False
+    problem: str = "minute"
+    message: str = ""
 
     def applies_to(self, tenant_id: str, method: str, path: str) -> bool:
         return (self.tenant_id in (None, tenant_id) and self.method in (None, method)
@@ -56,20 +61,25 @@ class FaultInjector:
 
     def arm(self, kind: str, count: int = 1, status: int | None = None, retry_after: int | None = None,
             seconds: float = 0.0, tenant_id: str | None = None, method: str | None = None, path: str | None = None,
-            after_work: bool = False) -> Fault:
+            after_work: bool = False, problem: str = "minute", message: str = "") -> Fault:
         """Arm a fault for the next `count` matching calls."""
         if kind == "status" and status not in FAULT_STATUSES:
             raise FaultError(f"status must be one of {sorted(FAULT_STATUSES)}")
+        if problem not in RATE_LIMIT_PROBLEMS:
+            raise FaultError(f"problem must be one of {sorted(RATE_LIMIT_PROBLEMS)}")
+        if status == 400 and not message:
+            raise FaultError("a 400 needs the validation message it carries")
         if kind == "timeout" and not seconds > 0:
             raise FaultError("a timeout needs seconds > 0")
         if kind not in {"status", "timeout"} or count < 1:
             raise FaultError("kind must be status or timeout, count at least 1")
         if after_work and status != 500:
             raise FaultError("only a 500 can answer a call that took effect (a 429 or 503 means Xero did nothing)")
-        if status == 429 and retry_after is None:
+        if status == 429 and retry_after is None and problem == "minute":
             retry_after = 60
         fault = Fault(next(self._ids), kind, count, status, retry_after, float(seconds), tenant_id,
-                      method.upper() if method else None, path.strip("/") if path else None, after_work)
+                      method.upper() if method else None, path.strip("/") if path else None, after_work,
+                      problem, message)
         with self._lock:
             self._faults.append(fault)
         return fault

@@ -8,7 +8,8 @@ from .accounting_helpers import acc_app, api, bill, create, errors_of, make_api,
 PDF = b"%PDF-1.4\n% Docket receipt\n"
 
 
-def upload(api, path, content=PDF, content_type="application/pdf", method="PUT", **params):
+def upload(api, path, content=PDF, content_type="application/octet-stream", method="PUT", **params):
+    """As Xero's SDKs upload: the raw bytes as application/octet-stream, the file's type in its name."""
     return api.send(method, path, data=content, content_type=content_type, **params)
 
 
@@ -57,12 +58,19 @@ def test_file_over_10mb_is_refused(api, invoice_id):
     assert exactly.status_code == 200
 
 
-def test_include_online_only_on_sales_documents(api, invoice_id):
-    refused = upload(api, f"/Invoices/{invoice_id}/Attachments/r.pdf", IncludeOnline="true")
-    assert errors_of(refused) == ["IncludeOnline can only be set on sales invoices and sales credit notes"]
+def test_include_online_is_accepted_on_bills_and_sales(api, invoice_id):
     sale_id = create(api, "Invoices", sale())["InvoiceID"]
-    accepted = upload(api, f"/Invoices/{sale_id}/Attachments/r.pdf", IncludeOnline="true")
-    assert accepted.get_json()["Attachments"][0]["IncludeOnline"] is True
+    for document_id in (invoice_id, sale_id):
+        accepted = upload(api, f"/Invoices/{document_id}/Attachments/r.pdf", IncludeOnline="true")
+        assert accepted.status_code == 200 and accepted.get_json()["Attachments"][0]["IncludeOnline"] is True
+
+
+@pytest.mark.parametrize("name, mime_type", [("receipt.pdf", "application/pdf"), ("till slip.JPG", "image/jpeg"),
+                                             ("scan.png", "image/png")])
+def test_the_type_of_a_file_sent_as_octet_stream_comes_from_its_name(api, invoice_id, name, mime_type):
+    uploaded = upload(api, f"/Invoices/{invoice_id}/Attachments/{name}")
+    assert uploaded.get_json()["Attachments"][0]["MimeType"] == mime_type
+    assert api.get(f"/Invoices/{invoice_id}/Attachments/{name}").mimetype == mime_type
 
 
 @pytest.mark.parametrize("name", ["a<b.pdf", "a|b.pdf", 'quote".pdf', "star*.pdf"])
@@ -85,7 +93,7 @@ def test_attachments_on_bank_transactions_and_contacts(api):
                                              "LineItems": [{"Description": "Screws", "Quantity": 1,
                                                             "UnitAmount": 12, "AccountCode": "429"}]})
     path = f"/BankTransactions/{spent['BankTransactionID']}/Attachments/receipt.jpg"
-    assert upload(api, path, b"\xff\xd8jpeg", "image/jpeg").get_json()["Attachments"][0]["MimeType"] == "image/jpeg"
+    assert upload(api, path, b"\xff\xd8jpeg").get_json()["Attachments"][0]["MimeType"] == "image/jpeg"
     contact_path = f"/Contacts/{seed.contact_id('uk', 'Screwfix Direct')}/Attachments/terms.pdf"
     assert upload(api, contact_path).status_code == 200
 

@@ -1,4 +1,5 @@
 """Reading and writing settings and contacts: paging, If-Modified-Since, where filters, archive, duplicates."""
+import re
 from datetime import datetime
 
 import pytest
@@ -191,3 +192,19 @@ def test_where_string_equality_ignores_case_and_handles_quotes(api):
     assert names(api.get("/Contacts", where='Name=="travis PERKINS"')) == ["Travis Perkins"]
     api.put("/Contacts", {"Contacts": [{"Name": 'The "Best" Timber'}]})
     assert names(api.get("/Contacts", where='Name=="The \\"Best\\" Timber"')) == ['The "Best" Timber']
+
+
+def test_answers_are_shaped_and_labelled_as_xeros(api):
+    """What Xero's own answers show: JSON in UTF-8, moments named ...UTC without an offset (dates keep theirs),
+    the organisation's tax number, and the arrays Xero sends empty rather than leaves out."""
+    answer = api.get("/Organisation")
+    assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
+    body = answer.get_json()
+    org = body["Organisations"][0]
+    assert re.fullmatch(r"/Date\(\d+\)/", body["DateTimeUTC"]) and re.fullmatch(r"/Date\(\d+\)/", org["CreatedDateUTC"])
+    assert org["PeriodLockDate"].endswith("+0000)/") and org["TaxNumber"] == "GB 284 6193 57"
+    created = api.put("/Contacts", {"Contacts": [{"Name": "Bare Contact Ltd"}]})
+    assert created.headers["Content-Type"] == "application/json; charset=utf-8"
+    contact = created.get_json()["Contacts"][0]
+    assert [contact[key] for key in ("Addresses", "Phones", "ContactGroups", "ContactPersons")] == [[], [], [], []]
+

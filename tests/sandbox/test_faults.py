@@ -1,5 +1,7 @@
 """Injected faults on real Accounting API calls: aimed at one kind of call, Xero's 503 body, and a 500 that answers a
 call which took effect (the caller can't tell whether its document was saved)."""
+from xml.etree import ElementTree
+
 from .accounting_helpers import acc_app, api, bill, seeded_db_template  # noqa: F401
 
 
@@ -54,3 +56,24 @@ def test_only_a_500_can_follow_the_work(api):
     for fault in ({"status": 503, "after_work": True}, {"status": 429, "after_work": True}):
         response = api.client.post("/operator/api/faults", json=fault)
         assert response.status_code == 400 and "500" in response.get_json()["error"]
+
+
+def test_an_injected_daily_limit_comes_without_retry_after(api):
+    _arm(api, status=429, problem="day")
+    response = api.get("/Invoices")
+    assert response.status_code == 429 and "Retry-After" not in response.headers
+    assert response.headers["X-Rate-Limit-Problem"] == "day" and response.headers["X-DayLimit-Remaining"] == "0"
+    assert response.mimetype == "text/plain"
+    assert api.get("/Invoices").status_code == 200
+
+
+def test_an_injected_validation_error_is_xeros_xml(api):
+    _arm(api, status=400, method="PUT", path="Invoices", message="Account code '455' has been archived & deleted.")
+    response = api.put("/Invoices", bill(), summarizeErrors="false")
+    assert response.status_code == 400 and response.mimetype == "text/xml"
+    root = ElementTree.fromstring(response.data)
+    assert root.tag == "ApiException" and root.findtext("Type") == "ValidationException"
+    assert [m.text for m in root.iter("Message")][1:] == ["Account code '455' has been archived & deleted."]
+    assert _invoices(api) == []
+    assert api.client.post("/operator/api/faults", json={"status": 400}).status_code == 400  # no message to carry
+

@@ -15,7 +15,8 @@ def test_connections_after_consent_with_two_organisations(dance, tenants, sandbo
     picked = [tenants[0], tenants[1]]
     token = dance.exchange(dance.code([t for t, _ in picked])).get_json()["access_token"]
     response = _connections(sandbox_client, token)
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.headers["Xero-Correlation-Id"]
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
     items = response.get_json()
     event = decode_unverified(token)["authentication_event_id"]
     assert {(c["tenantId"], c["tenantName"]) for c in items} == set(picked)
@@ -94,3 +95,12 @@ def test_connections_needs_a_valid_token(sandbox_client):
         assert response.status_code == 401
         assert response.headers["WWW-Authenticate"] == challenge
         assert response.get_json()["Title"] == "Unauthorized"
+
+
+def test_an_older_connection_is_listed_without_its_tenant_name(bearer, tenants, sandbox_client):
+    token = bearer(tenants[0][0])
+    item = _connections(sandbox_client, token).get_json()[0]
+    renamed = sandbox_client.put(f"/operator/api/connections/{item['id']}/tenant-name", json={"tenantName": ""})
+    assert renamed.status_code == 204
+    assert _connections(sandbox_client, token).get_json()[0]["tenantName"] is None
+

@@ -29,7 +29,7 @@ def test_minute_limit(bearer, tenants, probe, api_get, limits, clock):
     assert response.headers["X-Rate-Limit-Problem"] == "minute"
     assert response.headers["Retry-After"] == "40"
     assert response.headers["X-MinLimit-Remaining"] == "0"
-    assert response.get_json()["Status"] == 429
+    assert response.mimetype == "text/plain" and response.text == "Rate Limit Exceeded"
     clock.advance(seconds=40)
     response = api_get(probe, token, tenant)
     assert response.status_code == 200

@@ -61,7 +61,8 @@ def complete_authorisation(attempt: ConnectAttempt, code: str) -> list[Organisat
     except XeroError as error:
         log.warning("xero connect failed attempt=%s error=%s", attempt.id, error.__class__.__name__)
         raise ConnectFailed("Xero did not accept the sign-in. Start again with Connect.") from error
-    organisations = [Organisation(c.id, c.tenant_id, c.tenant_name) for c in found if c.tenant_type == "ORGANISATION"]
+    organisations = [Organisation(c.id, c.tenant_id, c.tenant_name or _organisation_name(tokens, c.tenant_id))
+                     for c in found if c.tenant_type == "ORGANISATION"]
     ConnectAttempt.update(authorised_at=utcnow(), auth_event_id=tokens.auth_event_id or "",
                           organisations=json.dumps([o.__dict__ for o in organisations]),
                           **seal(xero().cipher, f"attempt:{attempt.state}", tokens)).where(
@@ -114,6 +115,16 @@ def disconnect(connection: Connection) -> None:
                  error.__class__.__name__)
     Connection.update(status=DISCONNECTED, status_reason="", access_token="", refresh_token="", expires_at=0).where(
         Connection.id == connection.id).execute()
+
+
+def _organisation_name(tokens: TokenSet, tenant_id: str) -> str:
+    """The name of an organisation /connections lists without one, from Xero; "" when Xero can't say now (the
+    connection's first refresh names it)."""
+    try:
+        return xero().identity.organisation_name(tokens.access_token, tenant_id)
+    except XeroError as error:
+        log.info("could not read the organisation's name tenant=%s error=%s", tenant_id, error.__class__.__name__)
+        return ""
 
 
 def _release_unchosen(attempt: ConnectAttempt, chosen: Organisation, tokens: TokenSet) -> None:

@@ -8,6 +8,7 @@ from typing import Callable
 
 from webapp.accounts.models import utcnow
 from webapp.db import database
+from webapp.integrations.models import Connection
 from webapp.lists import mapping
 from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, SyncCursor, TaxRate,
                                  TrackingCategory, TrackingOption)
@@ -58,6 +59,10 @@ class Refresher:
 
     def _organisation(self) -> Changes:
         data = self._get("Organisation")["Organisations"][0]
+        if data.get("Name"):  # the connection is known by the organisation's name (/connections may lack it)
+            Connection.update(tenant_name=data["Name"]).where(
+                (Connection.business == self.business_id) & (Connection.tenant_id == self.client.tenant_id)
+                & (Connection.tenant_name != data["Name"])).execute()
         current = Organisation.get_or_none(Organisation.business == self.business_id)
         values = mapping.organisation(data, current.multi_currency if current else False)
         values["tenant_id"] = self.client.tenant_id

@@ -265,7 +265,7 @@ def _match(text: str) -> tuple[Rule | None, re.Match | None]:
 
 
 def _rate_limited(error: XeroRateLimited) -> Explained:
-    if error.problem in ("day", "daily"):
+    if error.daily:
         message = ("Xero's daily limit for this organisation is used up; publishing resumes tomorrow. "
                    "Docket will publish the item then by itself.")
     else:

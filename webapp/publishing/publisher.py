@@ -123,8 +123,8 @@ class Publisher:
             return
         document = self.item.document
         name = quote(document.filename, safe="")
-        self.client.request("POST", f"{self.destination.endpoint}/{self.attempt.xero_id}/Attachments/{name}",
-                            data=storage.read(document.storage_key), headers={"Content-Type": document.content_type})
+        self.client.upload(f"{self.destination.endpoint}/{self.attempt.xero_id}/Attachments/{name}",
+                           storage.read(document.storage_key))
         self._save(attached=True)
 
     def _pay(self) -> None:

@@ -46,9 +46,10 @@ class XeroClient:
     def post(self, path: str, payload: dict, *, params: dict | None = None, idempotency_key: str | None = None) -> dict:
         return self.request("POST", path, params=params, json=payload, idempotency_key=idempotency_key)
 
-    def upload(self, path: str, content: bytes, content_type: str, *, idempotency_key: str | None = None) -> dict:
-        return self.request("PUT", path, data=content, headers={"Content-Type": content_type},
-                            idempotency_key=idempotency_key)
+    def upload(self, path: str, content: bytes) -> dict:
+        """POST a file to an Attachments path. The spec allows only application/octet-stream (what Xero's SDKs
+        send); Xero takes the file's type from the name in the path. POST replaces a file of the same name."""
+        return self.request("POST", path, data=content, headers={"Content-Type": "application/octet-stream"})
 
     def request(self, method: str, path: str, *, params=None, json=None, data=None, headers=None,
                 idempotency_key: str | None = None) -> dict:

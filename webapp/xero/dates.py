@@ -22,5 +22,5 @@ def parse_date(value: str | None) -> date | None:
 
 
 def if_modified_since(moment: datetime) -> str:
-    """The header value Xero accepts: UTC, to the second."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+    """The header value for a naive UTC moment: the spec's date-time, to the second, with its offset (Z)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,6 +1,10 @@
 """Typed errors for everything Xero can answer, parsed from its responses."""
 import email.utils
 from datetime import datetime, timezone
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as parse_xml
 
 
 class XeroError(Exception):
@@ -29,12 +33,26 @@ class XeroInsufficientScope(XeroAuthRequired):
     user_message = "Docket lacks a Xero permission it needs. An admin can reconnect to grant it."
 
 
+# Seconds before trying an organisation again when its daily limit is used up and Xero didn't say when it resets:
+# then one call learns from Xero whether the day has reset.
+DAY_PROBE = 15 * 60
+
+
+def is_daily(problem: str) -> bool:
+    """Xero names the daily limit `day` (older documentation says `Daily`)."""
+    return problem.lower() in ("day", "daily")
+
+
 class XeroRateLimited(XeroError):
     user_message = "Xero asked us to slow down. Docket will try again shortly."
 
     def __init__(self, retry_after: float, problem: str = "", **kwargs):
         super().__init__(f"rate limited ({problem or 'unknown'}), retry after {retry_after}s", **kwargs)
         self.retry_after, self.problem = retry_after, problem.lower()
+
+    @property
+    def daily(self) -> bool:
+        return is_daily(self.problem)
 
 
 class XeroUnavailable(XeroError):
@@ -80,8 +98,9 @@ def error_from_response(response) -> XeroError:
     body = _json_or_none(response)
     detail = _detail(body, response)
     if status == 429:
-        return XeroRateLimited(retry_after_seconds(response.headers.get("Retry-After")),
-                               response.headers.get("X-Rate-Limit-Problem", ""), **common)
+        problem = response.headers.get("X-Rate-Limit-Problem", "")
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"), DAY_PROBE if is_daily(problem) else 60)
+        return XeroRateLimited(retry_after, problem, **common)
     if status == 401:
         if "insufficient_scope" in response.headers.get("WWW-Authenticate", ""):
             return XeroInsufficientScope(detail, **common)
@@ -92,6 +111,8 @@ def error_from_response(response) -> XeroError:
         return XeroNotFound(detail, **common)
     if status == 400 and isinstance(body, dict) and body.get("Type") == "ValidationException":
         return XeroValidationError(validation_messages(body), body.get("Elements"), **common)
+    if status == 400 and response.text.lstrip().startswith("<"):  # Xero answers in XML at times, even to JSON
+        return XeroValidationError(_xml_messages(response.text), **common)
     if status == 400:
         return XeroValidationError([detail] if detail else [], **common)
     if status >= 500 or status in (408, 412):
@@ -111,6 +132,25 @@ def validation_messages(payload: dict) -> list[str]:
                     messages.append(text)
     if not messages and payload.get("Message"):
         messages.append(payload["Message"])
+    return messages
+
+
+def _xml_messages(text: str) -> list[str]:
+    """Each ValidationError's Message in an ApiException, else the exception's own Message; [] for XML that
+    isn't one or can't be read."""
+    try:
+        root = parse_xml(text)
+    except (ParseError, DefusedXmlException):  # not XML, or XML that tries entity or DTD tricks
+        return []
+    if root.tag != "ApiException":
+        return []
+    messages: list[str] = []
+    for error in root.iter("ValidationError"):
+        message = (error.findtext("Message") or "").strip()
+        if message and message not in messages:
+            messages.append(message)
+    if not messages and (root.findtext("Message") or "").strip():
+        messages.append(root.findtext("Message").strip())
     return messages
 
 

@@ -14,7 +14,7 @@ from typing import Callable, Iterator, Mapping
 
 import redis
 
-from webapp.xero.errors import XeroRateLimited, retry_after_seconds
+from webapp.xero.errors import DAY_PROBE, XeroRateLimited, is_daily, retry_after_seconds
 
 # Takes a slot for one call, or says how long to wait. One script, so the check and the take are atomic:
 # two workers can never both see 4 calls in flight and both take the fifth.
@@ -84,12 +84,12 @@ class XeroLimiter:
 
     def __init__(self, connection: redis.Redis, *, concurrent: int = 5, per_minute: int = 58,
                  window: float = 60.0, lease_seconds: float = 90.0, max_wait: float = 60.0,
-                 day_probe: float = 15 * 60, prefix: str = "docket:xero-limit",
+                 day_probe: float = DAY_PROBE, prefix: str = "docket:xero-limit",
                  clock: Callable[[], float] | None = None, sleep: Callable[[float], None] = time.sleep):
         # per_minute below Xero's 60 leaves room for clock skew and calls Xero counts that we didn't see.
         # lease_seconds outlasts one HTTP call (30 s timeout) so a live call never loses its slot.
-        # day_probe: X-DayLimit-Remaining 0 carries no Retry-After, so we wait this long, then one call
-        # learns the real one from Xero's 429.
+        # day_probe: X-DayLimit-Remaining 0, and at times the daily 429 itself, carry no Retry-After, so we wait
+        # this long, then one call learns from Xero whether the day has reset.
         self.redis, self.prefix = connection, prefix
         self.concurrent, self.per_minute, self.window = concurrent, per_minute, window
         self.lease_seconds, self.max_wait, self.day_probe = lease_seconds, max_wait, day_probe
@@ -135,8 +135,9 @@ class XeroLimiter:
         now = self.clock()
         if status == 429:
             problem = headers.get("X-Rate-Limit-Problem", "").lower() or "minute"
-            # Xero sends Retry-After on minute and day breaches; too many at once clears within a second.
-            until = now + retry_after_seconds(headers.get("Retry-After"), 1.0 if problem == "concurrent" else 60.0)
+            # Without Retry-After: too many at once clears within a second; a used-up day is probed again later.
+            default = 1.0 if problem == "concurrent" else self.day_probe if is_daily(problem) else 60.0
+            until = now + retry_after_seconds(headers.get("Retry-After"), default)
             self.pause(None if problem.startswith("app") else tenant_id, until, problem)
             return
         if headers.get("X-DayLimit-Remaining") == "0":

@@ -68,6 +68,12 @@ class XeroIdentity:
         return [XeroConnection(c["id"], c["tenantId"], c.get("tenantName") or "", c.get("tenantType", ""),
                                c.get("authEventId") or "") for c in response.json()]
 
+    def organisation_name(self, access_token: str, tenant_id: str) -> str:
+        """The organisation's name from GET Organisation: /connections gives none for some older connections."""
+        response = self._get(f"{self.endpoints.api_url}/Organisation", access_token, None,
+                             {"xero-tenant-id": tenant_id})
+        return (response.json().get("Organisations") or [{}])[0].get("Name") or ""
+
     def delete_connection(self, access_token: str, connection_id: str) -> None:
         """Remove one organisation from the grant; an already-removed one counts as done."""
         try:
@@ -78,10 +84,11 @@ class XeroIdentity:
         if response.status_code not in (200, 204, 404):
             raise error_from_response(response)
 
-    def _get(self, url: str, access_token: str, params: dict | None):
+    def _get(self, url: str, access_token: str, params: dict | None, headers: dict | None = None):
         try:
             response = self.http.get(url, params=params, timeout=self.app.timeout,
-                                     headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"})
+                                     headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json",
+                                              **(headers or {})})
         except requests.RequestException as error:
             raise XeroUnavailable(str(error)) from error
         if response.status_code >= 400:

@@ -1,4 +1,5 @@
 """Attachments: raw-body upload to `/{Endpoint}/{Guid}/Attachments/{FileName}`, list and download."""
+import mimetypes
 import re
 
 from flask import Response, request
@@ -16,7 +17,6 @@ MAX_ATTACHMENTS = 10
 MAX_BYTES = 10 * 1024 * 1024
 _BAD_NAME = re.compile(r'[<>:"/\\|?*\x00]')
 DOCUMENT_KINDS = {"Invoices": "invoice", "CreditNotes": "creditnote", "BankTransactions": "banktransaction"}
-ONLINE_TYPES = {"ACCREC", "ACCRECCREDIT"}
 
 
 def _owner(org, endpoint: str, owner_id: str):
@@ -51,8 +51,12 @@ def _check_upload(owner, endpoint: str, file_name: str, content: bytes, replacin
         raise validation_error(element, "The file size exceeds the maximum allowed size of 10 MB")  # emulator text
     if not replacing and _attachments(owner.org, owner.id).count() >= MAX_ATTACHMENTS:
         raise validation_error(element, "The maximum number of attachments (10) has been reached")  # emulator text
-    if flag("IncludeOnline") and getattr(owner, "type", None) not in ONLINE_TYPES:
-        raise validation_error(element, "IncludeOnline can only be set on sales invoices and sales credit notes")
+
+
+def _mime_type(file_name: str) -> str:
+    """Xero takes the file's type from its name (clients send application/octet-stream, as the spec says); a
+    name it can't place keeps the type the client sent."""
+    return mimetypes.guess_type(file_name)[0] or request.mimetype or "application/octet-stream"
 
 
 def _upload(endpoint: str, owner_id: str, file_name: str):
@@ -61,7 +65,7 @@ def _upload(endpoint: str, owner_id: str, file_name: str):
     content = request.get_data()
     existing = _attachments(org, owner.id).where(m.Attachment.file_name == file_name).first()
     _check_upload(owner, endpoint, file_name, content, replacing=existing is not None)
-    mime = (request.mimetype or "application/octet-stream")
+    mime = _mime_type(file_name)
     with database.atomic():
         if existing is not None:
             existing.delete_instance()

@@ -10,7 +10,7 @@ from xero_sandbox.db import database
 
 from . import models as m
 from .errors import ApiError, PostDataInvalid, ValidationFailed
-from .serialize import ZERO_ID, envelope, json_response
+from .serialize import JSON_TYPE, ZERO_ID, envelope, json_response
 
 IDEMPOTENCY_WINDOW = timedelta(minutes=6)
 
@@ -105,7 +105,7 @@ def idempotent(view):
         if record is not None:
             if record.fingerprint != fingerprint:
                 raise PostDataInvalid(f"Idempotency Key {key} is used with a different request")
-            return Response(record.body, status=record.status_code, mimetype="application/json")
+            return Response(record.body, status=record.status_code, content_type=JSON_TYPE)
         try:
             response = view(*args, **kwargs)
         except ApiError as exc:

@@ -50,6 +50,7 @@ class Organisation(BaseModel):
     tax_basis = pw.CharField()
     tax_period = pw.CharField()
     timezone = pw.CharField()
+    tax_number = pw.CharField(default="")
     organisation_type = pw.CharField(default="COMPANY")
     fy_end_day = pw.IntegerField(default=31)
     fy_end_month = pw.IntegerField(default=3)

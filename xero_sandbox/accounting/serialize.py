@@ -10,16 +10,18 @@ from . import models as m
 
 API_BASE = "https://api.xero.com/api.xro/2.0"
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
+JSON_TYPE = "application/json; charset=utf-8"
 
 
-def ms_date(value) -> str | None:
-    """`/Date(1552327126164+0000)/` for a date (midnight UTC) or naive-UTC datetime."""
+def ms_date(value, offset: str = "+0000") -> str | None:
+    """`/Date(1552327126164+0000)/` for a date (midnight UTC) or naive-UTC datetime; Xero writes the moments
+    named ...UTC (DateTimeUTC, CreatedDateUTC) without the offset: `ms_date(value, offset="")`."""
     if value is None:
         return None
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
     ms = int(value.replace(tzinfo=timezone.utc).timestamp() * 1000)
-    return f"/Date({ms}+0000)/"
+    return f"/Date({ms}{offset})/"
 
 
 def date_string(value) -> str | None:
@@ -52,7 +54,7 @@ def dumps(payload) -> str:
 
 
 def json_response(payload, status: int = 200) -> Response:
-    return Response(dumps(payload), status=status, mimetype="application/json")
+    return Response(dumps(payload), status=status, content_type=JSON_TYPE)
 
 
 def envelope(key: str, items: list, pagination: dict | None = None, **extra) -> dict:
@@ -61,7 +63,7 @@ def envelope(key: str, items: list, pagination: dict | None = None, **extra) -> 
         "Id": getattr(g.get("api_call"), "correlation_id", None) or str(uuid.uuid4()),
         "Status": "OK",
         "ProviderName": g.get("provider_name") or "Xero sandbox",
-        "DateTimeUTC": ms_date(m.utcnow()),
+        "DateTimeUTC": ms_date(m.utcnow(), offset=""),
     }
     if pagination:
         body["pagination"] = pagination
@@ -83,8 +85,8 @@ def organisation(org: m.Organisation) -> dict:
         "FinancialYearEndMonth": org.fy_end_month, "SalesTaxBasis": org.tax_basis,
         "SalesTaxPeriod": org.tax_period, "DefaultSalesTax": "Tax Exclusive",
         "DefaultPurchasesTax": "Tax Inclusive", "PeriodLockDate": ms_date(org.period_lock_date),
-        "EndOfYearLockDate": ms_date(org.end_of_year_lock_date), "CreatedDateUTC": ms_date(org.created_at),
-        "Timezone": org.timezone, "OrganisationEntityType": org.organisation_type,
+        "EndOfYearLockDate": ms_date(org.end_of_year_lock_date), "CreatedDateUTC": ms_date(org.created_at, offset=""),
+        "TaxNumber": org.tax_number or None, "Timezone": org.timezone, "OrganisationEntityType": org.organisation_type,
         "ShortCode": org.short_code, "Class": "PREMIUM", "Edition": "BUSINESS",
         "Addresses": [], "Phones": [], "ExternalLinks": [], "PaymentTerms": {},
     })
@@ -111,7 +113,7 @@ def contact(c: m.Contact, summary: bool = False) -> dict:
     }
     if not summary:
         body.update({
-            "Addresses": c.addresses, "Phones": c.phones, "ContactGroups": [], "ContactPersons": [],
+            "Addresses": c.addresses or [], "Phones": c.phones or [], "ContactGroups": [], "ContactPersons": [],
             "IsSupplier": c.is_supplier, "IsCustomer": c.is_customer,
             "PurchasesDefaultAccountCode": c.purchases_account_code,
             "SalesDefaultAccountCode": c.sales_account_code,

@@ -40,6 +40,14 @@ def api_revoke_connection(connection_id):
     return "", 204
 
 
+@bp.put("/api/connections/<connection_id>/tenant-name")
+def api_rename_connection(connection_id):
+    """Body `{"tenantName": "..."}`; an empty name makes /connections list none, as for older connections."""
+    if not service.rename_connection(connection_id, str(_body().get("tenantName") or "")):
+        return jsonify({"error": "No such connection."}), 404
+    return "", 204
+
+
 @bp.get("/api/tokens")
 def api_tokens():
     """All tokens of live grants (access token shown by its last 8 characters)."""
@@ -69,9 +77,9 @@ def api_faults():
 
 @bp.post("/api/faults")
 def api_arm_fault():
-    """Body `{"status": 500/503/429, "count", "retry_after", "tenant_id"}` or `{"kind": "timeout", "seconds"}`;
+    """Body `{"status": 500/503/429/400, "count", "retry_after", "tenant_id"}` or `{"kind": "timeout", "seconds"}`;
     optional `"method"` and `"path"` (a glob under /api.xro/2.0/) narrow the calls, and `"after_work": true` lets a
-    500 answer a call that took effect."""
+    500 answer a call that took effect. A 429 takes `"problem"` (minute, day, ...), a 400 its `"message"`."""
     return jsonify(get_faults().arm(**fault_args(_body())).as_dict()), 201
 
 

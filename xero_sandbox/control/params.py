@@ -47,6 +47,7 @@ def fault_args(data: dict) -> dict:
             args["retry_after"] = _int("retry_after", data["retry_after"])
         if "after_work" in data:
             args["after_work"] = _bool(data["after_work"])
+        args.update({name: str(data[name]) for name in ("problem", "message") if data.get(name)})
     else:
         try:
             args["seconds"] = float(data.get("seconds"))

@@ -17,6 +17,12 @@ def list_connections() -> list[dict]:
              "updatedDateUtc": _iso(c.updated_at)} for c in rows]
 
 
+def rename_connection(connection_id: str, name: str) -> bool:
+    """The tenant name /connections gives for one live connection; False if unknown."""
+    return Connection.update(tenant_name=name).where(Connection.id == connection_id,
+                                                     Connection.disconnected_at.is_null()).execute() == 1
+
+
 def list_tokens() -> list[dict]:
     """Every token of a live grant, newest first, with what is still usable."""
     rows = Token.select().join(Grant).where(Grant.revoked_at.is_null()).order_by(Token.issued_at.desc())

@@ -1,6 +1,7 @@
 """Xero's API error responses (problem JSON) as werkzeug HTTPExceptions."""
 import json
 import uuid
+from xml.sax.saxutils import escape
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -27,11 +28,43 @@ class XeroApiError(HTTPException):
                         content_type="application/json; charset=utf-8")
 
 
-class XeroApiUnavailable(XeroApiError):
-    """503 as Xero answers it while the API or the organisation is offline: a plain-text body, no problem JSON."""
+class XeroApiPlainText(XeroApiError):
+    """An error Xero answers in plain text, not problem JSON: 503 while the API or the organisation is offline,
+    and 429 beyond a rate limit (callers go by its headers)."""
 
     def get_response(self, environ=None, scope=None):
-        return Response(self.detail, status=503, headers=self.extra_headers, content_type="text/plain; charset=utf-8")
+        return Response(self.detail, status=self.code, headers=self.extra_headers,
+                        content_type="text/plain; charset=utf-8")
+
+
+class XeroApiXml(XeroApiError):
+    """An error body in XML, as Xero sometimes answers a JSON client (`detail` is the whole document)."""
+
+    def get_response(self, environ=None, scope=None):
+        return Response(self.detail, status=self.code, headers=self.extra_headers,
+                        content_type="text/xml; charset=utf-8")
+
+
+def xml_validation_error(message: str, element_type: str, headers: dict) -> XeroApiXml:
+    """Xero's ValidationException as XML: one element of `element_type` (e.g. Invoice) carrying `message`."""
+    return XeroApiXml(400, f"""<ApiException xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <ErrorNumber>10</ErrorNumber>
+  <Type>ValidationException</Type>
+  <Message>A validation exception occurred</Message>
+  <Elements>
+    <DataContractBase xsi:type="{escape(element_type)}">
+      <ValidationErrors>
+        <ValidationError>
+          <Message>{escape(message)}</Message>
+        </ValidationError>
+      </ValidationErrors>
+    </DataContractBase>
+  </Elements>
+</ApiException>""", headers)
+
+
+def rate_limited(problem: str, headers: dict) -> XeroApiPlainText:
+    return XeroApiPlainText(429, "Rate Limit Exceeded", {**headers, "X-Rate-Limit-Problem": problem})
 
 
 def unauthorized(detail: str = "AuthenticationUnsuccessful", error: str | None = "invalid_token",

@@ -8,7 +8,8 @@ from peewee import fn
 from xero_sandbox.clock import get_clock, now
 from xero_sandbox.faults import get_faults
 from xero_sandbox.identity import service
-from xero_sandbox.identity.errors import XeroApiError, XeroApiUnavailable, forbidden, unauthorized
+from xero_sandbox.identity.errors import (XeroApiError, XeroApiPlainText, forbidden, rate_limited, unauthorized,
+                                          xml_validation_error)
 from xero_sandbox.identity.models import Connection, Token
 from xero_sandbox.limits import get_limiter
 
@@ -95,10 +96,13 @@ def _apply_faults(call: ApiCall) -> float:
 def _injected_error(fault) -> XeroApiError:
     headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
     if fault.status == 429:
-        headers["X-Rate-Limit-Problem"] = "minute"
-        return XeroApiError(429, "Rate limit exceeded (injected fault)", headers)
+        if fault.problem == "day":
+            headers["X-DayLimit-Remaining"] = "0"
+        return rate_limited(fault.problem, headers)
     if fault.status == 503:
-        return XeroApiUnavailable(503, "The Xero API is temporarily unavailable", headers)
+        return XeroApiPlainText(503, "The Xero API is temporarily unavailable", headers)
+    if fault.status == 400:  # the element's type, e.g. Invoice for a call to Invoices
+        return xml_validation_error(fault.message, _api_path().split("/")[0].removesuffix("s"), headers)
     return XeroApiError(fault.status, f"Injected fault {fault.status}", headers)
 
 
@@ -115,9 +119,7 @@ def _admit(call: ApiCall) -> None:
     if decision.allowed:
         call.holds_slot = True
         return
-    headers = {**decision.headers, "X-Rate-Limit-Problem": decision.problem,
-               "Retry-After": str(decision.retry_after)}
-    raise XeroApiError(429, f"Rate limit exceeded: {decision.problem}", headers)
+    raise rate_limited(decision.problem, {**decision.headers, "Retry-After": str(decision.retry_after)})
 
 
 def finish_api_call(response):

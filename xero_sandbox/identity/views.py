@@ -1,5 +1,6 @@
 """Routes of the emulated identity service (login.xero.com, identity.xero.com, api.xero.com/connections)."""
 import json
+import uuid
 
 from authlib.oauth2 import OAuth2Error
 from flask import Response, current_app, jsonify, redirect, render_template, request, session, url_for
@@ -14,6 +15,14 @@ from xero_sandbox.identity.pages import consent_context
 
 SESSION_USER = "sandbox_user_id"
 bp.after_request(protect_page)
+
+
+@bp.after_request
+def _correlation_id(response):
+    """/connections is answered by Xero's API gateway, which labels every answer as its other APIs do."""
+    if request.path.lower().startswith("/connections"):
+        response.headers.setdefault("Xero-Correlation-Id", str(uuid.uuid4()))
+    return response
 
 
 @bp.app_context_processor
@@ -123,7 +132,7 @@ def connections():
     token = authenticate_bearer()
     items = service.list_connections(token.grant_id, request.args.get("authEventId"))
     return jsonify([{"id": c.id, "authEventId": c.auth_event_id, "tenantId": c.tenant_id,
-                     "tenantType": c.tenant_type, "tenantName": c.tenant_name,
+                     "tenantType": c.tenant_type, "tenantName": c.tenant_name or None,
                      "createdDateUtc": _iso7(c.created_at), "updatedDateUtc": _iso7(c.updated_at)}
                     for c in items])
 
