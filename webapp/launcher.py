@@ -48,8 +48,8 @@ def main() -> int:
                                env))
     children += [
         _start("worker", [sys.executable, "-m", "jobs.worker"], env),
-        _start("web", [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"{host}:{port}",
-                       "--workers", "2", "--threads", "4", "--access-logfile", "-"], env),
+        _start("web", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app",
+                       "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4", "--access-logfile", "-"], env),
     ]
     if use_portal:
         docket_host = "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host  # not the portal's site
