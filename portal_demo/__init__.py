@@ -29,7 +29,7 @@ def load_config(environ=None) -> dict:
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    """LAUNCHES: [{"label", "email", "business", "role"}], the people and client businesses it can open."""
+    """LAUNCHES: [{"label", "email", "business", "role", "can_publish"}], whom it can open Docket as, and how."""
     app = Flask(__name__)
     app.config.update(load_config())
     app.config.update(overrides or {})
@@ -65,5 +65,6 @@ def sign_launch(portal_id: str, key: str, launch: dict, now: float | None = None
     """What a portal's server does for each launch: a one-minute, single-use token for one person and business."""
     issued = int(time.time() if now is None else now)
     claims = {"iss": portal_id, "aud": "docket", "email": launch["email"], "business": launch["business"],
-              "role": launch["role"], "iat": issued, "exp": issued + LIFETIME, "jti": uuid.uuid4().hex}
+              "role": launch["role"], "can_publish": launch.get("can_publish", False), "iat": issued,
+              "exp": issued + LIFETIME, "jti": uuid.uuid4().hex}
     return jwt.encode({"alg": "HS256", "typ": "JWT"}, claims, OctKey.import_key(key))

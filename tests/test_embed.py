@@ -14,12 +14,14 @@ from tests import factories
 from tests import xero_helpers as xh
 from tests.conftest import CSRF_IN_FORM, CSRF_IN_PAGE
 from tests.items_helpers import make_item
+from tests.publishing_helpers import coded, uk, work  # noqa: F401
 from webapp.accounts.models import UserSession
 from webapp.config import ConfigError, load_settings
 from webapp.embed.portals import Portal, parse_portals
 from webapp.embed.session import EMBED_COOKIE
 from webapp.integrations import window
 from webapp.integrations.models import Connection
+from webapp.items.models import Item
 
 KEY = "test-portal-signing-key-0123456789abcdef"
 PORTAL = Portal("test-portal", "https://portal.example", KEY)
@@ -129,6 +131,7 @@ def refused(client, response, status, message):
     ({"role": "owner"}, 400, "couldn't read this launch token"),
     ({"exp": None}, 400, "couldn't read this launch token"),
     ({"iat": "now"}, 400, "couldn't read this launch token"),
+    ({"can_publish": "yes"}, 400, "couldn't read this launch token"),
 ])
 def test_launch_token_is_refused(client, admin, claims, status, message):
     refused(client, launch(client, launch_token(admin, **claims)), status, message)
@@ -143,6 +146,31 @@ def test_token_for_another_business_is_refused(client, admin, outsider):
 def test_role_higher_than_the_membership_is_refused(client, standard):
     refused(client, launch(client, launch_token(standard, role="admin")), 403,
             f"Your portal asked for admin access, but {standard.user.email} is a standard member")
+
+
+def test_publishing_beyond_the_membership_is_refused(client, standard):
+    refused(client, launch(client, launch_token(standard, can_publish=True)), 403,
+            f"Your portal asked for publishing to Xero, but {standard.user.email} can't publish")
+
+
+def test_launch_without_can_publish_cannot_publish_even_for_an_admin(xero_app, uk, admin):  # noqa: F811
+    item = coded(xero_app, uk)
+    client = launched(xero_app, admin)  # an admin with Can publish, but the token doesn't grant publishing
+    page = client.get(f"/b/{uk}/items/{item.id}").text
+    assert "Ask an admin to publish this item" in page and ">Publish</button>" not in page
+    assert client.form(f"/b/{uk}/items/{item.id}/publish").status_code == 403
+    work(xero_app)
+    assert Item.get_by_id(item.id).status == "ready"
+
+
+def test_launch_with_can_publish_publishes_for_a_member_who_can(xero_app, uk, admin):  # noqa: F811
+    publisher = factories.make_member(business=admin.business, role="standard", can_publish=True)
+    item = coded(xero_app, uk)
+    client = launched(xero_app, publisher, can_publish=True)
+    assert ">Publish</button>" in client.get(f"/b/{uk}/items/{item.id}").text
+    assert client.form(f"/b/{uk}/items/{item.id}/publish").status_code == 303
+    work(xero_app)
+    assert Item.get_by_id(item.id).status == "published"
 
 
 def test_reused_token_is_refused(app, admin):
@@ -419,7 +447,8 @@ def test_callback_without_the_window_cookie_still_needs_a_login(xero_app, client
 def test_demo_portal_signs_tokens_docket_accepts(app, admin):
     from portal_demo import create_app as create_portal, sign_launch
 
-    choice = {"label": "Alex", "email": admin.user.email, "business": admin.business_id, "role": "admin"}
+    choice = {"label": "Alex", "email": admin.user.email, "business": admin.business_id, "role": "admin",
+              "can_publish": True}
     portal = create_portal({"PORTAL_ID": PORTAL.id, "PORTAL_KEY": KEY, "DOCKET_URL": "http://127.0.0.1:8000",
                             "LAUNCHES": [choice]}).test_client()
     assert portal.post("/launch-token", data={"launch": "0"}).status_code == 400  # JSON only: no cross-site forms
@@ -427,6 +456,7 @@ def test_demo_portal_signs_tokens_docket_accepts(app, admin):
     token = portal.post("/launch-token", json={"launch": 0}).get_json()["token"]
     page = portal.get("/").text
     assert 'src="http://127.0.0.1:8000/embed/start?portal=test-portal"' in page and "<script>" not in page
+    assert jwt.decode(token, OctKey.import_key(KEY)).claims["can_publish"] is True
     assert launch(app.test_client(), token).status_code == 303
     assert launch(app.test_client(), sign_launch(PORTAL.id, KEY, choice)).status_code == 303
 

@@ -331,3 +331,33 @@ def test_a_second_bill_for_the_same_supplier_date_and_total_is_flagged_not_dropp
     assert copy.needs_attention and copy.duplicate_of_id == original.id
     inbox = admin_client.get(f"/b/{admin.business_id}/inbox/costs?attention=1").text
     assert f'id="items-row-{copy.id}"' in inbox and f'id="items-row-{original.id}"' not in inbox
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def _shown(admin_client, item) -> str:
+    """Everything a member sees of the item's file name: Costs, Item details and its History tab."""
+    base = f"/b/{item.business_id}"
+    return "".join(_text(admin_client.get(url)) for url in (f"{base}/inbox/costs", f"{base}/items/{item.id}",
+                                                             f"{base}/items/{item.id}?tab=history"))
+
+
+def test_bidirectional_controls_are_removed_from_uploaded_names(admin_client, admin):
+    # U+202E (right-to-left override) would show "invoice\u202egpj.exe.pdf" as "invoicefdp.exe.jpg".
+    response = _upload(admin_client, admin.business_id, ("invoice\u202egpj.exe.pdf", pdf_bytes("Hello")),
+                       ("\u2067receipt\u200f\u061c.pdf", pdf_bytes("Other")))
+    assert "invoicegpj.exe.pdf" in _text(response) and "receipt.pdf" in _text(response)
+    assert sorted(d.filename for d in Document.select()) == ["invoicegpj.exe.pdf", "receipt.pdf"]
+    shown = _shown(admin_client, Item.get(Item.document == Document.get(Document.filename == "receipt.pdf")))
+    assert "receipt.pdf" in shown and not set(BIDI) & set(_text(response) + shown)
+
+
+def test_names_stored_before_the_cleaning_are_shown_without_bidirectional_controls(admin_client, admin):
+    _upload(admin_client, admin.business_id, ("invoice.pdf", pdf_bytes("Hello")))
+    item = Item.get()
+    # A row saved by an earlier Docket, which kept these characters.
+    Document.update(filename="invoice\u202egpj.exe.pdf").execute()
+    ItemHistory.update(new="invoice\u202egpj.exe.pdf").where(ItemHistory.field == "document").execute()
+    shown = _shown(admin_client, item)
+    assert "Open invoicegpj.exe.pdf" in shown and "\u202e" not in shown

@@ -48,8 +48,8 @@ def main() -> int:
                                env))
     children += [
         _start("worker", [sys.executable, "-m", "jobs.worker"], env),
-        _start("web", [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"{host}:{port}",
-                       "--workers", "2", "--threads", "4", "--access-logfile", "-"], env),
+        _start("web", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app",
+                       "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4", "--access-logfile", "-"], env),
     ]
     if use_portal:
         docket_host = "127.0.0.1" if host in ("0.0.0.0", "::", "localhost") else host  # not the portal's site
@@ -69,12 +69,14 @@ def main() -> int:
 
 
 def _demo_launches() -> list[dict]:
-    """Who the demo portal can open Docket as: each demo person in each demo business, with their role."""
+    """Who the demo portal can open Docket as: each demo person in each demo business, with their role; those who
+    may publish once with publishing granted and once without."""
     memberships = (Membership.select(Membership, User, Business).join(User).switch(Membership).join(Business)
                    .where(User.email.in_([demo.ADMIN_EMAIL, demo.STAFF_EMAIL]))
                    .order_by(Business.name, User.email))
-    return [{"label": f"{m.business.name} — {m.user.display_name} ({m.role})", "email": m.user.email,
-             "business": m.business_id, "role": m.role} for m in memberships]
+    return [{"label": f"{m.business.name} — {m.user.display_name} ({m.role}{', can publish' if publish else ''})",
+             "email": m.user.email, "business": m.business_id, "role": m.role, "can_publish": publish}
+            for m in memberships for publish in ((True, False) if m.may_publish else (False,))]
 
 
 def _start(name: str, command: list[str], env: dict) -> tuple[str, subprocess.Popen]:

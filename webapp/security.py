@@ -1,8 +1,26 @@
-"""Security headers on every response: CSP (no inline scripts), framing, nosniff, referrer, HSTS.
+"""Security headers on every response: CSP (no inline scripts), framing, nosniff, referrer, HSTS; request logs
+without query strings.
 
 Framing is CSP frame-ancestors only (X-Frame-Options can't name a portal; browsers ignore it next to
 frame-ancestors): see webapp.embed.session.frame_ancestors for who may frame which response."""
+import logging
+import re
 from urllib.parse import urlsplit
+
+_QUERY = re.compile(r"\?[^ ]*")
+
+
+class _PathsOnly(logging.Filter):
+    """The development server's request log ("GET /path?query HTTP/1.1") without the query: Xero's callback carries
+    a one-time code there. gunicorn's access log does the same through gunicorn.conf.py."""
+
+    def filter(self, record):
+        if record.args and isinstance(record.args[0], str):
+            record.args = (_QUERY.sub("", record.args[0]),) + record.args[1:]
+        return True
+
+
+_PATHS_ONLY = _PathsOnly()  # one instance: adding it again (an app per test) changes nothing
 
 
 def content_security_policy(frame_ancestors: tuple[str, ...] | None, form_targets: tuple[str, ...] = ()) -> str:
@@ -31,6 +49,7 @@ def init_app(app) -> None:
     from webapp.embed.session import frame_ancestors
 
     hsts = app.config["DOCKET_ENV"] == "production"
+    logging.getLogger("werkzeug").addFilter(_PATHS_ONLY)
 
     @app.after_request
     def _headers(response):

@@ -25,7 +25,8 @@ def serve_portal(app, live_server, member, *, listed=True):
     """The demo portal for `member`, served on its own port and reached as localhost (another site)."""
     portal_app = create_portal({"PORTAL_ID": "test-portal", "PORTAL_KEY": KEY, "DOCKET_URL": live_server.url,
                                 "LAUNCHES": [{"label": "Alex at the client", "email": member.user.email,
-                                              "business": member.business_id, "role": member.role}]})
+                                              "business": member.business_id, "role": member.role,
+                                              "can_publish": member.may_publish}]})
     server = LiveServer(portal_app)
     url = server.url.replace("127.0.0.1", "localhost")
     if listed:

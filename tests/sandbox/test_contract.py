@@ -27,9 +27,7 @@ from .accounting_helpers import (  # noqa: F401
     spend,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEC_CANDIDATES = [REPO_ROOT / "../shared/xero-openapi/xero_accounting.yaml",
-                   REPO_ROOT / "shared/xero-openapi/xero_accounting.yaml"]
+SPEC = Path(__file__).resolve().parents[2] / "xero_sandbox/spec/xero_accounting.yaml"
 SERVER = "https://api.xero.com"
 # openapi-core can't check the spec's oauth2 security scheme and warns; the token guard has its own tests.
 pytestmark = pytest.mark.filterwarnings("ignore:Unsupported scheme type:UserWarning")
@@ -37,10 +35,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Unsupported scheme type:UserWarn
 
 @pytest.fixture(scope="session")
 def openapi() -> OpenAPI:
-    path = next((p for p in SPEC_CANDIDATES if p.is_file()), None)
-    if path is None:
-        pytest.fail(f"Xero's OpenAPI spec not found; expected shared/ beside the repo: {SPEC_CANDIDATES[0]}")
-    return OpenAPI.from_file_path(str(path.resolve()), config=Config(spec_validator_cls=None))
+    return OpenAPI.from_file_path(str(SPEC), config=Config(spec_validator_cls=None))
 
 
 def spec_request(method: str, path: str, body=None, query=None, content_type="application/json"):

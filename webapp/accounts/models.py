@@ -53,6 +53,7 @@ class Membership(BaseModel):
     role = peewee.CharField(max_length=16, default=ROLE_STANDARD)
     can_publish = peewee.BooleanField(default=False)
     created_at = peewee.DateTimeField(default=utcnow)
+    publish_withheld = False  # not stored: set for a request of an embedded session launched without can_publish
 
     class Meta:
         table_name = "membership"
@@ -64,7 +65,7 @@ class Membership(BaseModel):
 
     @property
     def may_publish(self) -> bool:
-        return self.is_admin or self.can_publish
+        return (self.is_admin or self.can_publish) and not self.publish_withheld
 
     @classmethod
     def of(cls, user_id: int, business_id: int) -> "Membership | None":

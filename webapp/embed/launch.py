@@ -1,8 +1,9 @@
 """Checking a portal's signed launch token and starting the embedded session it asks for.
 
 The token is a compact JWT (HS256, joserfc) signed with the portal's key: `iss` = portal id, `aud` = "docket",
-`email`, `business` (Docket's business id), `role` (admin|standard), `iat`, `exp` at most 60 s later, and a
-`jti` that Docket accepts once (Redis SET NX, kept until the token could no longer be valid anyway).
+`email`, `business` (Docket's business id), `role` (admin|standard), `can_publish` (optional, false unless
+given), `iat`, `exp` at most 60 s later, and a `jti` that Docket accepts once (Redis SET NX, kept until the
+token could no longer be valid anyway).
 """
 import base64
 import binascii
@@ -51,6 +52,7 @@ class Launch:
     user: User
     membership: Membership
     role: str
+    can_publish: bool
 
 
 def verify(token: str, portals: dict[str, Portal], now: float | None = None) -> Launch:
@@ -83,9 +85,10 @@ def start_session(launch: Launch, user_agent: str = "") -> str:
         end_session()  # a relaunch in the same frame retires the session it replaces
     session.clear()
     login_user(auth_service.open_session(launch.user, user_agent))
-    session[EMBED_KEY] = {"portal": launch.portal.id, "business": launch.membership.business_id, "role": launch.role}
-    log.info("embed launch portal=%s user_id=%s business_id=%s role=%s", launch.portal.id, launch.user.id,
-             launch.membership.business_id, launch.role)
+    session[EMBED_KEY] = {"portal": launch.portal.id, "business": launch.membership.business_id, "role": launch.role,
+                          "can_publish": launch.can_publish}
+    log.info("embed launch portal=%s user_id=%s business_id=%s role=%s can_publish=%s", launch.portal.id,
+             launch.user.id, launch.membership.business_id, launch.role, launch.can_publish)
     return launch.user.get_id()
 
 
@@ -127,8 +130,9 @@ def _check_times(claims: dict, now: float) -> None:
 
 def _member_launch(portal: Portal, claims: dict) -> Launch:
     email, business_id, role = claims.get("email"), claims.get("business"), claims.get("role")
+    can_publish = claims.get("can_publish", False)
     if not isinstance(email, str) or isinstance(business_id, bool) or not isinstance(business_id, int) \
-            or role not in ROLES:
+            or role not in ROLES or not isinstance(can_publish, bool):
         raise _malformed()
     user = User.get_or_none(User.email == auth_service.normalise_email(email))
     membership = Membership.of(user.id, business_id) if user else None
@@ -138,7 +142,10 @@ def _member_launch(portal: Portal, claims: dict) -> Launch:
     if role == ROLE_ADMIN and not membership.is_admin:
         raise LaunchRefused("role_too_high", f"Your portal asked for admin access, but {email} is a standard member "
                             "of this business in Docket, so you weren't signed in.", 403)
-    return Launch(portal, user, membership, role)
+    if can_publish and not membership.may_publish:
+        raise LaunchRefused("publish_too_high", f"Your portal asked for publishing to Xero, but {email} can't "
+                            "publish for this business in Docket, so you weren't signed in.", 403)
+    return Launch(portal, user, membership, role, can_publish)
 
 
 def _use_once(portal: Portal, claims: dict, now: float) -> None:

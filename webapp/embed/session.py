@@ -10,7 +10,7 @@ from flask_login import current_user, logout_user
 from webapp.accounts.models import ROLE_STANDARD
 from webapp.auth.service import revoke_session
 
-EMBED_KEY = "embed"  # in the Flask session: {"portal": id, "business": id, "role": admin|standard}
+EMBED_KEY = "embed"  # in the Flask session: {"portal": id, "business": id, "role": admin|standard, "can_publish"}
 EMBED_COOKIE = "__Host-docket-embed"
 # The top-level Xero sign-in window and its callback: framed by nobody, not even Docket.
 NOT_FRAMEABLE = {"integrations.callback", "integrations.window_start"}
@@ -25,6 +25,7 @@ class EmbedScope:
     origin: str
     business_id: int
     role: str
+    can_publish: bool
 
 
 def current_scope() -> EmbedScope | None:
@@ -35,7 +36,7 @@ def current_scope() -> EmbedScope | None:
     portal = current_app.config["EMBED_PORTALS"].get(data.get("portal"))
     if portal is None:
         return None
-    return EmbedScope(portal.id, portal.origin, data["business"], data["role"])
+    return EmbedScope(portal.id, portal.origin, data["business"], data["role"], data.get("can_publish", False))
 
 
 def is_embedded_session() -> bool:
@@ -138,6 +139,7 @@ def init_app(app) -> None:
             abort(404)  # the same answer as a business the person isn't a member of
         if scope.role == ROLE_STANDARD and g.membership.is_admin:
             g.membership.role = ROLE_STANDARD  # launched with less than Docket grants: this request acts as standard
+        g.membership.publish_withheld = not scope.can_publish  # publishing only when the launch granted it
         return None
 
     @app.context_processor

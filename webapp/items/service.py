@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import peewee
 
-from webapp.db import database
+from webapp.db import BIDI_CONTROLS, database
 from webapp.items import editing, prefill, storage, validation
 from webapp.items.choices import contact_role
 from webapp.items.models import DEFAULT_TYPE, Document, Item, ItemHistory
@@ -14,7 +14,7 @@ from webapp.publishing import auto
 from webapp.publishing.models import PublishingSettings
 
 READING = "reading the document"
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]|" + BIDI_CONTROLS.pattern)
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _duplicate(business_id: int, name: str, sha256: str) -> UploadOutcome:
 
 
 def display_name(filename: str | None) -> str:
-    """The uploaded name for display only: no folders, no control characters, at most 255 characters."""
+    """The uploaded name for display only: no folders, no control or bidirectional characters, at most 255."""
     name = CONTROL.sub("", (filename or "").replace("\\", "/").rsplit("/", 1)[-1])
     name = " ".join(name.split())[:255]
     return name or "Unnamed file"
