@@ -11,7 +11,9 @@ import pytest
 from pypdf import PdfWriter
 
 from tests.items_helpers import image_bytes, make_coding, make_contact, pdf_bytes
+from webapp.db import database
 from webapp.items.models import Document, Item, ItemHistory
+from webapp.migrations import m0008_file_names_without_bidi_controls as file_names_migration
 from webapp.rules.models import ContactRule
 
 SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>'
@@ -353,11 +355,13 @@ def test_bidirectional_controls_are_removed_from_uploaded_names(admin_client, ad
     assert "receipt.pdf" in shown and not set(BIDI) & set(_text(response) + shown)
 
 
-def test_names_stored_before_the_cleaning_are_shown_without_bidirectional_controls(admin_client, admin):
+def test_names_stored_before_the_cleaning_are_cleaned_by_the_migration(admin_client, admin):
     _upload(admin_client, admin.business_id, ("invoice.pdf", pdf_bytes("Hello")))
     item = Item.get()
     # A row saved by an earlier Docket, which kept these characters.
     Document.update(filename="invoice\u202egpj.exe.pdf").execute()
     ItemHistory.update(new="invoice\u202egpj.exe.pdf").where(ItemHistory.field == "document").execute()
+    file_names_migration.up(database.obj, None)
     shown = _shown(admin_client, item)
     assert "Open invoicegpj.exe.pdf" in shown and "\u202e" not in shown
+    assert ItemHistory.get(ItemHistory.field == "document").new == "invoicegpj.exe.pdf"

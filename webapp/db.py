@@ -1,5 +1,4 @@
 """The peewee database: one proxy bound at app start, request hooks, and shared field types."""
-import re
 from decimal import Decimal
 
 import peewee
@@ -29,28 +28,6 @@ class MoneyField(peewee.DecimalField):
         if isinstance(value, float):
             raise TypeError("Money must be a Decimal or a string, never a float.")
         return super().db_value(value if value is None else Decimal(value))
-
-
-# Bidirectional controls (embeddings, overrides, isolates, marks) reorder what follows them on screen: U+202E makes
-# "invoice\u202egpj.exe.pdf" read as "invoicefdp.exe.jpg".
-BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-class _ShownText:
-    """Text shown as someone gave it (a file's name), read without bidirectional controls, also from rows saved
-    before they were removed on the way in."""
-
-    def python_value(self, value):
-        value = super().python_value(value)
-        return value if value is None else BIDI_CONTROLS.sub("", value)
-
-
-class ShownCharField(_ShownText, peewee.CharField):
-    pass
-
-
-class ShownTextField(_ShownText, peewee.TextField):
-    pass
 
 
 POOL_WAIT_SECONDS = 10  # a request waits this long for a pooled connection when every one is in use

@@ -2,7 +2,7 @@
 import peewee
 
 from webapp.accounts.models import Business, User, utcnow
-from webapp.db import BaseModel, MoneyField, ShownCharField, ShownTextField
+from webapp.db import BaseModel, MoneyField
 from webapp.lists.models import Category, Contact, PaymentMethod, TaxRate, TrackingOption
 
 WORKSPACES = {"costs": "Costs", "sales": "Sales"}
@@ -17,7 +17,7 @@ class Document(BaseModel):
 
     business = peewee.ForeignKeyField(Business, on_delete="CASCADE")
     sha256 = peewee.CharField(max_length=64)
-    filename = ShownCharField(max_length=255)
+    filename = peewee.CharField(max_length=255)
     content_type = peewee.CharField(max_length=100)
     size = peewee.IntegerField()
     page_count = peewee.IntegerField(null=True)
@@ -100,8 +100,8 @@ class ItemHistory(BaseModel):
     user = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
     at = peewee.DateTimeField(default=utcnow)
     field = peewee.CharField(max_length=40)
-    old = ShownTextField(default="")  # the upload's entry holds the file's name
-    new = ShownTextField(default="")
+    old = peewee.TextField(default="")
+    new = peewee.TextField(default="")
     source = peewee.CharField(max_length=40)
 
     class Meta:

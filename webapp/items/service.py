@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import peewee
 
-from webapp.db import BIDI_CONTROLS, database
+from webapp.db import database
 from webapp.items import editing, prefill, storage, validation
 from webapp.items.choices import contact_role
 from webapp.items.models import DEFAULT_TYPE, Document, Item, ItemHistory
@@ -14,7 +14,9 @@ from webapp.publishing import auto
 from webapp.publishing.models import PublishingSettings
 
 READING = "reading the document"
-CONTROL = re.compile(r"[\x00-\x1f\x7f]|" + BIDI_CONTROLS.pattern)
+# Control characters, and bidirectional controls (embeddings, overrides, isolates, marks), which reorder what
+# follows them on screen: U+202E makes "invoice\u202egpj.exe.pdf" read as "invoicefdp.exe.jpg".
+CONTROL = re.compile("[\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
