@@ -58,7 +58,7 @@ def parse_delivery(body: bytes) -> list[Event]:
     """The events of a payload, duplicates within it removed; malformed events are skipped and logged."""
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested past Python's limit
         raise MalformedDelivery("not JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise MalformedDelivery("no events list")
