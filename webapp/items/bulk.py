@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 
 from webapp.db import database
-from webapp.ids import parse_id
+from webapp.inputs import parse_id
 from webapp.items import changes, editing
 from webapp.items.fields import FIELDS, FieldError
 from webapp.items.models import Item

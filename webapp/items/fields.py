@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable
 
-from webapp.ids import parse_id
+from webapp.inputs import parse_id
 from webapp.items.choices import BANK, PUBLISH_AS, PUBLISH_TO, Choices, active_contact_named, find
 from webapp.items.models import TYPES
 from webapp.lists.models import Category, PaymentMethod, TaxRate, TrackingOption

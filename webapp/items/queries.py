@@ -8,7 +8,7 @@ from datetime import date
 from peewee import JOIN, fn
 
 from webapp.accounts.models import User
-from webapp.ids import parse_id
+from webapp.inputs import parse_id
 from webapp.items.models import STATUSES, Document, Item, ItemHistory, ItemNote, LineItem
 from webapp.lists.models import Category, Contact, Organisation, PaymentMethod, TaxRate, TrackingOption
 from webapp.paging import Paged

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from peewee import JOIN, Case
 
-from webapp.ids import parse_id
+from webapp.inputs import parse_id
 from webapp.integrations.models import Connection
 from webapp.lists.models import (ACTIVE, Category, Contact, PaymentMethod, TaxRate, TrackingCategory,
                                  TrackingOption)

@@ -2,7 +2,7 @@
 from jobs.sync import enqueue_refresh
 from webapp.db import database
 from webapp.errors import Conflict, ValidationFailed
-from webapp.ids import parse_id
+from webapp.inputs import parse_id
 from webapp.jobruns.models import JobRun
 from webapp.lists import queries
 from webapp.lists.models import Category, PaymentMethod

@@ -5,7 +5,7 @@ from flask_login import current_user
 from webapp.accounts.access import admin_required
 from webapp.errors import ValidationFailed
 from webapp.htmx import render
-from webapp.ids import parse_id
+from webapp.inputs import parse_id
 from webapp.items.choices import Choices
 from webapp.rules import form, queries, service
 
