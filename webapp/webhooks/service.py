@@ -112,7 +112,8 @@ def _event(raw) -> Event | None:
     tenant_id, resource_id = _uuid(raw.get("tenantId")), _uuid(raw.get("resourceId"))
     category, event_type, date = raw.get("eventCategory"), raw.get("eventType"), raw.get("eventDateUtc")
     texts = ((category, 40), (event_type, 20), (date, 40))
-    if not (tenant_id and resource_id) or not all(isinstance(t, str) and 0 < len(t) <= n for t, n in texts):
+    if not (tenant_id and resource_id) or not all(isinstance(t, str) and 0 < len(t) <= n and "\x00" not in t
+                                                  for t, n in texts):
         return None
     return Event(tenant_id, category.upper(), event_type.upper(), resource_id, date)
 
