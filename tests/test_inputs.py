@@ -10,7 +10,7 @@ import pytest
 
 from tests.items_helpers import make_contact, make_item
 from tests.test_embed import PORTAL, launch, portals  # noqa: F401 (portals: the embed tests' autouse fixture)
-from tests.test_webhooks import deliver, queued
+from tests.test_webhooks import connected, deliver, event, payload, queued
 from webapp.accounts.models import Membership
 from webapp.items.models import Item, LineItem
 from webapp.lists.models import PaymentMethod
@@ -178,3 +178,18 @@ def _add_line(client, item) -> LineItem:
     response = client.hx("POST", f"/b/{item.business_id}/items/{item.id}/lines", target="line-items")
     assert response.status_code == 200
     return LineItem.select().where(LineItem.item == item.id).order_by(LineItem.id.desc()).first()
+
+
+def test_text_with_a_nul_character_is_refused_with_a_message_and_saves_nothing(admin_client, admin, item):
+    response = admin_client.hx("POST", f"/b/{item.business_id}/items/{item.id}/fields/reference",
+                               data={"value": "INV\x00-1"})
+    assert response.status_code == 400 and "contains a NUL character" in said(response)
+    assert Item.get_by_id(item.id).reference in ("", None)
+    search = admin_client.get(f"/b/{admin.business_id}/lists/suppliers?q=Acme%00")
+    assert search.status_code == 400 and "nothing was changed" in said(search)
+
+
+def test_a_webhook_event_with_a_nul_character_is_skipped(client, admin):
+    connected(admin.business_id)
+    response = deliver(client, payload(event(event_type="UPDATE\x00")))
+    assert response.status_code == 200 and WebhookEvent.select().count() == 0 and queued() == 0
