@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tests.items_helpers import make_contact, make_item
-from tests.test_embed import PORTAL, launch, portals  # noqa: F401 (portals: the embed tests' autouse fixture)
+from tests.test_embed import launch
 from tests.test_webhooks import connected, deliver, event, payload, queued
 from webapp.accounts.models import Membership
 from webapp.items.models import Item, LineItem
