@@ -38,9 +38,13 @@ def init_app(app) -> None:
 
     @app.before_request
     def _refuse_nul():
-        fields = [*request.args.items(multi=True)]
-        if request.mimetype in FORMS:  # only forms: reading another body here would fix its size limit too early
-            fields += [*request.form.items(multi=True), *((name, upload.filename or "")
-                                                          for name, upload in request.files.items(multi=True))]
-        if any("\x00" in text for text in (request.path, *(text for pair in fields for text in pair))):
+        sent = [request.path, *_texts(request.args)]
+        if request.mimetype in FORMS:  # a form's body only: reading another here would fix its size limit too early
+            sent += [*_texts(request.form), *(upload.filename or "" for _, upload in request.files.items(multi=True))]
+        if any("\x00" in text for text in sent):
             raise AppError(NUL_MESSAGE)
+
+
+def _texts(fields) -> list[str]:
+    """Every key and value of a MultiDict, repeated keys included."""
+    return [text for pair in fields.items(multi=True) for text in pair]
