@@ -1,4 +1,4 @@
-"""Ids, page numbers and amounts a person (or anyone) can type: digits of other scripts, numbers past 64 bits and
+"""Ids, page numbers and amounts a person (or anyone) can type: digits of other scripts, numbers past 64 bits, NUL and
 JSON nested past Python's limit get a clear message or a 404, never a 500, and change nothing."""
 import base64
 import html
