@@ -24,7 +24,7 @@ from webapp.items.models import LineItem
 from webapp.lists.queries import BUILDERS
 
 EXAMPLES_AS_VISITOR = 3  # per route and method, logged out or from another business: refused at the door
-EXAMPLES_PER_PART = 2  # per route and method as a member, for each URL variable and field it reads, and one more
+EXAMPLES_PER_PART = 3  # per route and method as a member, for each URL variable and field it reads, and one more
 HUGE = "99999999999999999999999"
 NUMBERS = ["²", "¹", "٣", "١٢٣", "١٢٣.٤٥", "１２", HUGE, "-" + HUGE, str(2**63), str(2**63 - 1), "0", "-1", "1e309",
            "NaN"]
