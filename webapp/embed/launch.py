@@ -104,7 +104,7 @@ def _unverified_issuer(token: str) -> str | None:
     payload = token.split(".")[1]
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):  # RecursionError: JSON nested past Python's limit
         raise _malformed() from None
     if not isinstance(claims, dict):
         raise _malformed()

@@ -2,6 +2,7 @@
 from dataclasses import dataclass, field
 
 from webapp.db import database
+from webapp.inputs import parse_id
 from webapp.items import changes, editing
 from webapp.items.fields import FIELDS, FieldError
 from webapp.items.models import Item
@@ -28,7 +29,7 @@ class BulkEdit:
 
 def selected(business_id: int, workspace: str, ids) -> list[Item]:
     """The chosen items of this business and workspace (ids of any other are ignored)."""
-    numbers = [int(value) for value in ids if str(value).isdigit()][:MAX_ITEMS]
+    numbers = [number for number in map(parse_id, ids) if number][:MAX_ITEMS]
     if not numbers:
         return []
     return list(Item.in_workspace(business_id, workspace).where(Item.id.in_(numbers)).order_by(Item.id))

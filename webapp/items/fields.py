@@ -5,11 +5,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable
 
+from webapp.inputs import parse_id
 from webapp.items.choices import BANK, PUBLISH_AS, PUBLISH_TO, Choices, active_contact_named, find
 from webapp.items.models import TYPES
 from webapp.lists.models import Category, PaymentMethod, TaxRate, TrackingOption
 
-MONEY = re.compile(r"^-?\d{1,13}(\.\d{1,4})?$")
+MONEY = re.compile(r"-?[0-9]{1,13}(\.[0-9]{1,4})?")
 MAX_TEXT = {"reference": 255, "description": 4000}
 
 
@@ -29,7 +30,8 @@ def money(raw: str, *, places: int = 2, negative: bool = False) -> Decimal | Non
     text = re.sub(r"[\s,£$€¥]", "", raw or "")
     if not text:
         return None
-    if not MONEY.match(text):
+    _digits_0_to_9(text, "amount")
+    if not MONEY.fullmatch(text):
         raise FieldError("Enter an amount in numbers, like 1234.50.")
     value = Decimal(text)
     if value < 0 and not negative:
@@ -39,7 +41,15 @@ def money(raw: str, *, places: int = 2, negative: bool = False) -> Decimal | Non
     return value
 
 
+def _digits_0_to_9(text: str, what: str) -> None:
+    """Refuse digits of other scripts (١٢٣, ²): Python would read some of them, so the number saved could differ
+    from the one the person sees, and Xero takes 0-9 only."""
+    if any(char.isdigit() and not char.isascii() for char in text):
+        raise FieldError(f"Type the {what} with the digits 0–9.")
+
+
 def quantity(raw: str) -> Decimal:
+    _digits_0_to_9(raw or "", "quantity")
     try:
         value = money(raw, places=4)
     except FieldError:
@@ -85,9 +95,8 @@ def entry(model, message: str, extra=None):
     def parse(raw: str, item):
         if not (raw or "").strip():
             return None
-        value = raw.strip()
-        found = find(model, item.business_id, int(value), extra=extra(item) if extra else None) \
-            if value.isdigit() else None
+        entry_id = parse_id(raw)
+        found = find(model, item.business_id, entry_id, extra=extra(item) if extra else None)
         if found is None:
             raise FieldError(message)
         if getattr(found, "is_archived", False):

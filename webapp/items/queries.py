@@ -8,6 +8,7 @@ from datetime import date
 from peewee import JOIN, fn
 
 from webapp.accounts.models import User
+from webapp.inputs import parse_id
 from webapp.items.models import STATUSES, Document, Item, ItemHistory, ItemNote, LineItem
 from webapp.lists.models import Category, Contact, Organisation, PaymentMethod, TaxRate, TrackingOption
 from webapp.paging import Paged
@@ -94,15 +95,11 @@ def contacts_in(business_id: int, workspace: str):
 
 def _parse(workspace: str, args) -> Inbox:
     sort = args.get("sort", DEFAULT_SORT)
-    return Inbox(workspace=workspace, page=_positive_int(args.get("page")) or 1,
+    return Inbox(workspace=workspace, page=parse_id(args.get("page")) or 1,
                  sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT,
                  status=args.get("status", "") if args.get("status", "") in STATUSES else "",
-                 contact=_positive_int(args.get("contact")), date_from=_date(args.get("from")),
+                 contact=parse_id(args.get("contact")), date_from=_date(args.get("from")),
                  date_to=_date(args.get("to")), attention=args.get("attention") in ("1", "on", "y"))
-
-
-def _positive_int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() and int(value) > 0 else None
 
 
 def _date(value) -> date | None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from peewee import JOIN, Case
 
+from webapp.inputs import parse_id
 from webapp.integrations.models import Connection
 from webapp.lists.models import (ACTIVE, Category, Contact, PaymentMethod, TaxRate, TrackingCategory,
                                  TrackingOption)
@@ -60,13 +61,9 @@ class Listing(Paged):
 
 
 def _filters(args) -> dict:
-    try:
-        page = max(1, int(args.get("page", 1)))
-    except ValueError:
-        page = 1
     kind = args.get("type", "")
     return {"search": args.get("q", "").strip()[:100], "archived": args.get("archived") in ("1", "on", "y"),
-            "type": kind if kind in ACCOUNT_TYPES else "", "page": page}
+            "type": kind if kind in ACCOUNT_TYPES else "", "page": parse_id(args.get("page")) or 1}
 
 
 def _live(model):

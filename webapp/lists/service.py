@@ -1,6 +1,7 @@
 """Writes behind the Lists pages: reloading one list from Xero, a payment method's bank account and publishing."""
 from webapp.db import database
 from webapp.errors import Conflict, ValidationFailed
+from webapp.inputs import parse_id
 from webapp.jobruns.models import JobRun
 from webapp.lists import queries
 from webapp.lists.models import Category, PaymentMethod
@@ -23,11 +24,14 @@ def reload_list(business_id: int, list_name: str, *, requested_by: int) -> JobRu
     return enqueue_refresh(business_id, requested_by=requested_by, steps=[RELOAD_STEPS[list_name]])
 
 
-def link_payment_method(payment_method: PaymentMethod, bank_account_id: int | None) -> None:
-    """Link to one of the business's active bank accounts (None unlinks); any other account is refused."""
+def link_payment_method(payment_method: PaymentMethod, bank_account: str) -> None:
+    """Link to one of the business's active bank accounts, by the id the form sent ('' unlinks); anything else is
+    refused."""
     account = None
-    if bank_account_id is not None:
-        account = queries.bank_accounts(payment_method.business_id).where(Category.id == bank_account_id).first()
+    if bank_account != "":
+        account_id = parse_id(bank_account)
+        if account_id:
+            account = queries.bank_accounts(payment_method.business_id).where(Category.id == account_id).first()
         if account is None:
             raise ValidationFailed({"bank_account": "Choose one of this business's Xero bank accounts."})
     with database.atomic():

@@ -39,7 +39,7 @@ def update_payment_method(payment_method_id: int):
     errors = {}
     try:
         if "bank_account" in request.form:
-            service.link_payment_method(method, _int_or_none(request.form["bank_account"]))
+            service.link_payment_method(method, request.form["bank_account"])
         else:
             service.set_publishing(method, publish_to=request.form.get("default_publish_to"),
                                    auto_publish=request.form.get("auto_publish"))
@@ -99,10 +99,3 @@ def _auto_publish(value: str) -> str:
 def _listing_or_404(list_name: str) -> queries.Listing:
     builder = queries.BUILDERS.get(list_name) or abort(404)
     return builder(g.business.id, request.args)
-
-
-def _int_or_none(value: str) -> int | None:
-    """'' unlinks; anything not a whole number becomes an id no bank account has."""
-    if value == "":
-        return None
-    return int(value) if value.isdigit() else -1

@@ -57,7 +57,7 @@ def _parse(name: str, raw: str, scope: Scope):
 def _days(raw: str) -> int | None:
     if not raw:
         return None
-    if not re.fullmatch(r"\d{1,3}", raw) or int(raw) > MAX_DUE_DAYS:
+    if not re.fullmatch(r"[0-9]{1,3}", raw) or int(raw) > MAX_DUE_DAYS:
         raise FieldError(f"Enter a number of days from 0 to {MAX_DUE_DAYS}, like 30.")
     return int(raw)
 

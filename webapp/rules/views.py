@@ -5,6 +5,7 @@ from flask_login import current_user
 from webapp.accounts.access import admin_required
 from webapp.errors import ValidationFailed
 from webapp.htmx import render
+from webapp.inputs import parse_id
 from webapp.items.choices import Choices
 from webapp.rules import form, queries, service
 
@@ -16,9 +17,10 @@ CONTACT = "/b/<int:business_id>/lists/<list_name>/<int:contact_id>"
 @bp.get(CONTACT)
 def contact(list_name: str, contact_id: int):
     found = _contact_or_404(list_name, contact_id)
-    item_id, from_item = request.args.get("item"), None
-    if item_id is not None:  # from the item page's "Set supplier rules": start from that item's coding
-        from_item = (queries.item(g.business.id, int(item_id)) if item_id.isdigit() else None) or abort(404)
+    from_item = None
+    if "item" in request.args:  # from the item page's "Set supplier rules": start from that item's coding
+        item_id = parse_id(request.args["item"])
+        from_item = (queries.item(g.business.id, item_id) if item_id else None) or abort(404)
     return _page(found, list_name, from_item=from_item)
 
 
@@ -83,9 +85,9 @@ def _contact_or_404(list_name: str, contact_id: int):
 
 def _back(list_name: str, contact):
     """To the item the admin came from ("Set supplier rules"), else to the contact's page."""
-    item_id = request.form.get("item", "")
-    if item_id.isdigit():
-        return redirect(url_for("items.detail", item_id=int(item_id)), 303)
+    item_id = parse_id(request.form.get("item"))
+    if item_id:
+        return redirect(url_for("items.detail", item_id=item_id), 303)
     return redirect(url_for("rules.contact", list_name=list_name, contact_id=contact.id), 303)
 
 

@@ -58,7 +58,7 @@ def parse_delivery(body: bytes) -> list[Event]:
     """The events of a payload, duplicates within it removed; malformed events are skipped and logged."""
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested past Python's limit
         raise MalformedDelivery("not JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise MalformedDelivery("no events list")
@@ -112,7 +112,8 @@ def _event(raw) -> Event | None:
     tenant_id, resource_id = _uuid(raw.get("tenantId")), _uuid(raw.get("resourceId"))
     category, event_type, date = raw.get("eventCategory"), raw.get("eventType"), raw.get("eventDateUtc")
     texts = ((category, 40), (event_type, 20), (date, 40))
-    if not (tenant_id and resource_id) or not all(isinstance(t, str) and 0 < len(t) <= n for t, n in texts):
+    if not (tenant_id and resource_id) or not all(isinstance(t, str) and 0 < len(t) <= n and "\x00" not in t
+                                                  for t, n in texts):
         return None
     return Event(tenant_id, category.upper(), event_type.upper(), resource_id, date)
 
