@@ -5,7 +5,6 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 
-from jobs import get_queue
 from jobs.publishing import publish_attempt
 from tests import xero_helpers as xh
 from tests.publishing_helpers import coded, sandbox_documents, uk, work  # noqa: F401
@@ -14,6 +13,7 @@ from webapp.integrations.xero_access import xero
 from webapp.items.models import Item
 from webapp.publishing.models import PublishAttempt
 from webapp.publishing.publisher import LANDING_WINDOW
+from webapp.queues import get_queue
 
 
 def _arm(sandbox, **fault):
