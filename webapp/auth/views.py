@@ -17,7 +17,7 @@ def _login_limit() -> str:
 
 
 def _submitted_email() -> str:
-    return service.normalise_email(request.form.get("email", ""))[:254]
+    return "email:" + service.normalise_email(request.form.get("email", ""))[:254]
 
 
 @bp.get("/login")
