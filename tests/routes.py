@@ -41,12 +41,11 @@ def restore(saved: dict) -> None:
 
 class Visits:
     """One business with something behind every URL variable (an uploaded cost document with a line item, a
-    supplier, a payment method, its members), a second business with the same, and the people who visit the first one, each signed in
-    through the login form: its admin (who can publish), a standard member with Can publish, a standard member
-    without, the admin of the other business, and someone logged out."""
+    supplier, a payment method, its members), a second business with the same, and the people who visit the first
+    one, each signed in through the login form: its admin (who can publish), a standard member with Can publish, a
+    standard member without, the admin of the other business, and someone logged out."""
 
     def __init__(self, app):
-        self.app = app
         admin = factories.make_member(role="admin", can_publish=True)
         business = admin.business
         factories.make_member(business=business, role="standard", can_publish=True)
@@ -82,7 +81,8 @@ def _everything(business, client, membership) -> dict:
     """Real values for every URL variable in `business`; the document and its line item are added as a person does."""
     card = make_coding(business).card
     supplier = make_contact(business, "Acme Fuels Ltd")
-    client.form(f"/b/{business.id}/inbox/costs/upload", {"files": (io.BytesIO(pdf_bytes("Acme Fuels Ltd")), "bill.pdf")})
+    document = (io.BytesIO(pdf_bytes("Acme Fuels Ltd")), "bill.pdf")
+    client.form(f"/b/{business.id}/inbox/costs/upload", {"files": document})
     item = Item.get(Item.business == business)
     client.hx("POST", f"/b/{business.id}/items/{item.id}/lines", target="line-items")
     return {"business_id": business.id, "item_id": item.id, "line_id": LineItem.get(LineItem.item == item).id,

@@ -23,6 +23,7 @@ def bad_tokens(visits) -> dict:
 
 
 def state_changing(app):
+    """(method, rule) for every rule and method that may change something."""
     for rule in app.url_map.iter_rules():
         for method in sorted(rule.methods & CHANGES):
             yield method, rule
@@ -56,7 +57,8 @@ def test_every_state_change_refuses_a_missing_foreign_or_malformed_token_and_cha
 def test_only_the_webhook_and_the_portal_launch_skip_csrf_and_each_checks_its_own_proof(app, client):
     assert {rule.endpoint for _, rule in state_changing(app) if exempt_from_csrf(app, rule)} == EXEMPT
     baseline = snapshot()
-    assert client.post("/webhooks/xero", data=b'{"events": []}', headers={"x-xero-signature": "forged"}).status_code == 401
+    forged = {"x-xero-signature": "forged"}
+    assert client.post("/webhooks/xero", data=b'{"events": []}', headers=forged).status_code == 401
     assert client.post("/embed/launch", data={"token": "forged"}).status_code == 400
     assert snapshot() == baseline
     assert client.get("/").location.startswith("/login")  # nobody was signed in
@@ -65,7 +67,7 @@ def test_only_the_webhook_and_the_portal_launch_skip_csrf_and_each_checks_its_ow
 def test_htmx_request_with_header_token_is_accepted(admin_client, admin, standard):
     response = admin_client.hx("POST", f"/b/{admin.business_id}/team/{standard.id}",
                                target=f"team-member-{standard.id}", data={"role": "admin"})
-    assert response.status_code == 200
+    assert response.status_code == 200 and type(standard).get_by_id(standard.id).is_admin
 
 
 def test_security_headers_on_pages(admin_client, admin):
