@@ -1,67 +1,109 @@
-"""Who sees what: business membership on every business URL, admin-only routes, the sidebar by role."""
-import pytest
+"""Who may use each route, swept from app.url_map: every route declares its access, at least what the product's rules
+ask of its area, and each kind of visitor gets the refusal that access promises, with nothing changed. A new route
+is swept without being listed here; one that declares nothing fails. Then the sidebar by role."""
+import re
+import time
+from html import unescape
+from urllib.parse import urlsplit
 
 from tests import factories
+from tests.routes import VISITORS, Visits, restore, snapshot
+from tests.test_integrations_flow import connect
+from webapp.accounts.access import ADMIN, LEVELS, MEMBER, PUBLIC, PUBLISHER, SIGNED_IN, access_of
 
-ADMIN_ONLY_GETS = ["integrations.index", "accounts.settings"]
-ADMIN_ONLY_POSTS = ["accounts.add_member", "jobruns.run_housekeeping"]
+# The product's rules by area and purpose, read from a route's address and method alone (never from its view).
+PUBLIC_AREAS = re.compile(r"/(login$|healthz$|static/|webhooks/|embed/|integrations/xero/(callback$|window/))")
+ADMIN_AREAS = re.compile(r"(settings|integrations)(/|$)")  # every page and action of Settings and Integrations
+ADMIN_ACTIONS = re.compile(r"(team|housekeeping|lists/payment-methods/|lists/[^/]+/[^/]+/rule)")  # changes to these
+PUBLISHING_ACTIONS = re.compile(r"/(publish|reopen|clear-publishing)$")  # sending to Xero, or undoing what was sent
+BUSINESS = "/b/<int:business_id>/"
+OBJECT_IDS = {"item_id", "line_id", "contact_id", "payment_method_id", "membership_id"}
+LEAST_LET_IN = {MEMBER: "standard, no Can publish", PUBLISHER: "standard, can publish", ADMIN: "admin"}
 
 
-def _business_rules(app):
-    """Every URL rule that takes a business id, with sample values for its other arguments."""
-    samples = {"workspace": "costs", "list_name": "categories", "membership_id": 1, "payment_method_id": 1,
-               "item_id": 1, "contact_id": 1, "name": "reference", "line_id": 1, "pending_id": "pending"}
+def required(rule, method: str) -> str:
+    """The least access the product's rules ask of a route: public only for signing in and what proves itself
+    (webhooks, portal launches, Xero's sign-in window); a signed-in person elsewhere; membership of the business for
+    anything under /b/<id>/; an admin for its settings, integrations, team, rules and payment methods; Can publish
+    for publishing."""
+    if PUBLIC_AREAS.match(rule.rule):
+        return PUBLIC
+    if not rule.rule.startswith(BUSINESS):
+        return SIGNED_IN
+    area, changes = rule.rule.removeprefix(BUSINESS), method != "GET"
+    if ADMIN_AREAS.match(area) or (changes and ADMIN_ACTIONS.match(area)):
+        return ADMIN
+    if changes and PUBLISHING_ACTIONS.search(area):
+        return PUBLISHER
+    return MEMBER
+
+
+def refusal(level: str, visitor: str):
+    """What a visitor gets from a route of this level when refused: "login", 404 or 403; None when let in."""
+    if level == PUBLIC:
+        return None
+    if visitor == "logged out":
+        return "login"
+    if level == SIGNED_IN:
+        return None
+    if visitor == "other business":
+        return 404
+    if (level == ADMIN and visitor != "admin") or (level == PUBLISHER and visitor == "standard, no Can publish"):
+        return 403
+    return None
+
+
+def answer(response):
+    """The status, or "login" for the way to the login page."""
+    if response.status_code == 302 and urlsplit(response.location).path == "/login":
+        return "login"
+    return response.status_code
+
+
+def routes(app):
+    """(method, rule, the access its view declares) for every rule and method of the app."""
     for rule in app.url_map.iter_rules():
-        if "business_id" in rule.arguments:
-            yield rule, {name: samples[name] for name in rule.arguments if name != "business_id"}
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, rule, access_of(app.view_functions[rule.endpoint])
 
 
-def test_every_business_url_is_404_for_non_members(app, admin, outsider):
-    client = app.test_client().login(outsider.user)
-    checked = 0
-    for rule, values in _business_rules(app):
-        with app.test_request_context():
-            from flask import url_for
-
-            url = url_for(rule.endpoint, business_id=admin.business_id, **values)
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
-            response = client.open(url, method=method, data={"csrf_token": client.token})
-            assert response.status_code == 404, (method, url)
-            assert admin.business.name not in response.text
-            checked += 1
-    assert checked >= 10
+def test_every_route_declares_at_least_the_access_its_area_needs(app):
+    for method, rule, declared in routes(app):
+        assert declared in LEVELS, f"{method} {rule} declares no access: decorate its view (webapp/accounts/access.py)"
+        needed = required(rule, method)
+        assert LEVELS.index(declared) >= LEVELS.index(needed), f"{method} {rule} is {declared}, its area needs {needed}"
 
 
-def test_member_ids_of_another_business_are_404(app, admin, outsider):
-    client = app.test_client().login(admin.user)
-    other = factories.make_member(business=outsider.business)
-    url = f"/b/{admin.business_id}/team/{other.id}"
-    assert client.form(url, {"role": "admin"}).status_code == 404
-    assert client.form(url + "/remove").status_code == 404
-    other_reloaded = type(other).get_by_id(other.id)
-    assert other_reloaded.role == "standard"
-
-
-@pytest.mark.parametrize("endpoint", ADMIN_ONLY_GETS)
-def test_standard_users_get_403_on_admin_pages(app, standard_client, standard, endpoint):
-    with app.test_request_context():
-        from flask import url_for
-
-        url = url_for(endpoint, business_id=standard.business_id)
-    response = standard_client.get(url)
-    assert response.status_code == 403
-    assert "Ask an admin of this business" in response.text
-
-
-@pytest.mark.parametrize("endpoint", ADMIN_ONLY_POSTS)
-def test_standard_users_get_403_on_admin_actions(app, standard_client, standard, endpoint):
-    with app.test_request_context():
-        from flask import url_for
-
-        url = url_for(endpoint, business_id=standard.business_id)
-    response = standard_client.form(url, {"email": "new@example.com", "role": "admin"})
-    assert response.status_code == 403
-    assert type(standard.user).select().where(type(standard.user).email == "new@example.com").count() == 0
+def test_every_route_refuses_each_visitor_as_its_access_promises_and_changes_nothing(xero_app, sandbox, backend):
+    visits = Visits(xero_app)
+    connect(visits.clients["admin"], visits.ours["business_id"], sandbox=sandbox)  # so its pages have something
+    baseline, started, requests = snapshot(), time.monotonic(), 0
+    for method, rule, declared in routes(xero_app):
+        level = max(declared or PUBLIC, required(rule, method), key=LEVELS.index)  # the stricter: a lost check shows
+        if level == PUBLIC:
+            continue
+        for visitor in VISITORS:
+            expected = refusal(level, visitor)
+            if expected is not None:
+                response = visits.send(visitor, method, rule)
+                assert answer(response) == expected, f"{visitor}: {method} {rule} ({level})"
+                if expected == 403:
+                    assert "Ask an admin of this business" in unescape(response.text)
+                if expected == 404:  # the same answer as a business that doesn't exist
+                    assert visits.business_name not in response.text
+                requests += 1
+        for name in sorted(set(rule.arguments) & OBJECT_IDS):
+            response = visits.send("admin", method, rule, {name: visits.theirs[name]})
+            assert response.status_code == 404, f"admin, {name} of another business: {method} {rule}"
+            requests += 1
+        assert snapshot() == baseline, f"refused, but the database changed: {method} {rule}"
+        if level in LEAST_LET_IN:  # and the least it lets in is let in: the refusals above are its own
+            visitor = LEAST_LET_IN[level]
+            assert answer(visits.send(visitor, method, rule)) not in ("login", 401, 403, 404), (visitor, method, rule)
+            requests += 1
+            if snapshot() != baseline:
+                restore(baseline)
+    print(f"\naccess sweep on {backend}: {requests} requests in {time.monotonic() - started:.1f}s")
 
 
 def test_sidebar_shows_connections_to_admins_only(admin_client, standard_client, admin):

@@ -1,40 +1,73 @@
-"""CSRF on every state change (forms and HTMX) and the security headers on every page."""
+"""CSRF on every state change (forms and HTMX), swept from app.url_map, and the security headers on every page."""
+import time
+from html import unescape
+
 import pytest
 
 from tests.conftest import REDIS_URL
+from tests.routes import Visits, snapshot, url
 from webapp import create_app
-from webapp.accounts.models import User
 from webapp.errors import CSRF_MESSAGE
+from webapp.extensions import csrf
+
+CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
+# Exempt from CSRF by design, each because it checks a proof of its own that a forged request can't carry.
+EXEMPT = {"webhooks.xero", "embed.launch"}
 
 
-def test_form_without_csrf_token_is_refused_and_changes_nothing(admin_client, admin):
-    response = admin_client.post(f"/b/{admin.business_id}/team", data={"email": "x@example.com", "role": "admin"})
-    assert response.status_code == 400
-    assert CSRF_MESSAGE in response.text.replace("&#39;", "'")
-    assert not User.select().where(User.email == "x@example.com").exists()
+def bad_tokens(visits) -> dict:
+    """(form, headers) of a request whose token isn't its session's, in each way a forger could send one."""
+    return {"no token": ({}, {}),
+            "another session's token": ({"csrf_token": visits.clients["standard, can publish"].token}, {}),
+            "a malformed token, from HTMX": ({}, {"HX-Request": "true", "X-CSRFToken": "not-a-token"})}
 
 
-def test_token_from_another_session_is_refused(app, admin_client, admin, standard):
-    other = app.test_client().login(standard.user)
-    response = admin_client.post(f"/b/{admin.business_id}/team",
-                                 data={"email": "x@example.com", "role": "admin", "csrf_token": other.token})
-    assert response.status_code == 400
-    assert not User.select().where(User.email == "x@example.com").exists()
+def state_changing(app):
+    """(method, rule) for every rule and method that may change something."""
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods & CHANGES):
+            yield method, rule
+
+
+def exempt_from_csrf(app, rule) -> bool:
+    """What flask-wtf skips: views marked @csrf.exempt, and every view of a blueprint marked so."""
+    view = app.view_functions[rule.endpoint]
+    return (app.blueprints.get(rule.endpoint.rpartition(".")[0]) in csrf._exempt_blueprints
+            or f"{view.__module__}.{view.__name__}" in csrf._exempt_views)
+
+
+def test_every_state_change_refuses_a_missing_foreign_or_malformed_token_and_changes_nothing(app, backend):
+    visits = Visits(app)
+    admin = visits.clients["admin"]  # who may do everything in the business: only the token is wrong
+    baseline, started, requests = snapshot(), time.monotonic(), 0
+    for method, rule in state_changing(app):
+        if rule.endpoint in EXEMPT:
+            continue
+        for how, (form, headers) in bad_tokens(visits).items():
+            response = admin.open(url(rule.rule, visits.ours), method=method, data=form, headers=headers)
+            where = f"{how}: {method} {rule}"
+            assert response.status_code == 400 and CSRF_MESSAGE in unescape(response.text), where
+            if "HX-Request" in headers:  # the message in the page's flash region, not a page in the target
+                assert response.headers["HX-Retarget"] == "#flash" and "<html" not in response.text, where
+            requests += 1
+        assert snapshot() == baseline, f"refused, but the database changed: {method} {rule}"
+    print(f"\ncsrf sweep on {backend}: {requests} requests in {time.monotonic() - started:.1f}s")
+
+
+def test_only_the_webhook_and_the_portal_launch_skip_csrf_and_each_checks_its_own_proof(app, client):
+    assert {rule.endpoint for _, rule in state_changing(app) if exempt_from_csrf(app, rule)} == EXEMPT
+    baseline = snapshot()
+    forged = {"x-xero-signature": "forged"}
+    assert client.post("/webhooks/xero", data=b'{"events": []}', headers=forged).status_code == 401
+    assert client.post("/embed/launch", data={"token": "forged"}).status_code == 400
+    assert snapshot() == baseline
+    assert client.get("/").location.startswith("/login")  # nobody was signed in
 
 
 def test_htmx_request_with_header_token_is_accepted(admin_client, admin, standard):
     response = admin_client.hx("POST", f"/b/{admin.business_id}/team/{standard.id}",
                                target=f"team-member-{standard.id}", data={"role": "admin"})
-    assert response.status_code == 200
-
-
-def test_htmx_request_without_token_gets_the_message_in_the_flash_region(admin_client, admin, standard):
-    response = admin_client.post(f"/b/{admin.business_id}/team/{standard.id}", data={"role": "admin"},
-                                 headers={"HX-Request": "true", "HX-Target": f"team-member-{standard.id}"})
-    assert response.status_code == 400
-    assert response.headers["HX-Retarget"] == "#flash"
-    assert "security token" in response.text and "<html" not in response.text
-    assert not type(standard).get_by_id(standard.id).is_admin
+    assert response.status_code == 200 and type(standard).get_by_id(standard.id).is_admin
 
 
 def test_security_headers_on_pages(admin_client, admin):

@@ -6,10 +6,8 @@ Routes come from `app.url_map` and the fields each one reads are recorded while 
 route or a new field is swept without being listed here. Every example starts from the same business: a request
 that changed something is undone before the next one."""
 import logging
-import re
 import time
 from collections import Counter
-from urllib.parse import quote
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
@@ -17,8 +15,7 @@ from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from tests import factories
 from tests.conftest import CSRF_IN_FORM
 from tests.items_helpers import make_coding, make_contact, make_item
-from webapp.db import database
-from webapp.models import ALL_MODELS
+from tests.routes import cases, restore, snapshot, url
 from webapp.integrations import xero_access
 from webapp.items.fields import FIELDS
 from webapp.items.models import LineItem
@@ -35,7 +32,6 @@ HOSTILE = st.one_of(st.sampled_from(NUMBERS), st.sampled_from(TEXTS), st.integer
                     st.text(st.characters(blacklist_categories=("Cs",)), max_size=30))
 WORDS = ["costs", "sales", "yes", "no", "on", "y", "1", "draft", "paid", "awaiting_approval", "purchases", "spend",
          "admin", "standard", "GBP", "2026-03-31", "Acme Fuels Ltd", "-created", "date", "inbox", "details", *FIELDS]
-URL_VARIABLE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 ANSWERED = {200, 204, 286, 302, 303, 308}  # 286: htmx's "stop polling"; 308: werkzeug's to the address without "//"
 SILENT = {"/webhooks/xero"}  # answers Xero with an empty body, by Xero's rules
 NOT_SWEPT_FIELDS = {"csrf_token"}  # sent right on every request, so the view is reached rather than CSRF's 400
@@ -110,30 +106,6 @@ class World:
             self.baseline = snapshot()
         elif role == "logged out":
             self.clients[role] = self._logged_out()
-
-
-def snapshot() -> dict:
-    """Every row of every table."""
-    return {model: list(model.select().order_by(*model._meta.sorted_fields).dicts()) for model in ALL_MODELS}
-
-
-def restore(saved: dict) -> None:
-    with database.atomic():
-        for model in reversed(ALL_MODELS):
-            model.delete().execute()
-        for model in ALL_MODELS:
-            if saved[model]:
-                model.insert_many(saved[model]).execute()
-
-
-def cases(app) -> list[tuple[str, str, list[str]]]:
-    """(method, rule, variables) for every rule and method of the app."""
-    return [(method, rule.rule, [name for _, name in URL_VARIABLE.findall(rule.rule)])
-            for rule in app.url_map.iter_rules() for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
-
-
-def url(rule: str, values: dict) -> str:
-    return URL_VARIABLE.sub(lambda m: quote(str(values[m.group(2)]), safe=""), rule)
 
 
 def send(client, method: str, address: str, fields: MultiDict, htmx: bool):

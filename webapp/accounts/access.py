@@ -1,10 +1,21 @@
-"""Which business a request is about, and whether the signed-in user may act in it."""
+"""Which business a request is about, and whether the signed-in user may act in it.
+
+Every view declares who may use it with one of the decorators below, which also set `view.access` to its level so
+that tests can check each route against the product's rules (`access_of`)."""
 from functools import wraps
 
 from flask import abort, g
 from flask_login import current_user
 
 from webapp.accounts.models import Membership
+
+PUBLIC, SIGNED_IN, MEMBER, PUBLISHER, ADMIN = "public", "signed in", "member", "publisher", "admin"
+LEVELS = (PUBLIC, SIGNED_IN, MEMBER, PUBLISHER, ADMIN)  # each lets in fewer people than the one before
+
+
+def access_of(view) -> str | None:
+    """The level a view declared, None if it declared none."""
+    return getattr(view, "access", None)
 
 
 def init_app(app) -> None:
@@ -35,16 +46,40 @@ def init_app(app) -> None:
         g.business = membership.business
 
 
+def public(view):
+    """Anyone, signed in or not: the login wall (auth.guard) lets these through."""
+    view.access = PUBLIC
+    return view
+
+
+def signed_in(view):
+    """Anyone signed in: the login wall (auth.guard) sends everyone else to the login page."""
+    view.access = SIGNED_IN
+    return view
+
+
+def member_required(view):
+    """404 unless the signed-in user is a member of the request's business."""
+    return _guarded(view, MEMBER, lambda membership: True, 404)
+
+
+def publisher_required(view):
+    """403 unless the signed-in user may publish in the request's business ("Can publish", or an admin)."""
+    return _guarded(view, PUBLISHER, lambda membership: membership.may_publish, 403)
+
+
 def admin_required(view):
     """403 unless the signed-in user is an admin of the request's business."""
+    return _guarded(view, ADMIN, lambda membership: membership.is_admin, 403)
 
+
+def _guarded(view, level: str, allowed, status: int):
     @wraps(view)
     def wrapper(*args, **kwargs):
         membership = g.get("membership")
-        if membership is None or not membership.is_admin:
-            abort(403)
+        if membership is None or not allowed(membership):
+            abort(status)
         return view(*args, **kwargs)
 
+    wrapper.access = level
     return wrapper
-
-

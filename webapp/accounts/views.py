@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from webapp.accounts import service
-from webapp.accounts.access import admin_required
+from webapp.accounts.access import admin_required, member_required, signed_in
 from webapp.accounts.forms import AddMemberForm, MemberForm
 from webapp.accounts.models import Membership
 from webapp.errors import AppError
@@ -16,6 +16,7 @@ bp = Blueprint("accounts", __name__)
 
 
 @bp.get("/")
+@signed_in
 def home():
     memberships = list(Membership.for_user(current_user.id))
     if len(memberships) == 1 and not request.args.get("all"):
@@ -26,11 +27,13 @@ def home():
 
 
 @bp.get("/b/<int:business_id>/")
+@member_required
 def business_home():
     return redirect(url_for("items.inbox", workspace="costs"))
 
 
 @bp.get("/b/<int:business_id>/team")
+@member_required
 def team():
     return _team_page(AddMemberForm())
 

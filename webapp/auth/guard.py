@@ -4,14 +4,9 @@ from urllib.parse import urlsplit
 from flask import redirect, request, url_for
 from flask_login import current_user
 
+from webapp.accounts.access import PUBLIC, access_of, public
 from webapp.embed.session import is_embedded_session
 from webapp.extensions import login_manager
-
-PUBLIC_ENDPOINTS = {"static", "auth.login_form", "auth.login", "health.health", "webhooks.xero",
-                    "embed.start", "embed.launch", "embed.launch_by_address", "embed.ended",
-                    # The Xero sign-in window opened from an embedded session has no Docket session of its own:
-                    # these check the one-time record and state cookie instead (the callback checks login otherwise).
-                    "integrations.window_start", "integrations.callback"}
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -23,6 +18,7 @@ def is_safe_next(target: str | None) -> bool:
 
 
 def init_app(app) -> None:
+    public(app.view_functions["static"])  # Flask's own view of static files
     login_manager.session_protection = "strong"
     login_manager.login_message = None
 
@@ -44,7 +40,7 @@ def init_app(app) -> None:
 
     @app.before_request
     def _require_login():
-        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        if request.endpoint is None or access_of(app.view_functions[request.endpoint]) == PUBLIC:
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()

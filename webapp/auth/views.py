@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from webapp.accounts.access import public, signed_in
 from webapp.auth import service
 from webapp.auth.forms import LoginForm
 from webapp.auth.guard import is_safe_next
@@ -21,6 +22,7 @@ def _submitted_email() -> str:
 
 
 @bp.get("/login")
+@public
 def login_form():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.home"))
@@ -30,6 +32,7 @@ def login_form():
 @bp.post("/login")
 @limiter.limit(_login_limit)
 @limiter.limit(_login_limit, key_func=_submitted_email)
+@public
 def login():
     form = LoginForm()
     if not form.validate():
@@ -44,6 +47,7 @@ def login():
 
 
 @bp.post("/logout")
+@signed_in
 def logout():
     service.revoke_session(current_user.get_id())
     logout_user()

@@ -3,6 +3,7 @@ import logging
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
+from webapp.accounts.access import public
 from webapp.embed import launch as launching
 from webapp.extensions import csrf
 
@@ -14,6 +15,7 @@ QUERY_REFUSED = ("Launch tokens are accepted only in the body of a POST, never i
 
 
 @bp.get("/embed/start")
+@public
 def start():
     """Framed by the portal: says it is ready (postMessage to the portal's origin) and posts the token it gets."""
     portal = current_app.config["EMBED_PORTALS"].get(request.args.get("portal", ""))
@@ -24,6 +26,7 @@ def start():
 
 @bp.post("/embed/launch")
 @csrf.exempt  # the signed, single-use token is the proof this request comes from the portal
+@public
 def launch():
     if "token" in request.args:
         return _refused(QUERY_REFUSED, 400)
@@ -37,12 +40,14 @@ def launch():
 
 
 @bp.get("/embed/launch")
+@public
 def launch_by_address():
     """Never reads a token from the query string; says how to launch instead."""
     return _refused(QUERY_REFUSED, 405, {"Allow": "POST"})
 
 
 @bp.get("/embed/ended")
+@public
 def ended():
     return render_template("embed/ended.html"), 401
 

@@ -3,7 +3,7 @@ from flask import (Blueprint, abort, current_app, flash, g, make_response, redir
                    session, url_for)
 from flask_login import current_user
 
-from webapp.accounts.access import admin_required
+from webapp.accounts.access import admin_required, public
 from webapp.accounts.models import Membership
 from webapp.extensions import login_manager
 from webapp.htmx import render, stop_polling
@@ -53,7 +53,10 @@ def connect():
     return redirect(authorize_url, code=303)
 
 
+# The Xero sign-in window opened from an embedded session has no Docket session of its own: the callback and
+# window_start check the one-time record and state cookie instead (the callback checks login otherwise).
 @bp.get("/integrations/xero/callback")
+@public
 def callback():
     """Xero sends the browser back here; consume the code and redirect at once (no page with the code)."""
     state = request.args.get("state")
@@ -108,6 +111,7 @@ def window_status(pending_id: str):
 
 
 @bp.get("/integrations/xero/window/<pending_id>")
+@public
 def window_start(pending_id: str):
     """The top-level window: redeem the record once, keep the state in a first-party cookie, go to Xero.
     A GET that changes state, because a new window can only navigate; the record is single use and short-lived."""

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from webapp.accounts.access import member_required
 from webapp.errors import Conflict
 from webapp.htmx import wants_fragment
 from webapp.items import choices as lists, duplicates, editing, notes, options, queries
@@ -13,6 +14,7 @@ NOT_EDITABLE = "This item is publishing or published (or archived), so it can't 
 
 
 @bp.post("/b/<int:business_id>/items/<int:item_id>/fields/<name>")
+@member_required
 def edit_field(item_id: int, name: str):
     if name not in FIELDS:
         abort(404)
@@ -30,6 +32,7 @@ def edit_field(item_id: int, name: str):
 
 
 @bp.get("/b/<int:business_id>/items/<int:item_id>/contact-options")
+@member_required
 def contact_options(item_id: int):
     item = _item(item_id)
     found = lists.contact_suggestions(g.business.id, item.workspace, request.args.get("value", "").strip())
@@ -37,6 +40,7 @@ def contact_options(item_id: int):
 
 
 @bp.post("/b/<int:business_id>/items/<int:item_id>/notes")
+@member_required
 def add_note(item_id: int):
     item = _item(item_id)
     problem = notes.add(item, request.form.get("text", ""), user_id=current_user.id)
@@ -48,6 +52,7 @@ def add_note(item_id: int):
 
 
 @bp.post("/b/<int:business_id>/items/<int:item_id>/archive")
+@member_required
 def archive(item_id: int):
     item = _item(item_id)
     if not editing.archive(item, user_id=current_user.id):
@@ -57,6 +62,7 @@ def archive(item_id: int):
 
 
 @bp.post("/b/<int:business_id>/items/<int:item_id>/restore")
+@member_required
 def restore(item_id: int):
     item = _item(item_id)
     if not editing.restore(item, user_id=current_user.id):
@@ -66,6 +72,7 @@ def restore(item_id: int):
 
 
 @bp.post("/b/<int:business_id>/items/<int:item_id>/not-duplicate")
+@member_required
 def not_duplicate(item_id: int):
     item = _item(item_id)
     duplicates.not_a_duplicate(item, user_id=current_user.id)

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from webapp.accounts.access import member_required
 from webapp.errors import Conflict
 from webapp.htmx import wants_fragment
 from webapp.items import amounts, lines as service, options, queries
@@ -16,6 +17,7 @@ NOT_EDITABLE = "This item is publishing or published (or archived), so its line 
 
 
 @bp.post(LINES)
+@member_required
 def add(item_id: int):
     review = _review(item_id)
     _do(service.add, review.item, user_id=current_user.id, review=review)
@@ -23,6 +25,7 @@ def add(item_id: int):
 
 
 @bp.post(f"{LINES}/<int:line_id>")
+@member_required
 def edit(item_id: int, line_id: int):
     review = _review(item_id)
     line = _line(review, line_id)
@@ -38,6 +41,7 @@ def edit(item_id: int, line_id: int):
 
 
 @bp.post(f"{LINES}/<int:line_id>/delete")
+@member_required
 def delete(item_id: int, line_id: int):
     review = _review(item_id)
     line = _line(review, line_id)
@@ -47,6 +51,7 @@ def delete(item_id: int, line_id: int):
 
 
 @bp.post(f"{LINES}/split")
+@member_required
 def split(item_id: int):
     review = _review(item_id)
     chosen = request.form.getlist("line_ids")

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, g, redirect, request, send_file, url_for
 from flask_login import current_user
 
+from webapp.accounts.access import member_required
 from webapp.embed.session import frame_ancestors
 from webapp.htmx import render, wants_fragment, with_trigger
 from webapp.items import bulk, options, queries, service, storage
@@ -21,6 +22,7 @@ TABS = ("details", "notes", "history")
 
 
 @bp.get("/b/<int:business_id>/inbox/<workspace>")
+@member_required
 def inbox(workspace: str):
     _check_workspace(workspace)
     view = queries.inbox(g.business.id, workspace, request.args)
@@ -28,6 +30,7 @@ def inbox(workspace: str):
 
 
 @bp.post("/b/<int:business_id>/inbox/<workspace>/upload")
+@member_required
 def upload(workspace: str):
     _check_workspace(workspace)
     files = [upload for upload in request.files.getlist("files") if upload.filename]
@@ -43,6 +46,7 @@ def upload(workspace: str):
 
 
 @bp.get("/b/<int:business_id>/inbox/<workspace>/bulk")
+@member_required
 def bulk_form(workspace: str):
     _check_workspace(workspace)
     items = bulk.selected(g.business.id, workspace, request.args.getlist("item"))
@@ -50,6 +54,7 @@ def bulk_form(workspace: str):
 
 
 @bp.post("/b/<int:business_id>/inbox/<workspace>/bulk")
+@member_required
 def bulk_edit(workspace: str):
     _check_workspace(workspace)
     items = bulk.selected(g.business.id, workspace, request.form.getlist("item"))
@@ -65,6 +70,7 @@ def bulk_edit(workspace: str):
 
 
 @bp.get("/b/<int:business_id>/items/<int:item_id>")
+@member_required
 def detail(item_id: int):
     item = queries.item(g.business.id, item_id) or abort(404)
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "details"
@@ -73,6 +79,7 @@ def detail(item_id: int):
 
 
 @bp.get("/b/<int:business_id>/items/<int:item_id>/document")
+@member_required
 def document(item_id: int):
     document = queries.document(g.business.id, item_id) or abort(404)
     if not storage.exists(document.storage_key):

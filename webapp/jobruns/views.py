@@ -2,7 +2,7 @@
 from flask import Blueprint, flash, g, redirect, url_for
 from flask_login import current_user
 
-from webapp.accounts.access import admin_required
+from webapp.accounts.access import admin_required, member_required
 from webapp.htmx import render, stop_polling
 from webapp.queues import enqueue_housekeeping
 from webapp.ui import current_banners
@@ -11,6 +11,7 @@ bp = Blueprint("jobruns", __name__)
 
 
 @bp.get("/b/<int:business_id>/banners")
+@member_required
 def banners():
     response = render("_banners.html", "_banners.html", targets=("banners",))
     return response if any(banner.poll for banner in current_banners()) else stop_polling(response)

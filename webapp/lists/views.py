@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
-from webapp.accounts.access import admin_required
+from webapp.accounts.access import admin_required, member_required
 from webapp.errors import Conflict, ValidationFailed
 from webapp.htmx import render, wants_fragment
 from webapp.lists import queries, service
@@ -13,12 +13,14 @@ TABLE_ID = "lists-table"  # the results region that search, filters and page lin
 
 
 @bp.get("/b/<int:business_id>/lists/<list_name>")
+@member_required
 def index(list_name: str):
     listing = _listing_or_404(list_name)
     return render("lists/index.html", listing.fragment, targets=(TABLE_ID,), listing=listing, title=listing.title)
 
 
 @bp.post("/b/<int:business_id>/lists/<list_name>/reload")
+@member_required
 def reload(list_name: str):
     if list_name not in queries.BUILDERS:
         abort(404)

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from webapp.accounts.access import admin_required
+from webapp.accounts.access import admin_required, member_required, publisher_required
 from webapp.embed import events
 from webapp.errors import Conflict
 from webapp.htmx import render, stop_polling, wants_fragment
@@ -16,9 +16,9 @@ PANEL_ID = "item-publish"
 
 
 @bp.post("/b/<int:business_id>/items/<int:item_id>/publish")
+@publisher_required
 def publish(item_id: int):
     item = _item(item_id)
-    _require_publisher()
     try:
         service.request_publish(item, user_id=current_user.id)
     except service.PublishRefused as refused:
@@ -29,6 +29,7 @@ def publish(item_id: int):
 
 
 @bp.get("/b/<int:business_id>/items/<int:item_id>/publish")
+@member_required
 def panel(item_id: int):
     """The panel, polled while the item publishes; the page reloads once when the outcome is in."""
     item = _item(item_id)
@@ -40,8 +41,8 @@ def panel(item_id: int):
 
 
 @bp.post("/b/<int:business_id>/inbox/<workspace>/publish")
+@publisher_required
 def publish_selected(workspace: str):
-    _require_publisher()
     items = bulk.selected(g.business.id, workspace, request.form.getlist("item"))
     if not items:
         flash("Select the items to publish first.", "error")
@@ -54,9 +55,9 @@ def publish_selected(workspace: str):
 
 
 @bp.post("/b/<int:business_id>/items/<int:item_id>/reopen")
+@publisher_required
 def reopen(item_id: int):
     item = _item(item_id)
-    _require_publisher()
     if not service.reopen(item, user_id=current_user.id):
         raise Conflict("Only a published item can be changed and published again.")
     flash("Change what you need, then Publish: Xero's draft is updated (a document that is no longer a draft "
@@ -65,9 +66,9 @@ def reopen(item_id: int):
 
 
 @bp.post("/b/<int:business_id>/items/<int:item_id>/clear-publishing")
+@publisher_required
 def clear(item_id: int):
     item = _item(item_id)
-    _require_publisher()
     if not service.clear_publishing_data(item, user_id=current_user.id):
         raise Conflict("Only a published or archived item has publishing data to clear.")
     flash("Publishing data cleared: the item is back in the inbox and will be published as a new document in "
@@ -92,11 +93,6 @@ def settings():
 
 def _item(item_id: int):
     return queries.item(g.business.id, item_id) or abort(404)
-
-
-def _require_publisher() -> None:
-    if not g.membership.may_publish:
-        abort(403)
 
 
 def _panel(item, refusal: str = ""):

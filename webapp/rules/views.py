@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
-from webapp.accounts.access import admin_required
+from webapp.accounts.access import admin_required, member_required
 from webapp.errors import ValidationFailed
 from webapp.htmx import render
 from webapp.inputs import parse_id
@@ -15,6 +15,7 @@ CONTACT = "/b/<int:business_id>/lists/<list_name>/<int:contact_id>"
 
 
 @bp.get(CONTACT)
+@member_required
 def contact(list_name: str, contact_id: int):
     found = _contact_or_404(list_name, contact_id)
     from_item = None

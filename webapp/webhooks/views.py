@@ -4,6 +4,7 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from webapp.accounts.access import public
 from webapp.extensions import csrf
 from webapp.webhooks import service
 
@@ -16,6 +17,7 @@ MAX_BODY_BYTES = 1024 * 1024  # Xero's payloads are a few KB; anything near this
 
 @bp.post("/webhooks/xero", endpoint="xero")
 @csrf.exempt
+@public
 def receive_xero():
     key = current_app.config.get("XERO_WEBHOOK_KEY")
     if not key:
