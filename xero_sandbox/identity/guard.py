@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from flask import g, request
 from peewee import fn
 
+from xero_sandbox.calls import get_calls
 from xero_sandbox.clock import get_clock, now
 from xero_sandbox.faults import get_faults
 from xero_sandbox.identity import service
@@ -64,6 +65,7 @@ def _check(call: ApiCall, required_scopes: set[str]) -> None:
         raise unauthorized("AuthorizationUnsuccessful", error="insufficient_scope")
     delay = _apply_faults(call)
     _admit(call)
+    get_calls().record(_api_path())
     if delay:
         get_clock().sleep(delay)  # a slow call keeps its concurrency slot, as in Xero
 
