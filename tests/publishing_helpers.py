@@ -58,6 +58,13 @@ def sandbox_documents(sandbox, tenant_id: str) -> list[dict]:
     return answer.json()["documents"]
 
 
+def sandbox_creates(sandbox, endpoint="Invoices") -> list[dict]:
+    """The create calls (PUT to `endpoint`) the sandbox took, as it logged them, oldest first."""
+    answer = requests.get(f"{sandbox.url}/operator/api/calls", timeout=10)
+    answer.raise_for_status()
+    return [call for call in answer.json()["calls"] if (call["method"], call["path"]) == ("PUT", endpoint)]
+
+
 def work(app):
     """Run every queued job (publishing, then the attachments queued behind each document) until none is left."""
     _work(app)

@@ -12,7 +12,7 @@ from jobs.publishing import publish_attempt, publish_batch, sweep
 from jobs.worker import DocketWorker
 from tests import xero_helpers as xh
 from tests.items_helpers import make_contact, make_item, pdf_bytes
-from tests.publishing_helpers import coded, sandbox_documents, uk, work  # noqa: F401
+from tests.publishing_helpers import coded, sandbox_creates, sandbox_documents, uk, work  # noqa: F401
 from webapp.accounts.models import Membership, utcnow
 from webapp.integrations.xero_access import xero
 from webapp.items.models import Item
@@ -272,6 +272,18 @@ def test_a_refused_batch_goes_again_as_one_batch(xero_app, admin_client, uk, san
     assert creates == [429, 200]
     assert sorted(d["total"] for d in sandbox_documents(sandbox, _tenant(sandbox))) == ["20.00", "21.00", "22.00"]
     assert {_fresh(item).status for item in items} == {"published"}
+
+
+def test_a_bulk_publish_of_120_items_creates_them_50_to_a_call(xero_app, admin_client, uk, sandbox):
+    items = [coded(xero_app, uk, total=f"{n + 1}.00") for n in range(120)]
+    requests.put(f"{sandbox.url}/operator/api/limits", json={"minute": 1000}).raise_for_status()  # 120 attachments
+    xero_app.extensions["xero"].limiter.per_minute = 1000  # and Docket's own pacing: batches are the point here
+    admin_client.hx("POST", f"/b/{uk}/inbox/costs/publish", data={"item": [item.id for item in items]})
+    work(xero_app)
+    creates = sandbox_creates(sandbox)
+    assert [call["elements"] for call in creates] == [50, 50, 20]
+    assert all(call["idempotency_key"] for call in creates)
+    assert len(sandbox_documents(sandbox, _tenant(sandbox))) == 120
 
 
 def test_a_sweep_sends_attempts_a_killed_worker_never_sent_in_one_batch(xero_app, admin_client, uk, sandbox):

@@ -1,4 +1,5 @@
-"""A log of the API calls the sandbox admitted, for tests and demos to see what a client really sent."""
+"""A log of the API calls connected apps sent the sandbox (those a fault or limit refused too), for tests and
+demos to see what a client really sent."""
 import threading
 
 from flask import current_app, request
@@ -7,7 +8,7 @@ EXTENSION_KEY = "xero_sandbox.calls"
 
 
 class CallLog:
-    """Thread-safe list of admitted calls: method, path under /api.xro/2.0/, Idempotency-Key, elements sent."""
+    """Thread-safe list of calls: method, path under /api.xro/2.0/, Idempotency-Key, elements sent."""
 
     def __init__(self):
         self._lock = threading.Lock()

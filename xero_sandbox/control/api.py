@@ -103,7 +103,7 @@ def api_clear_faults():
 
 @bp.get("/api/calls")
 def api_calls():
-    """The API calls admitted since the last reset, oldest first: method, path, Idempotency-Key and the number
+    """The API calls of connected apps since the last reset (faulted or refused ones too), oldest first: method, path, Idempotency-Key and the number
     of elements in a batch body."""
     return jsonify({"calls": get_calls().calls()})
 

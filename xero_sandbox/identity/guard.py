@@ -63,9 +63,9 @@ def _check(call: ApiCall, required_scopes: set[str]) -> None:
     call.tenant_id = _connected_tenant(call.token)
     if required_scopes and not (call.token.scopes() & set(required_scopes)):
         raise unauthorized("AuthorizationUnsuccessful", error="insufficient_scope")
+    get_calls().record(_api_path())  # before faults and limits: a call they refuse was still sent
     delay = _apply_faults(call)
     _admit(call)
-    get_calls().record(_api_path())
     if delay:
         get_clock().sleep(delay)  # a slow call keeps its concurrency slot, as in Xero
 
