@@ -87,6 +87,14 @@ def test_a_tax_rate_splits_the_total_into_net_and_tax(admin_client, item, coding
     assert (_fresh(item).tax, _fresh(item).net) == (Decimal("10.00"), Decimal("50.00"))
 
 
+@pytest.mark.parametrize("total, tax, net", [("0.75", "0.13", "0.62"), ("14.07", "2.35", "11.72")])
+def test_a_half_cent_of_tax_rounds_up(admin_client, item, coding, total, tax, net):
+    """20% VAT in 0.75 is 0.125 and in 14.07 is 2.345: half a cent goes up, as on a VAT invoice (not to even)."""
+    _edit(admin_client, item, "tax_rate", str(coding.vat20.id))
+    _edit(admin_client, item, "total", total)
+    assert (_fresh(item).tax, _fresh(item).net) == (Decimal(tax), Decimal(net))
+
+
 def test_domestic_reverse_charge_puts_no_tax_on_the_document(admin_client, item, coding):
     _edit(admin_client, item, "tax_rate", str(coding.drc20.id))
     assert (_fresh(item).tax, _fresh(item).net) == (Decimal("0.00"), Decimal("120.00"))
