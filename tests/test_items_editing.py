@@ -225,6 +225,14 @@ def test_same_reference_is_a_duplicate_too(admin_client, admin, supplier, item):
     assert _fresh(second).duplicate_of_id == item.id
 
 
+def test_the_same_total_and_date_from_another_supplier_is_no_duplicate(admin_client, admin, item):
+    _edit(admin_client, item, "reference", "INV-9")
+    other = make_item(admin.business, contact=make_contact(admin.business, "Bolt & Nut Co"), total=Decimal("120.00"))
+    _edit(admin_client, other, "date", "2026-05-14")
+    _edit(admin_client, other, "reference", "INV-9")
+    assert not _fresh(other).needs_attention and _fresh(other).duplicate_of_id is None
+
+
 def test_history_tab_shows_who_changed_what(admin_client, admin, item, coding):
     _edit(admin_client, item, "tax_rate", str(coding.vat20.id))
     history = admin_client.hx("GET", _url(item, "?tab=history"), target="item-tab").text
