@@ -25,7 +25,7 @@ def test_token_from_another_session_is_refused(app, admin_client, admin, standar
 def test_htmx_request_with_header_token_is_accepted(admin_client, admin, standard):
     response = admin_client.hx("POST", f"/b/{admin.business_id}/team/{standard.id}",
                                target=f"team-member-{standard.id}", data={"role": "admin"})
-    assert response.status_code == 200
+    assert response.status_code == 200 and type(standard).get_by_id(standard.id).is_admin
 
 
 def test_htmx_request_without_token_gets_the_message_in_the_flash_region(admin_client, admin, standard):

@@ -260,7 +260,9 @@ def test_published_items_cannot_be_edited(admin_client, item):
     Item.update(status="published").where(Item.id == item.id).execute()
     response = _edit(admin_client, item, "reference", "changed")
     assert response.status_code == 409 and "can't be changed here" in _said(response)
-    assert "disabled" in admin_client.get(_url(item)).text
+    page = admin_client.get(_url(item)).text
+    for name in ("reference", "total", "date", "category"):  # every box shown, none of them editable
+        assert re.search(rf'id="field-{name}".*?<(input|select)[^>]* disabled>.*?</form>', page, re.S), name
 
 
 def test_without_javascript_a_field_form_redirects_back_with_the_outcome(admin_client, item):
@@ -272,6 +274,7 @@ def test_without_javascript_a_field_form_redirects_back_with_the_outcome(admin_c
 def test_standard_members_edit_items_too(standard_client, standard):
     own = make_item(standard.business, total=Decimal("5.00"))
     assert _edit(standard_client, own, "reference", "R1").status_code == 200
+    assert _fresh(own).reference == "R1"
 
 
 @pytest.mark.parametrize("method, suffix", [
