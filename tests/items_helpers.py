@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from PIL import Image
 
+from webapp.items import editing
 from webapp.items.models import Document, Item
 from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, TaxRate, TrackingCategory,
                                  TrackingOption)
@@ -128,7 +129,9 @@ def make_coding(business) -> Coding:
 
 
 def make_item(business, *, workspace="costs", document=None, **fields) -> Item:
-    """One inbox item on its own small document; `fields` set anything else (contact, total, date...)."""
+    """One inbox item on its own small document; `fields` set anything else (contact, total, date...). Its status
+    is not one of them: it follows from the coding (make_coded_item) or from what a person does to the item."""
+    assert "status" not in fields, "an item's status follows from its coding: use make_coded_item"
     b = business.id if hasattr(business, "id") else business
     if document is None:
         sha256 = f"{next(_documents):064x}"
@@ -138,3 +141,11 @@ def make_item(business, *, workspace="costs", document=None, **fields) -> Item:
               "status": "inbox", "document": document, "currency": "GBP",
               "publish_to": "purchases" if workspace == "costs" else "sales", "publish_as": "draft"}
     return Item.create(**(values | fields))
+
+
+def make_coded_item(business, *, workspace="costs", document=None, **fields) -> Item:
+    """An item coded with `fields`, then what follows worked out by the call every inline edit makes
+    (editing.after_change: the supplier's rule, net and tax from a rate, the duplicate check, Ready or not)."""
+    item = make_item(business, workspace=workspace, document=document, **fields)
+    editing.after_change(item, list(fields), user_id=None)
+    return Item.get_by_id(item.id)

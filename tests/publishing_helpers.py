@@ -7,12 +7,11 @@ import pytest
 import requests
 
 from tests import xero_helpers as xh
-from tests.items_helpers import make_item, pdf_bytes
+from tests.items_helpers import make_coded_item, pdf_bytes
 from tests.test_integrations_flow import connect
 from tests.test_lists_refresh import refresh
 from tests.test_jobs import _work
 from webapp.items import storage
-from webapp.items.amounts import tax_in_total
 from webapp.items.models import Document
 from webapp.lists.models import Category, Contact, PaymentMethod, TaxRate
 
@@ -40,22 +39,28 @@ def stored_document(app, business_id: int, text: str) -> Document:
 
 def coded(app, business_id: int, *, workspace="costs", contact="Travis Perkins", code="429", tax="INPUT2",
           total="120.00", day=date(2026, 5, 14), text=None, **fields):
-    """A Ready item coded with the UK organisation's entries (category code, tax type, contact name)."""
+    """An item coded with the UK organisation's entries (category code, tax type, contact name) through the
+    service an inline edit calls: Ready when nothing stops publishing (pass category=None to leave one out)."""
     category = Category.get((Category.business == business_id) & (Category.code == code))
     rate = TaxRate.get((TaxRate.business == business_id) & (TaxRate.xero_id == tax))
     who = Contact.get((Contact.business == business_id) & (Contact.name == contact))
     document = stored_document(app, business_id, text or f"{contact} {total} {day} {fields}")
-    tax_amount = tax_in_total(Decimal(total), rate)
-    net = Decimal(total) - tax_amount
     values = {"contact": who, "category": category, "tax_rate": rate, "date": day, "total": Decimal(total),
-              "net": net, "tax": tax_amount, "status": "ready", "reference": f"INV-{document.id}"}
-    return make_item(business_id, workspace=workspace, document=document, **(values | fields))
+              "reference": f"INV-{document.id}"}
+    return make_coded_item(business_id, workspace=workspace, document=document, **(values | fields))
 
 
 def sandbox_documents(sandbox, tenant_id: str) -> list[dict]:
     answer = requests.get(f"{sandbox.url}/operator/api/organisations/{tenant_id}/documents", timeout=10)
     answer.raise_for_status()
     return answer.json()["documents"]
+
+
+def sandbox_creates(sandbox, endpoint="Invoices") -> list[dict]:
+    """The create calls (PUT to `endpoint`) the sandbox took, as it logged them, oldest first."""
+    answer = requests.get(f"{sandbox.url}/operator/api/calls", timeout=10)
+    answer.raise_for_status()
+    return [call for call in answer.json()["calls"] if (call["method"], call["path"]) == ("PUT", endpoint)]
 
 
 def work(app):

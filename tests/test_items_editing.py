@@ -87,6 +87,14 @@ def test_a_tax_rate_splits_the_total_into_net_and_tax(admin_client, item, coding
     assert (_fresh(item).tax, _fresh(item).net) == (Decimal("10.00"), Decimal("50.00"))
 
 
+@pytest.mark.parametrize("total, tax, net", [("0.75", "0.13", "0.62"), ("14.07", "2.35", "11.72")])
+def test_a_half_cent_of_tax_rounds_up(admin_client, item, coding, total, tax, net):
+    """20% VAT in 0.75 is 0.125 and in 14.07 is 2.345: half a cent goes up, as on a VAT invoice (not to even)."""
+    _edit(admin_client, item, "tax_rate", str(coding.vat20.id))
+    _edit(admin_client, item, "total", total)
+    assert (_fresh(item).tax, _fresh(item).net) == (Decimal(tax), Decimal(net))
+
+
 def test_domestic_reverse_charge_puts_no_tax_on_the_document(admin_client, item, coding):
     _edit(admin_client, item, "tax_rate", str(coding.drc20.id))
     assert (_fresh(item).tax, _fresh(item).net) == (Decimal("0.00"), Decimal("120.00"))
@@ -217,6 +225,14 @@ def test_same_reference_is_a_duplicate_too(admin_client, admin, supplier, item):
     assert _fresh(second).duplicate_of_id == item.id
 
 
+def test_the_same_total_and_date_from_another_supplier_is_no_duplicate(admin_client, admin, item):
+    _edit(admin_client, item, "reference", "INV-9")
+    other = make_item(admin.business, contact=make_contact(admin.business, "Bolt & Nut Co"), total=Decimal("120.00"))
+    _edit(admin_client, other, "date", "2026-05-14")
+    _edit(admin_client, other, "reference", "INV-9")
+    assert not _fresh(other).needs_attention and _fresh(other).duplicate_of_id is None
+
+
 def test_history_tab_shows_who_changed_what(admin_client, admin, item, coding):
     _edit(admin_client, item, "tax_rate", str(coding.vat20.id))
     history = admin_client.hx("GET", _url(item, "?tab=history"), target="item-tab").text
@@ -244,7 +260,9 @@ def test_published_items_cannot_be_edited(admin_client, item):
     Item.update(status="published").where(Item.id == item.id).execute()
     response = _edit(admin_client, item, "reference", "changed")
     assert response.status_code == 409 and "can't be changed here" in _said(response)
-    assert "disabled" in admin_client.get(_url(item)).text
+    page = admin_client.get(_url(item)).text
+    for name in ("reference", "total", "date", "category"):  # every box shown, none of them editable
+        assert re.search(rf'id="field-{name}".*?<(input|select)[^>]* disabled>.*?</form>', page, re.S), name
 
 
 def test_without_javascript_a_field_form_redirects_back_with_the_outcome(admin_client, item):
@@ -256,6 +274,7 @@ def test_without_javascript_a_field_form_redirects_back_with_the_outcome(admin_c
 def test_standard_members_edit_items_too(standard_client, standard):
     own = make_item(standard.business, total=Decimal("5.00"))
     assert _edit(standard_client, own, "reference", "R1").status_code == 200
+    assert _fresh(own).reference == "R1"
 
 
 @pytest.mark.parametrize("method, suffix", [

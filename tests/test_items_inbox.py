@@ -102,7 +102,7 @@ def test_filters_with_no_match_say_so(admin_client, admin, big_inbox):
 
 
 def test_other_workspace_and_other_business_items_stay_out(app, admin_client, admin, outsider, big_inbox):
-    seed_items(outsider.business, 5)
+    seed_items(outsider.business, 5, workspace="sales")  # the workspace looked at: only the business filter stops them
     response = admin_client.get(f"/b/{admin.business_id}/inbox/sales")
     assert "No sales items yet." in response.text and _ids(response) == []
 

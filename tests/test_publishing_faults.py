@@ -7,7 +7,7 @@ import requests
 
 from jobs.publishing import publish_attempt
 from tests import xero_helpers as xh
-from tests.publishing_helpers import coded, sandbox_documents, uk, work  # noqa: F401
+from tests.publishing_helpers import coded, sandbox_creates, sandbox_documents, uk, work  # noqa: F401
 from webapp.accounts.models import utcnow
 from webapp.integrations.xero_access import xero
 from webapp.items.models import Item
@@ -67,6 +67,18 @@ def test_a_bulk_create_xero_did_not_answer_waits_for_its_retry_and_until_it_cann
     work(xero_app)
     assert sorted(d["total"] for d in _documents(sandbox)) == ["50.00", "51.00", "52.00"]
     assert {Item.get_by_id(item.id).status for item in items} == {"published"}
+
+
+def test_a_create_sent_again_carries_the_same_idempotency_key_to_xero(xero_app, admin_client, uk, sandbox):
+    item = coded(xero_app, uk)
+    _arm(sandbox, status=503, method="PUT", path="Invoices")
+    admin_client.form(f"/b/{uk}/items/{item.id}/publish")
+    work(xero_app)
+    PublishAttempt.update(updated_at=utcnow() - LANDING_WINDOW).execute()  # the unanswered create can't land now
+    _retry_all(xero_app)
+    key = PublishAttempt.get().idempotency_key
+    assert key and [call["idempotency_key"] for call in sandbox_creates(sandbox)] == [key, key]
+    assert len(_documents(sandbox)) == 1 and Item.get_by_id(item.id).status == "published"
 
 
 def _retry_all(xero_app):

@@ -176,6 +176,13 @@ def test_line_items_go_one_for_one_with_their_own_coding():
                                                                                    "NONE", 1.33)]
 
 
+def test_a_line_worth_half_a_cent_more_rounds_up():
+    lines = [line("2.5", "0.05", "0", rate=NO_VAT), line(1, "10.00", "0", rate=NO_VAT)]  # 2.5 × 0.05 = 0.125
+    item = make(tax_rate=NO_VAT, net=Decimal("10.13"), tax=Decimal(0), total=Decimal("10.13"))
+    body = payload.build(item, lines, context())
+    assert [li["LineAmount"] for li in body["LineItems"]] == [0.13, 10.00]
+
+
 def test_lines_that_disagree_with_the_total_are_refused_not_forced():
     with pytest.raises(NotPublishable, match="add up to 12.00 but the total is 19.99"):
         payload.build(make(), [line(1, "10.00", "2.00")], context())

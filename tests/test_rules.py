@@ -7,7 +7,7 @@ import pytest
 from playhouse.test_utils import count_queries
 
 from tests import factories
-from tests.items_helpers import make_coding, make_contact, make_item
+from tests.items_helpers import make_coded_item, make_coding, make_contact, make_item
 from webapp.items.models import Item, ItemHistory
 from webapp.lists.models import Category, PaymentMethod
 from webapp.rules.apply import apply_contact_rule, apply_payment_method_rule
@@ -90,16 +90,20 @@ def test_archived_entries_in_a_rule_are_not_applied_and_show_as_archived(admin_c
 
 def test_rule_is_not_applied_to_published_items(admin, coding, acme):
     full_rule(coding, acme)
-    item = make_item(admin.business, contact=acme, status="published")
+    item = make_item(admin.business, contact=acme)
+    Item.update(status="published").where(Item.id == item.id).execute()
     assert apply_contact_rule(Item.get_by_id(item.id), user_id=admin.user_id) == []
     assert Item.get_by_id(item.id).category_id is None
 
 
 def test_admin_saves_a_rule_and_applies_it_to_inbox_items_only(admin_client, admin, coding, acme):
     inbox = make_item(admin.business, contact=acme, total=Decimal("120.00"), date=date(2026, 2, 1))
-    ready = make_item(admin.business, contact=acme, status="ready")
-    published = make_item(admin.business, contact=acme, status="published")
-    archived = make_item(admin.business, contact=acme, status="archived")
+    ready = make_coded_item(admin.business, contact=acme, total=Decimal("50.00"), date=date(2026, 2, 2),
+                            category=coding.office, tax_rate=coding.vat20)
+    assert ready.status == "ready"
+    published, archived = make_item(admin.business, contact=acme), make_item(admin.business, contact=acme)
+    Item.update(status="published").where(Item.id == published.id).execute()  # not publish tests: set directly
+    Item.update(status="archived").where(Item.id == archived.id).execute()
     someone_else = make_item(admin.business, contact=make_contact(admin.business, "Bolt & Nut Co"))
     response = admin_client.form(page_url(acme) + "/rule", {
         "category": coding.fuel.id, "tax_rate": coding.vat20.id, "due_days": "14", "auto_publish": "yes",

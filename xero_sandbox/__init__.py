@@ -26,12 +26,13 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _init_state(app: Flask) -> None:
-    from xero_sandbox import clock, faults, limits
+    from xero_sandbox import calls, clock, faults, limits
     from xero_sandbox.identity.scopes import SUPPORTED_SCOPES
 
     app.extensions[clock.EXTENSION_KEY] = app.config.get("SANDBOX_CLOCK") or clock.Clock()
     app.extensions[limits.EXTENSION_KEY] = limits.RateLimiter(limits.LimitSettings.from_config(app.config))
     app.extensions[faults.EXTENSION_KEY] = faults.FaultInjector()
+    app.extensions[calls.EXTENSION_KEY] = calls.CallLog()
     app.config["OAUTH2_SCOPES_SUPPORTED"] = sorted(SUPPORTED_SCOPES)
 
 

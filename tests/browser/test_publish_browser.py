@@ -3,9 +3,9 @@ sandbox from their Item details pages, then open each in the sandbox's operator 
 import pytest
 from playwright.sync_api import expect
 
-from tests import factories
+from tests import factories, xero_helpers as xh
 from tests.browser.helpers import sign_in
-from tests.publishing_helpers import coded, uk, work  # noqa: F401
+from tests.publishing_helpers import coded, sandbox_documents, uk, work  # noqa: F401
 from webapp.items.models import Item
 from webapp.lists.models import PaymentMethod
 
@@ -45,3 +45,21 @@ def test_publish_every_destination_and_open_it_in_xero(page, live_server, xero_a
         download = page.request.get(attachment.get_attribute("href") if attachment.get_attribute("href").startswith(
             "http") else href.split("/operator")[0] + attachment.get_attribute("href"))
         assert download.status == 200 and download.body().startswith(b"%PDF"), name
+
+
+def test_code_an_item_inline_and_publish_it_without_reloading(page, live_server, xero_app, uk, admin, sandbox):
+    item = coded(xero_app, uk, category=None)  # everything but the category
+    sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
+    page.goto(f"{live_server.url}/b/{uk}/items/{item.id}")
+    publish = page.get_by_role("button", name="Publish", exact=True)
+    expect(page.locator("#item-status")).to_have_text("Inbox")
+    expect(publish).to_be_disabled()
+    page.get_by_label("Category", exact=True).select_option(label="429 – General Expenses")
+    expect(page.locator("#item-status")).to_have_text("Ready")
+    expect(publish).to_be_enabled()
+    publish.click()
+    expect(page.locator("#item-publish")).to_contain_text("Publishing…")
+    work(xero_app)
+    expect(page.locator("#item-publish")).to_contain_text("Published to Xero")
+    [document] = sandbox_documents(sandbox, xh.tenant_ids(sandbox.url)[xh.UK_ORG])
+    assert (document["type"], document["contact"], document["total"]) == ("ACCPAY", "Travis Perkins", "120.00")

@@ -1,4 +1,5 @@
 """Batches with and without summarizeErrors, Idempotency-Key replay, and malformed requests."""
+import json
 import threading
 from datetime import timedelta
 
@@ -93,6 +94,26 @@ def test_idempotency_key_expires_after_six_minutes(api, acc_app):
         m.IdempotencyRecord.update(created_at=m.utcnow() - timedelta(minutes=7)).execute()
     api.put("/Invoices", {"Invoices": [bill()]}, headers=headers)
     assert count_invoices(api) == 2
+
+
+def test_a_body_over_xeros_three_and_a_half_megabytes_is_refused_with_413(api):
+    line = {"Description": "x" * 1000, "Quantity": 1, "UnitAmount": 1, "AccountCode": "310", "TaxType": "INPUT2"}
+    big = {"Invoices": [bill(LineItems=[line] * 3700)]}  # about 3.6 MB
+    assert len(json.dumps(big)) > 3.5 * 1024 * 1024
+    response = api.put("/Invoices", big)
+    assert (response.status_code, response.get_data(as_text=True)) == (413, "Request Entity Too Large")
+    assert count_invoices(api) == 0
+    assert api.put("/Invoices", {"Invoices": [bill(LineItems=[line] * 3000)]}).status_code == 200  # under: taken
+
+
+def test_the_call_log_shows_each_call_with_its_idempotency_key_and_elements(api):
+    api.put("/Invoices", {"Invoices": [bill(), bill(InvoiceNumber="TP-2")]}, headers={"Idempotency-Key": "k-1"})
+    api.get("/Invoices")
+    calls = api.client.get("/operator/api/calls").get_json()["calls"]
+    assert calls == [{"method": "PUT", "path": "Invoices", "idempotency_key": "k-1", "elements": 2},
+                     {"method": "GET", "path": "Invoices", "idempotency_key": None, "elements": None}]
+    api.client.post("/operator/api/reset", json={})
+    assert api.client.get("/operator/api/calls").get_json()["calls"] == []
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"[1, 2]", b'{"Invoices": "x"}'])

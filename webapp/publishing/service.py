@@ -9,7 +9,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutErr
 from webapp.accounts.models import utcnow
 from webapp.db import database
 from webapp.integrations.models import CONNECTED, Connection
-from webapp.items import changes
+from webapp.items import changes, editing
 from webapp.items.choices import PUBLISH_AS, PUBLISH_TO
 from webapp.items.models import Item
 from webapp.items.review import Review
@@ -119,8 +119,10 @@ def clear_publishing_data(item: Item, *, user_id: int) -> bool:
     document (the old one stays in Xero: void or delete it there if it shouldn't)."""
     if item.status not in ("published", "archived"):
         return False
-    changes.change(item, {"status": "inbox", "xero_object": "", "xero_id": "", "xero_url": "",
-                          "published_at": None, "publish_message": ""}, user_id=user_id)
+    with database.atomic():
+        changes.change(item, {"status": "inbox", "xero_object": "", "xero_id": "", "xero_url": "",
+                              "published_at": None, "publish_message": ""}, user_id=user_id)
+        editing.after_change(item, ["status"], user_id=user_id)  # Ready again when its checks are clear, as restore
     return True
 
 

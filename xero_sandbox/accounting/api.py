@@ -5,6 +5,7 @@ from decimal import Decimal
 from flask import Blueprint, g, request
 
 from xero_sandbox.identity import guard
+from xero_sandbox.identity.errors import XeroApiPlainText
 from xero_sandbox.identity.models import Client
 
 from . import webhooks
@@ -25,6 +26,7 @@ WRITE_SCOPES = {
     "BankTransactions": _TRANSACTIONS | {"accounting.banktransactions"},
     "Attachments": {"accounting.attachments"},
 }
+MAX_REQUEST_BYTES = 3.5 * 1024 * 1024  # Xero's limit on one request; attachments have their own 10 MB
 
 
 def required_scopes(path: str, method: str) -> set[str]:
@@ -39,6 +41,8 @@ def required_scopes(path: str, method: str) -> set[str]:
 
 @bp.before_request
 def guard_api_call():
+    if (request.content_length or 0) > MAX_REQUEST_BYTES and "/Attachments/" not in request.path:
+        raise XeroApiPlainText(413, "Request Entity Too Large")  # emulator text: Xero's docs give the limit only
     g.api_call = guard.begin_api_call(required_scopes(request.path, request.method))
     g.webhook_events = []
     g.provider_name = provider_name(g.api_call.client_id)

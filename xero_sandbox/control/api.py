@@ -1,6 +1,7 @@
 """JSON control API under /operator/api: identity state, limits and faults for tests and demos."""
 from flask import jsonify, request
 
+from xero_sandbox.calls import get_calls
 from xero_sandbox.control import bp, service
 from xero_sandbox.control.params import ParamError, fault_args, limit_changes
 from xero_sandbox.faults import FaultError, get_faults
@@ -98,6 +99,13 @@ def api_clear_faults():
     """Disarm every fault and remove the added latency."""
     get_faults().clear()
     return "", 204
+
+
+@bp.get("/api/calls")
+def api_calls():
+    """The API calls of connected apps since the last reset (faulted or refused ones too), oldest first: method, path, Idempotency-Key and the number
+    of elements in a batch body."""
+    return jsonify({"calls": get_calls().calls()})
 
 
 @bp.get("/api/limits")

@@ -72,11 +72,13 @@ def reset_identity() -> None:
 
 
 def reset_state() -> None:
-    """Identity back to seeded users and apps; no faults; limits at their configured values."""
+    """Identity back to seeded users and apps; no faults or logged calls; limits at their configured values."""
+    from xero_sandbox.calls import get_calls
     from xero_sandbox.faults import get_faults
     from xero_sandbox.limits import get_limiter
 
     reset_identity()
     get_faults().clear()
+    get_calls().clear()
     get_limiter().restore_defaults()
     get_limiter().reset()

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from flask import g, request
 from peewee import fn
 
+from xero_sandbox.calls import get_calls
 from xero_sandbox.clock import get_clock, now
 from xero_sandbox.faults import get_faults
 from xero_sandbox.identity import service
@@ -62,6 +63,7 @@ def _check(call: ApiCall, required_scopes: set[str]) -> None:
     call.tenant_id = _connected_tenant(call.token)
     if required_scopes and not (call.token.scopes() & set(required_scopes)):
         raise unauthorized("AuthorizationUnsuccessful", error="insufficient_scope")
+    get_calls().record(_api_path())  # before faults and limits: a call they refuse was still sent
     delay = _apply_faults(call)
     _admit(call)
     if delay:
