@@ -1,6 +1,7 @@
 """Shared fixtures: the app on SQLite and on the real PostgreSQL, real Redis, clients per role."""
 import os
 import re
+import shutil
 import threading
 
 import psycopg2
@@ -167,10 +168,12 @@ def _create_postgres_database(admin_url: str, name: str) -> None:
 class LiveServer:
     """The app served over HTTP on a free loopback port in a background thread."""
 
+    POLL_SECONDS = 0.01  # how often the server looks for shutdown(); werkzeug's 0.5 s made every stop wait that long
+
     def __init__(self, app):
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(self.POLL_SECONDS,), daemon=True)
 
     def __enter__(self):
         self.thread.start()
@@ -178,6 +181,8 @@ class LiveServer:
 
     def __exit__(self, *exc):
         self.server.shutdown()
+        self.thread.join()
+        self.server.server_close()
 
 
 @pytest.fixture
@@ -186,15 +191,34 @@ def live_server(app):
         yield server
 
 
+def sandbox_config(database) -> dict:
+    return {"TESTING": True, "SANDBOX_DATABASE": str(database), "SECRET_KEY": "sandbox-test-secret"}
+
+
+@pytest.fixture(scope="session")
+def sandbox_template_db(tmp_path_factory):
+    """A created and seeded sandbox database, built once; each test starts from a copy (seeding is slow)."""
+    from xero_sandbox import create_app as create_sandbox
+
+    path = tmp_path_factory.mktemp("sandbox-template") / "sandbox.db"
+    db = create_sandbox(sandbox_config(path)).extensions["xero_sandbox.db"]
+    with db.connection_context():
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
 
 @pytest.fixture
-def sandbox(tmp_path):
+def sandbox_db(tmp_path, sandbox_template_db):
+    """A fresh copy of the seeded sandbox database for this test."""
+    return shutil.copyfile(sandbox_template_db, tmp_path / "sandbox.db")
+
+
+@pytest.fixture
+def sandbox(sandbox_db):
     """The Xero sandbox served live on a free loopback port, with its own fresh state."""
     from xero_sandbox import create_app as create_sandbox
 
-    sandbox_app = create_sandbox({"TESTING": True, "SANDBOX_DATABASE": str(tmp_path / "sandbox.db"),
-                                  "SECRET_KEY": "sandbox-test-secret"})
-    with LiveServer(sandbox_app) as server:
+    with LiveServer(create_sandbox(sandbox_config(sandbox_db))) as server:
         yield server
 
 
