@@ -44,7 +44,16 @@ def pytest_generate_tests(metafunc):
         backends = metafunc.config.getoption("--backends").split(",")
         if metafunc.definition.get_closest_marker("postgres"):
             backends = [b for b in backends if b == "postgres"]
+        elif _one_backend(metafunc):
+            backends = ["sqlite"] if "sqlite" in backends else backends[:1]
         metafunc.parametrize("backend", backends, scope="session")
+
+
+def _one_backend(metafunc) -> bool:
+    """Browser flows and flows against the live Xero sandbox check pages, HTTP calls and jobs, not the database, so
+    they run once, on SQLite: the cheaper one to set up and the one `make run` starts with. Queries, locking,
+    migrations and concurrency are checked on both (those needing PostgreSQL are marked `postgres`)."""
+    return metafunc.module.__name__.startswith("tests.browser.") or "sandbox" in metafunc.fixturenames
 
 
 @pytest.fixture(scope="session")
