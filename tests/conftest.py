@@ -50,10 +50,13 @@ def pytest_generate_tests(metafunc):
 
 
 def _one_backend(metafunc) -> bool:
-    """Browser flows and flows against the live Xero sandbox check pages, HTTP calls and jobs, not the database, so
-    they run once, on SQLite: the cheaper one to set up and the one `make run` starts with. Queries, locking,
-    migrations and concurrency are checked on both (those needing PostgreSQL are marked `postgres`)."""
-    return metafunc.module.__name__.startswith("tests.browser.") or "sandbox" in metafunc.fixturenames
+    """Browser flows, and publishing flows against the live Xero sandbox, check pages, Xero calls and jobs rather
+    than the database, so they run once, on SQLite: the cheaper one to set up and the one `make run` starts with.
+    Queries, locking, migrations, concurrency and list refreshes (upserts) are checked on both; tests needing
+    PostgreSQL are marked `postgres`."""
+    module = metafunc.module.__name__
+    return module.startswith("tests.browser.") or (module.startswith("tests.test_publishing")
+                                                   and "sandbox" in metafunc.fixturenames)
 
 
 @pytest.fixture(scope="session")
