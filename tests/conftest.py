@@ -21,6 +21,10 @@ from webapp.xero.crypto import generate_key
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/docket_test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+if WORKER := os.environ.get("PYTEST_XDIST_WORKER"):  # under `pytest -n N`, worker gwK has databases of its own:
+    POSTGRES_URL = f"{POSTGRES_URL}_{WORKER}"  # docket_test_gw0, docket_test_gw1, …
+    _server, _db = REDIS_URL.rsplit("/", 1)
+    REDIS_URL = f"{_server}/{int(_db) + int(WORKER[2:])}"  # and Redis db 13, 14, … (TEST_REDIS_URL's db + K)
 CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 CSRF_IN_FORM = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CHROMIUM = "/usr/bin/chromium"
