@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# pytest-xdist processes for `make test` (0: one process); tests/conftest.py gives each its own databases
+TEST_WORKERS ?= 2
 
 .PHONY: run test migrate bench
 
@@ -16,7 +18,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	bash .ci/ensure-chromium
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.run_all

@@ -1,6 +1,7 @@
 """Shared fixtures: the app on SQLite and on the real PostgreSQL, real Redis, clients per role."""
 import os
 import re
+import shutil
 import threading
 
 import psycopg2
@@ -20,6 +21,10 @@ from webapp.xero.crypto import generate_key
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/docket_test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+if WORKER := os.environ.get("PYTEST_XDIST_WORKER"):  # under `pytest -n N`, worker gwK has databases of its own:
+    POSTGRES_URL = f"{POSTGRES_URL}_{WORKER}"  # docket_test_gw0, docket_test_gw1, …
+    _server, _db = REDIS_URL.rsplit("/", 1)
+    REDIS_URL = f"{_server}/{int(_db) + int(WORKER[2:])}"  # and Redis db 13, 14, … (TEST_REDIS_URL's db + K)
 CSRF_IN_PAGE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 CSRF_IN_FORM = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CHROMIUM = "/usr/bin/chromium"
@@ -44,7 +49,19 @@ def pytest_generate_tests(metafunc):
         if metafunc.definition.get_closest_marker("postgres"):  # skipped visibly, with why, when left out
             skip = pytest.mark.skip(reason="needs PostgreSQL, which --backends leaves out")
             backends = ["postgres"] if "postgres" in backends else [pytest.param("postgres", marks=skip)]
+        elif _one_backend(metafunc):
+            backends = ["sqlite"] if "sqlite" in backends else backends[:1]
         metafunc.parametrize("backend", backends, scope="session")
+
+
+def _one_backend(metafunc) -> bool:
+    """Browser flows, and publishing flows against the live Xero sandbox, check pages, Xero calls and jobs rather
+    than the database, so they run once, on SQLite: the cheaper one to set up and the one `make run` starts with.
+    Queries, locking, migrations, concurrency and list refreshes (upserts) are checked on both; tests needing
+    PostgreSQL are marked `postgres`."""
+    module = metafunc.module.__name__
+    return module.startswith("tests.browser.") or (module.startswith("tests.test_publishing")
+                                                   and "sandbox" in metafunc.fixturenames)
 
 
 @pytest.fixture(scope="session")
@@ -168,10 +185,12 @@ def _create_postgres_database(admin_url: str, name: str) -> None:
 class LiveServer:
     """The app served over HTTP on a free loopback port in a background thread."""
 
+    POLL_SECONDS = 0.01  # how often the server looks for shutdown(); werkzeug's 0.5 s made every stop wait that long
+
     def __init__(self, app):
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(self.POLL_SECONDS,), daemon=True)
 
     def __enter__(self):
         self.thread.start()
@@ -179,6 +198,8 @@ class LiveServer:
 
     def __exit__(self, *exc):
         self.server.shutdown()
+        self.thread.join()
+        self.server.server_close()
 
 
 @pytest.fixture
@@ -187,15 +208,34 @@ def live_server(app):
         yield server
 
 
+def sandbox_config(database) -> dict:
+    return {"TESTING": True, "SANDBOX_DATABASE": str(database), "SECRET_KEY": "sandbox-test-secret"}
+
+
+@pytest.fixture(scope="session")
+def sandbox_template_db(tmp_path_factory):
+    """A created and seeded sandbox database, built once; each test starts from a copy (seeding is slow)."""
+    from xero_sandbox import create_app as create_sandbox
+
+    path = tmp_path_factory.mktemp("sandbox-template") / "sandbox.db"
+    db = create_sandbox(sandbox_config(path)).extensions["xero_sandbox.db"]
+    with db.connection_context():
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
 
 @pytest.fixture
-def sandbox(tmp_path):
+def sandbox_db(tmp_path, sandbox_template_db):
+    """A fresh copy of the seeded sandbox database for this test."""
+    return shutil.copyfile(sandbox_template_db, tmp_path / "sandbox.db")
+
+
+@pytest.fixture
+def sandbox(sandbox_db):
     """The Xero sandbox served live on a free loopback port, with its own fresh state."""
     from xero_sandbox import create_app as create_sandbox
 
-    sandbox_app = create_sandbox({"TESTING": True, "SANDBOX_DATABASE": str(tmp_path / "sandbox.db"),
-                                  "SECRET_KEY": "sandbox-test-secret"})
-    with LiveServer(sandbox_app) as server:
+    with LiveServer(create_sandbox(sandbox_config(sandbox_db))) as server:
         yield server
 
 

@@ -1,24 +1,20 @@
 """Plain factory functions returning saved rows; a counter keeps unique fields unique."""
 import itertools
 
+from werkzeug.security import generate_password_hash
+
 from webapp.accounts.models import Business, Membership, User
-from webapp.auth.service import hash_password
 
 PASSWORD = "correct horse battery"
+# The app's own scrypt at 1/32 of its cost: every sign-in of a factory user checks it, and at full cost each took
+# ~0.15 s. Accounts made through the app (tests/test_team.py, tests/test_cli.py) still get the app's hash.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
 _counter = itertools.count(1)
-_password_hash = None
-
-
-def _hashed_password() -> str:
-    global _password_hash  # hashing is deliberately slow; every factory user shares one hash
-    if _password_hash is None:
-        _password_hash = hash_password(PASSWORD)
-    return _password_hash
 
 
 def make_user(**overrides) -> User:
     n = next(_counter)
-    fields = {"email": f"person{n}@example.com", "name": f"Person {n}", "password_hash": _hashed_password()}
+    fields = {"email": f"person{n}@example.com", "name": f"Person {n}", "password_hash": PASSWORD_HASH}
     return User.create(**(fields | overrides))
 
 

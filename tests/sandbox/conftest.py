@@ -3,38 +3,20 @@ import base64
 import hashlib
 import re
 import secrets
-import shutil
-import threading
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
+from tests.conftest import LiveServer, sandbox_config
 from xero_sandbox import create_app
 from xero_sandbox.clock import EXTENSION_KEY as CLOCK_KEY, FakeClock
 from xero_sandbox.identity.service import issue_access_token
 
 
-@pytest.fixture(scope="session")
-def sandbox_template_db(tmp_path_factory):
-    """A created and seeded sandbox database, built once; each test starts from a copy (seeding is slow)."""
-    path = tmp_path_factory.mktemp("sandbox-template") / "sandbox.db"
-    app = create_app({"TESTING": True, "SANDBOX_DATABASE": str(path), "SECRET_KEY": "sandbox-test-secret"})
-    db = app.extensions["xero_sandbox.db"]
-    with db.connection_context():
-        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
-
-
 @pytest.fixture
-def sandbox_app(tmp_path, sandbox_template_db):
-    shutil.copyfile(sandbox_template_db, tmp_path / "sandbox.db")
-    app = create_app({
-        "TESTING": True,
-        "SANDBOX_DATABASE": str(tmp_path / "sandbox.db"),
-        "SECRET_KEY": "sandbox-test-secret",
-    })
-    yield app
+def sandbox_app(sandbox_db):
+    """The sandbox app (not served) on a fresh copy of the seeded database."""
+    return create_app(sandbox_config(sandbox_db))
 
 
 @pytest.fixture
@@ -177,9 +159,5 @@ def api_get(sandbox_client):
 @pytest.fixture
 def live_sandbox(sandbox_app):
     """The sandbox served on a free loopback port by a threaded server, for real HTTP clients."""
-    server = make_server("127.0.0.1", 0, sandbox_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with LiveServer(sandbox_app) as server:
+        yield server.url
