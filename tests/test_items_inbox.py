@@ -1,4 +1,4 @@
-"""The inbox: paged, sorted and filtered over 10,000 items in a fixed handful of queries; fragment and page."""
+"""The inbox: paged, sorted and filtered in a fixed handful of queries (also over 10,000 items); fragment and page."""
 import re
 from datetime import date
 
@@ -11,12 +11,19 @@ from webapp.items.models import Item
 ROW = re.compile(r'<tr id="items-row-(\d+)">')
 
 
+SEEDED = 260  # five full pages and a part one
+
+
+def _seed(admin, count: int):
+    """`count` cost items: item n is dated 2000-01-01 + n days, totals n + 1, contacts alternating."""
+    contacts = [make_contact(admin.business, "Acme Supplies Ltd"), make_contact(admin.business, "Bolt & Nut Co")]
+    seed_items(admin.business, count, contacts=contacts, user=admin.user)
+    return contacts
+
+
 @pytest.fixture
 def big_inbox(admin):
-    """10,000 cost items: item n is dated 2000-01-01 + n days, totals n + 1, contacts alternating."""
-    contacts = [make_contact(admin.business, "Acme Supplies Ltd"), make_contact(admin.business, "Bolt & Nut Co")]
-    seed_items(admin.business, 10_000, contacts=contacts, user=admin.user)
-    return contacts
+    return _seed(admin, SEEDED)
 
 
 def _ids(response) -> list[int]:
@@ -39,22 +46,22 @@ def test_empty_inbox_shows_the_upload_area(admin_client, admin):
     assert 'src="/static/js/upload.js"' in response.text
 
 
-def test_first_page_is_the_newest_fifty_of_ten_thousand(admin_client, admin, big_inbox):
+def test_first_page_is_the_newest_fifty(admin_client, admin, big_inbox):
     response = admin_client.get(_url(admin))
     assert response.status_code == 200
-    assert "1–50 of 10000 items" in response.text
+    assert "1–50 of 260 items" in response.text
     newest = [item.id for item in Item.select(Item.id).order_by(Item.created_at.desc(), Item.id.desc()).limit(50)]
     assert _ids(response) == newest
     assert "Acme Supplies Ltd" in response.text and "Needs attention" in response.text
 
 
 def test_last_page_and_out_of_range_pages(admin_client, admin, big_inbox):
-    last = admin_client.get(_url(admin, "page=200"))
-    assert "9951–10000 of 10000 items" in last.text and len(_ids(last)) == 50
+    last = admin_client.get(_url(admin, "page=6"))
+    assert "251–260 of 260 items" in last.text and len(_ids(last)) == 10
     beyond = admin_client.get(_url(admin, "page=999"))
     assert _ids(beyond) == _ids(last)
     nonsense = admin_client.get(_url(admin, "page=abc&sort=nope"))
-    assert "1–50 of 10000" in nonsense.text
+    assert "1–50 of 260" in nonsense.text
 
 
 @pytest.mark.parametrize("sort, key, reverse", [
@@ -78,12 +85,13 @@ def test_filters_narrow_the_count(admin_client, admin, big_inbox):
         "status=ready": Item.status == "ready",
         f"contact={acme.id}": Item.contact == acme.id,
         "attention=1": Item.needs_attention == True,
-        "from=2010-01-01&to=2010-12-31": (Item.date >= date(2010, 1, 1)) & (Item.date <= date(2010, 12, 31)),
+        "from=2000-03-01&to=2000-05-31": (Item.date >= date(2000, 3, 1)) & (Item.date <= date(2000, 5, 31)),
         f"status=inbox&contact={acme.id}&attention=1": (Item.status == "inbox") & (Item.contact == acme.id)
                                                         & (Item.needs_attention == True),
     }
     for query, where in cases.items():
         expected = Item.select().where(where).count()
+        assert 0 < expected < SEEDED, query
         response = admin_client.get(_url(admin, query))
         assert f"of {expected} items" in response.text, query
         shown = Item.select().where(Item.id.in_(_ids(response)))
@@ -92,7 +100,7 @@ def test_filters_narrow_the_count(admin_client, admin, big_inbox):
 
 def test_archived_items_are_hidden_unless_asked_for(admin_client, admin, big_inbox):
     Item.update(status="archived").where(Item.id.in_(Item.select(Item.id).limit(10))).execute()
-    assert "of 9990 items" in admin_client.get(_url(admin)).text
+    assert "of 250 items" in admin_client.get(_url(admin)).text
     assert "1–10 of 10 items" in admin_client.get(_url(admin, "status=archived")).text
 
 
@@ -107,9 +115,10 @@ def test_other_workspace_and_other_business_items_stay_out(app, admin_client, ad
     assert "No sales items yet." in response.text and _ids(response) == []
 
 
-def test_inbox_query_budget_with_ten_thousand_items(admin_client, admin, big_inbox):
+def test_inbox_query_budget_with_ten_thousand_items(admin_client, admin):
+    contacts = _seed(admin, 10_000)
     with count_queries() as counter:
-        response = admin_client.get(_url(admin, f"contact={big_inbox[0].id}&sort=-total&page=3"))
+        response = admin_client.get(_url(admin, f"contact={contacts[0].id}&sort=-total&page=3"))
     assert response.status_code == 200 and len(_ids(response)) == 50
     assert counter.count <= 10, counter.count
     with count_queries() as fragment_counter:
@@ -135,7 +144,7 @@ def test_table_fragment_for_htmx_and_whole_page_otherwise(admin_client, admin, b
     assert "<html" not in fragment.text
     assert 'id="items-table"' in fragment.text and 'id="items-upload"' not in fragment.text
     assert "HX-Request" in fragment.headers["Vary"]
-    assert "of 2000 items" in fragment.text
+    assert "of 52 items" in fragment.text
     page = admin_client.get(_url(admin, "status=ready"))
     assert "<html" in page.text and 'id="items-table"' in page.text and 'id="items-filters"' in page.text
     assert "HX-Request" in page.headers["Vary"]
