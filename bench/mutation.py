@@ -1,0 +1,142 @@
+"""Mutation testing (mutmut) of the modules where a silent bug costs money, access or duplicates: per module, how
+many of the tool's mutants the module's own tests kill.
+
+    .venv/bin/python -m bench.mutation [--modules webapp/items/amounts.py,webapp/xero/errors.py]
+                                       [--backends sqlite] [--show-survivors]
+
+Each module runs in its own temporary copy of the worktree (the files git tracks or would track), with a
+[tool.mutmut] section naming the module and its test files; mutmut makes its `mutants/` there, so nothing is left in
+the repository. Tests use the TEST_DATABASE_URL / TEST_REDIS_URL of the environment, like pytest (one mutant at a
+time: they share that database). Mutants listed in EQUIVALENT behave exactly like the original (reasons in
+bench/README.md) and are left out of the score."""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from mutmut.stats import status_by_exit_code
+
+from bench.common import machine, text_table
+
+ROOT = Path(__file__).resolve().parent.parent
+SANDBOX_BACKED = "slow: every test runs against the live sandbox"
+
+# module (a file, or a folder for all its files) -> the test files that check it
+MODULES = {
+    "webapp/items/amounts.py": ["tests/test_amounts_rounding.py", "tests/test_publishing_payload.py",
+                                "tests/test_items_lines.py"],
+    "webapp/items/duplicates.py": ["tests/test_items_editing.py", "tests/test_items_upload.py"],
+    "webapp/accounts/access.py": ["tests/test_access.py", "tests/test_team.py"],
+    "webapp/xero/errors.py": ["tests/test_xero_errors_read.py", "tests/test_xero_client.py"],
+    "webapp/xero/dates.py": ["tests/test_xero_dates.py", "tests/test_xero_client.py"],
+    "webapp/xero/crypto.py": ["tests/test_token_encryption.py", "tests/test_integrations_flow.py"],
+    "webapp/publishing/payload.py": ["tests/test_publishing_payload.py"],
+    "webapp/publishing/messages.py": ["tests/test_publishing_messages.py"],
+    "webapp/xero/client.py": ["tests/test_xero_client.py"],
+    "webapp/xero/limiter.py": ["tests/test_xero_limiter.py"],
+    "webapp/xero/oauth.py": ["tests/test_xero_client.py", "tests/test_integrations_flow.py"],
+    "webapp/xero/tokens.py": ["tests/test_xero_client.py", "tests/test_token_refresh_race.py"],
+    "webapp/xero/endpoints.py": ["tests/test_xero_client.py", "tests/test_publishing_payload_sandbox.py"],
+    "webapp/auth/": ["tests/test_auth_views.py", "tests/test_access.py"],
+    "webapp/embed/": ["tests/test_embed.py"],
+    "webapp/webhooks/": ["tests/test_webhooks.py"],
+    "webapp/publishing/": ["tests/test_publishing.py", "tests/test_publishing_faults.py",
+                           "tests/test_publishing_messages.py", "tests/test_publishing_payload.py",
+                           "tests/test_publishing_payload_sandbox.py"],
+    "jobs/publishing.py": ["tests/test_publishing.py", "tests/test_publishing_faults.py", "tests/test_jobs.py"],
+}
+
+# mutant -> why it can't change what anyone sees (bench/README.md, "Equivalent mutants")
+EQUIVALENT: dict[str, str] = {}
+
+KILLED = {"killed", "timeout", "caught by type check"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modules", default=",".join(MODULES), help="comma separated, from: " + ", ".join(MODULES))
+    parser.add_argument("--backends", default="sqlite,postgres", help="passed to pytest")
+    parser.add_argument("--show-survivors", action="store_true", help="print each surviving mutant's diff")
+    args = parser.parse_args(argv)
+    modules = args.modules.split(",")
+    unknown = [m for m in modules if m not in MODULES]
+    if unknown:
+        parser.error(f"unknown modules: {', '.join(unknown)}")
+
+    print(f"Mutation testing (mutmut), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine()}")
+    print(f"Backends: {args.backends}; one mutant at a time\n", flush=True)
+    rows = [("module", "mutants", "killed", "survived", "no tests", "other", "equivalent", "score", "wall s")]
+    failed = False
+    for module in modules:
+        start = time.perf_counter()
+        tests = [name for name in MODULES[module] if (ROOT / name).exists()]
+        results = _run(module, tests, args.backends, args.show_survivors)
+        wall = f"{time.perf_counter() - start:.0f}"
+        if results is None:
+            failed = True
+            rows.append((module, "-", "-", "-", "-", "-", "-", "WRONG: mutmut failed", wall))
+            continue
+        count = {status: sum(1 for s in results.values() if s == status) for status in set(results.values())}
+        killed = sum(count.get(s, 0) for s in KILLED)
+        equivalent = sum(1 for name, s in results.items() if name in EQUIVALENT and s not in KILLED)
+        survived = count.get("survived", 0)
+        no_tests = count.get("no tests", 0)
+        other = len(results) - killed - survived - no_tests
+        scored = len(results) - equivalent
+        score = f"{100 * killed / scored:.1f}%" if scored else "-"
+        rows.append((module, str(len(results)), str(killed), str(survived - equivalent), str(no_tests), str(other),
+                     str(equivalent), score, wall))
+    print(text_table(rows, numeric={1, 2, 3, 4, 5, 6, 7, 8}))
+    print("score = killed (timeouts included) / (mutants - equivalent); other = suspicious, segfault, skipped")
+    return 1 if failed else 0
+
+
+def _run(module: str, tests: list[str], backends: str, show: bool) -> dict[str, str] | None:
+    """mutmut over one module in a temporary copy of the worktree: {mutant name: status}."""
+    with tempfile.TemporaryDirectory(prefix="docket-mutation-") as tmp:
+        copy = Path(tmp) / "docket"
+        _copy_worktree(copy)
+        only = module + "*" if module.endswith("/") else module
+        with open(copy / "pyproject.toml", "a") as f:
+            f.write("\n[tool.mutmut]\n"
+                    f'source_paths = ["webapp", "jobs"]\nonly_mutate = ["{only}"]\n'
+                    'also_copy = ["templates", "static", "xero_sandbox", "portal_demo"]\n'
+                    f"pytest_add_cli_args = {json.dumps(['-p', 'no:cacheprovider', '--backends', backends])}\n"
+                    f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n")
+        mutmut = [sys.executable, "-m", "mutmut"]
+        run = subprocess.run(mutmut + ["run", "--max-children", "1"], cwd=copy, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        results = {}
+        for meta in (copy / "mutants").rglob("*.meta"):
+            results.update({name: status_by_exit_code[code]
+                            for name, code in json.loads(meta.read_text())["exit_code_by_key"].items()})
+        if run.returncode != 0 or not results:
+            print(f"{module}: mutmut run failed (exit {run.returncode})\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
+            return None
+        survivors = sorted(name for name, status in results.items() if status not in KILLED)
+        for name in survivors:
+            note = f"equivalent: {EQUIVALENT[name]}" if name in EQUIVALENT else results[name]
+            print(f"{module}: {name} ({note})")
+            if show and name not in EQUIVALENT:
+                print(subprocess.run(mutmut + ["show", name], cwd=copy, capture_output=True, text=True).stdout)
+        sys.stdout.flush()
+        return results
+
+
+def _copy_worktree(target: Path) -> None:
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split("\0")
+    for name in filter(None, files):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
