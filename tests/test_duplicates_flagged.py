@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from tests.items_helpers import make_contact, make_item
-from webapp.items.models import Item
+from webapp.items.models import Item, ItemHistory
 
 
 @pytest.fixture
@@ -55,3 +55,22 @@ def test_the_oldest_match_is_named(admin_client, admin, supplier):
     Item.update(description="Diesel").where(Item.id == oldest.id).execute()  # PostgreSQL now stores it last
     third = make_item(admin.business, contact=supplier, total=Decimal("120.00"))
     assert _edit(admin_client, third, "date", "2026-05-14").duplicate_of_id == oldest.id
+
+
+def test_an_archived_item_is_nobodys_original(admin_client, admin, supplier):
+    make_item(admin.business, contact=supplier, date=date(2026, 5, 14), total=Decimal("120.00"), status="archived")
+    second = make_item(admin.business, contact=supplier, total=Decimal("120.00"))
+    assert not _edit(admin_client, second, "date", "2026-05-14").needs_attention
+
+
+def test_not_a_duplicate_clears_the_flag_and_its_reason_and_records_who_said_so(admin_client, admin, supplier):
+    make_item(admin.business, contact=supplier, date=date(2026, 5, 14), total=Decimal("120.00"))
+    second = _edit(admin_client, make_item(admin.business, contact=supplier, total=Decimal("120.00")),
+                   "date", "2026-05-14")
+    assert 'title="Possible duplicate' in admin_client.get(f"/b/{admin.business_id}/inbox/costs").text
+    admin_client.form(f"/b/{admin.business_id}/items/{second.id}/not-duplicate")
+    cleared = Item.get_by_id(second.id)
+    assert not cleared.needs_attention and cleared.duplicate_of_id is None
+    assert ' title="' not in admin_client.get(f"/b/{admin.business_id}/inbox/costs").text  # no reason on its badge
+    said = ItemHistory.get((ItemHistory.item == second.id) & (ItemHistory.field == "not_duplicate"))
+    assert said.user_id == admin.user_id
