@@ -34,7 +34,7 @@ MODULES = {
     "webapp/accounts/access.py": ["tests/test_access.py", "tests/test_team.py"],
     "webapp/xero/errors.py": ["tests/test_xero_errors_read.py", "tests/test_xero_client.py"],
     "webapp/xero/dates.py": ["tests/test_xero_dates.py", "tests/test_xero_client.py"],
-    "webapp/xero/crypto.py": ["tests/test_token_encryption.py", "tests/test_integrations_flow.py"],
+    "webapp/xero/crypto.py": ["tests/test_token_encryption.py"],
     "webapp/publishing/payload.py": ["tests/test_publishing_payload.py"],
     "webapp/publishing/messages.py": ["tests/test_publishing_messages.py"],
     "webapp/xero/client.py": ["tests/test_xero_client.py"],
@@ -55,6 +55,7 @@ MODULES = {
 EQUIVALENT: dict[str, str] = {}
 
 KILLED = {"killed", "timeout", "caught by type check"}
+TARGET = 90.0  # % of the non-equivalent mutants killed, in each module
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Mutation testing (mutmut), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine()}")
     print(f"Backends: {args.backends}; one mutant at a time\n", flush=True)
-    rows = [("module", "mutants", "killed", "survived", "no tests", "other", "equivalent", "score", "wall s")]
+    rows = [("module", "mutants", "killed", "survived", "no tests", "other", "equivalent", "score", "target", "wall s")]
     failed = False
     for module in modules:
         start = time.perf_counter()
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         wall = f"{time.perf_counter() - start:.0f}"
         if results is None:
             failed = True
-            rows.append((module, "-", "-", "-", "-", "-", "-", "WRONG: mutmut failed", wall))
+            rows.append((module, "-", "-", "-", "-", "-", "-", "-", "WRONG: mutmut failed", wall))
             continue
         count = {status: sum(1 for s in results.values() if s == status) for status in set(results.values())}
         killed = sum(count.get(s, 0) for s in KILLED)
@@ -88,11 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         no_tests = count.get("no tests", 0)
         other = len(results) - killed - survived - no_tests
         scored = len(results) - equivalent
-        score = f"{100 * killed / scored:.1f}%" if scored else "-"
+        score = 100 * killed / scored if scored else 100.0
         rows.append((module, str(len(results)), str(killed), str(survived - equivalent), str(no_tests), str(other),
-                     str(equivalent), score, wall))
-    print(text_table(rows, numeric={1, 2, 3, 4, 5, 6, 7, 8}))
-    print("score = killed (timeouts included) / (mutants - equivalent); other = suspicious, segfault, skipped")
+                     str(equivalent), f"{score:.1f}%", "pass" if score >= TARGET else "MISSED", wall))
+    print(text_table(rows, numeric={1, 2, 3, 4, 5, 6, 7, 9}))
+    print(f"score = killed (timeouts included) / (mutants - equivalent), target {TARGET:.0f}%; "
+          "other = suspicious, segfault, skipped")
     return 1 if failed else 0
 
 
