@@ -12,7 +12,7 @@ def test_a_token_opens_only_for_its_own_row():
     sealed = cipher.encrypt("refresh-token", bound_to="connection:1")
     assert "refresh-token" not in sealed
     assert cipher.decrypt(sealed, bound_to="connection:1") == "refresh-token"
-    with pytest.raises(TokenDecryptionError, match="does not match"):
+    with pytest.raises(TokenDecryptionError, match="^ciphertext does not match its row or was altered$"):
         cipher.decrypt(sealed, bound_to="connection:2")
 
 
@@ -38,16 +38,26 @@ def test_keys_rotate_the_first_one_seals_every_one_opens():
         TokenCipher(old).decrypt(sealed_after, bound_to="c")
 
 
+def test_a_key_id_may_hold_a_dot():
+    cipher = TokenCipher("2026.12:" + generate_key().partition(":")[2])
+    assert cipher.decrypt(cipher.encrypt("a", bound_to="c"), bound_to="c") == "a"
+
+
 def test_each_seal_is_different():
     cipher = TokenCipher(generate_key())
     assert cipher.encrypt("a", bound_to="c") != cipher.encrypt("a", bound_to="c")
 
 
-@pytest.mark.parametrize("keys", ["", " , ", "abc", ":" + base64.urlsafe_b64encode(b"k" * 32).decode(),
-                                  "id:" + base64.urlsafe_b64encode(b"k" * 16).decode()])
-def test_bad_key_settings_are_refused(keys):
-    with pytest.raises(ValueError, match="key"):
+@pytest.mark.parametrize("keys, message", [
+    ("", "At least one token encryption key is required."), (" , ", "At least one token encryption key is required."),
+    ("abc", "Each token key must be '<id>:<base64 of 32 bytes>'."),
+    (":" + base64.urlsafe_b64encode(b"k" * 32).decode(), "Each token key must be '<id>:<base64 of 32 bytes>'."),
+    ("id:" + base64.urlsafe_b64encode(b"k" * 16).decode(), "Each token key must be '<id>:<base64 of 32 bytes>'."),
+])
+def test_bad_key_settings_are_refused_saying_what_a_key_looks_like(keys, message):
+    with pytest.raises(ValueError) as refused:
         TokenCipher(keys)
+    assert str(refused.value) == message
 
 
 def test_a_generated_key_is_an_id_and_32_random_bytes():
