@@ -1,4 +1,5 @@
 """Xero's dates as Docket reads them (`/Date(ms+0000)/` or ISO) and the If-Modified-Since it sends back."""
+import time
 from datetime import date, datetime
 
 import pytest
@@ -17,6 +18,21 @@ from webapp.xero import dates
 ])
 def test_moments_are_read_as_utc(value, moment):
     assert dates.parse_datetime(value) == moment
+
+
+@pytest.fixture
+def server_in_new_york(monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_moments_are_utc_whatever_the_servers_time_zone(server_in_new_york):
+    assert dates.parse_datetime("/Date(1552327126000+0000)/") == datetime(2019, 3, 11, 17, 58, 46)
+    assert dates.parse_datetime("2019-03-11T17:58:46") == datetime(2019, 3, 11, 17, 58, 46)
+    assert dates.parse_datetime("2019-03-11T19:58:46+02:00") == datetime(2019, 3, 11, 17, 58, 46)
 
 
 def test_a_date_is_the_utc_day():
