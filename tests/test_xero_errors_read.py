@@ -133,3 +133,38 @@ def test_any_other_refusal_keeps_its_detail_as_the_message():
     assert errors.error_from_response(answer(400, {"Message": "Bad request"})).messages == ["Bad request"]
     empty = errors.error_from_response(answer(400, {}))
     assert (empty.messages, str(empty)) == ([], "validation failed")
+
+
+def test_a_rate_limit_without_xeros_headers_waits_a_minute():
+    error = errors.error_from_response(answer(429))
+    assert (error.problem, error.daily, error.retry_after) == ("", False, 60)
+    assert str(error) == "rate limited (unknown), retry after 60s"
+    assert errors.XeroRateLimited(5).problem == ""
+
+
+def test_an_error_without_detail_reads_as_its_user_message():
+    assert str(errors.XeroUnavailable()) == errors.XeroUnavailable.user_message
+    assert errors.XeroNotFound().detail == ""
+
+
+@pytest.mark.parametrize("status, body, headers", [
+    (429, None, {}), (401, {"Detail": "x"}, {"WWW-Authenticate": "Bearer error=insufficient_scope"}),
+    (401, {}, {}), (403, {}, {}), (404, {}, {}), (400, {"Type": "ValidationException"}, {}), (400, XML, {}),
+    (400, {"Message": "x"}, {}), (503, {}, {}), (409, {}, {}),
+])
+def test_every_error_keeps_the_status_and_xeros_correlation_id_for_support(status, body, headers):
+    error = errors.error_from_response(answer(status, body, {"Xero-Correlation-Id": "c-1", **headers}))
+    assert (error.status, error.correlation_id) == (status, "c-1")
+
+
+@pytest.mark.parametrize("xml", [
+    "<ApiException><Elements><ValidationError><Description>x</Description></ValidationError></Elements>"
+    "</ApiException>",
+    "<ApiException></ApiException>",
+])
+def test_xml_without_any_message_gives_none(xml):
+    assert errors.error_from_response(answer(400, xml)).messages == []
+
+
+def test_elements_that_are_not_objects_are_skipped():
+    assert errors.validation_messages({"Elements": [None, "x", {"ValidationErrors": [{"Message": "m"}]}]}) == ["m"]
