@@ -36,7 +36,7 @@ MODULES = {
     "webapp/xero/dates.py": ["tests/test_xero_dates.py", "tests/test_xero_client.py"],
     "webapp/xero/crypto.py": ["tests/test_token_encryption.py"],
     "webapp/publishing/payload.py": ["tests/test_publishing_payload.py"],
-    "webapp/publishing/messages.py": ["tests/test_publishing_messages.py"],
+    "webapp/publishing/messages.py": ["tests/test_publishing_messages.py", "tests/test_publishing_retry_messages.py"],
     "webapp/xero/client.py": ["tests/test_xero_client.py"],
     "webapp/xero/limiter.py": ["tests/test_xero_limiter.py"],
     "webapp/xero/oauth.py": ["tests/test_xero_client.py", "tests/test_integrations_flow.py"],
