@@ -30,7 +30,7 @@ SANDBOX_BACKED = "slow: every test runs against the live sandbox"
 MODULES = {
     "webapp/items/amounts.py": ["tests/test_amounts_rounding.py", "tests/test_publishing_payload.py",
                                 "tests/test_items_lines.py"],
-    "webapp/items/duplicates.py": ["tests/test_items_editing.py", "tests/test_items_upload.py"],
+    "webapp/items/duplicates.py": ["tests/test_duplicates_flagged.py", "tests/test_items_editing.py"],
     "webapp/accounts/access.py": ["tests/test_access.py", "tests/test_team.py"],
     "webapp/xero/errors.py": ["tests/test_xero_errors_read.py", "tests/test_xero_client.py"],
     "webapp/xero/dates.py": ["tests/test_xero_dates.py", "tests/test_xero_client.py"],

@@ -37,7 +37,10 @@ def test_without_dates_only_the_same_reference_matches(admin_client, admin, supp
     first = make_item(admin.business, contact=supplier, total=Decimal("120.00"), reference="INV-1")
     second = make_item(admin.business, contact=supplier, total=Decimal("120.00"))
     assert not _edit(admin_client, second, "reference", "INV-2").needs_attention
-    assert _edit(admin_client, second, "reference", "INV-1").duplicate_of_id == first.id
+    flagged = _edit(admin_client, second, "reference", "INV-1")
+    assert flagged.duplicate_of_id == first.id
+    assert flagged.attention_reason == \
+        f"Possible duplicate of item {first.id} (same supplier and total, same reference)."
 
 
 def test_the_same_date_matches_whatever_the_references(admin_client, admin, supplier):
@@ -74,3 +77,15 @@ def test_not_a_duplicate_clears_the_flag_and_its_reason_and_records_who_said_so(
     assert ' title="' not in admin_client.get(f"/b/{admin.business_id}/inbox/costs").text  # no reason on its badge
     said = ItemHistory.get((ItemHistory.item == second.id) & (ItemHistory.field == "not_duplicate"))
     assert said.user_id == admin.user_id
+
+
+def _flagged_pair(client, business, supplier):
+    make_item(business, contact=supplier, date=date(2026, 5, 14), total=Decimal("120.00"))
+    return _edit(client, make_item(business, contact=supplier, total=Decimal("120.00")), "date", "2026-05-14")
+
+
+def test_a_new_total_clears_the_flag_and_its_reason(admin_client, admin, supplier):
+    second = _flagged_pair(admin_client, admin.business, supplier)
+    cleared = _edit(admin_client, second, "total", "99.00")
+    assert (cleared.needs_attention, cleared.duplicate_of_id, cleared.attention_reason) == (False, None, "")
+
