@@ -35,7 +35,7 @@ MODULES = {
     "webapp/xero/errors.py": ["tests/test_xero_errors_read.py", "tests/test_xero_client.py"],
     "webapp/xero/dates.py": ["tests/test_xero_dates.py", "tests/test_xero_client.py"],
     "webapp/xero/crypto.py": ["tests/test_token_encryption.py"],
-    "webapp/publishing/payload.py": ["tests/test_publishing_payload.py"],
+    "webapp/publishing/payload.py": ["tests/test_publishing_payload.py", "tests/test_payload_refusals.py"],
     "webapp/publishing/messages.py": ["tests/test_publishing_messages.py", "tests/test_publishing_retry_messages.py",
                                       "tests/test_publishing_refusals_explained.py"],
     "webapp/xero/client.py": ["tests/test_xero_client.py"],
@@ -60,6 +60,12 @@ EQUIVALENT = {
                                                            "insufficient_scope either",
     "webapp.items.duplicates.x_find__mutmut_15": "without a date the condition becomes NULL OR reference = ?, which "
                                                  "a WHERE treats as reference = ?",
+    **{f"webapp.publishing.messages.x_explain__mutmut_{n}": "the 413 message, in any case or with XX around it, "
+                                                            "still matches the attachment rule" for n in (43, 44, 45)},
+    "webapp.publishing.messages.x_explain_validation__mutmut_11": "every named group of every rule matches at least "
+                                                                  "one character, so the fallback is never used",
+    "webapp.publishing.messages.x_explain_validation__mutmut_34": "explain passes a detail only with a message, so "
+                                                                  "the no-message branch's detail is always ''",
     **{f"webapp.items.duplicates.x_review__mutmut_{n}": "review never sees an archived item: archiving runs "
                                                         "no checks and archived items can't be edited"
        for n in (8, 11, 12)},
