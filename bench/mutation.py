@@ -44,7 +44,7 @@ MODULES = {
                                      "tests/test_payload_amounts_edges.py"],
     "webapp/publishing/messages.py": ["tests/test_publishing_messages.py", "tests/test_publishing_retry_messages.py",
                                       "tests/test_publishing_refusals_explained.py"],
-    "webapp/publishing/rates.py": ["tests/test_publishing_payload.py"],
+    "webapp/publishing/rates.py": ["tests/test_exchange_rates_read.py", "tests/test_publishing_payload.py"],
     "webapp/publishing/publisher.py": ["tests/test_publishing.py", "tests/test_publishing_faults.py"],
     "webapp/publishing/service.py": ["tests/test_publishing.py", "tests/test_publishing_faults.py"],
     "webapp/publishing/auto.py": ["tests/test_publishing.py", "tests/test_items_upload.py"],
@@ -83,6 +83,8 @@ EQUIVALENT = {
                                                        "or without a unit amount",
     "webapp.publishing.payload.x__tax__mutmut_33": "a default tax type of XXXX is no more zero-rated than ''",
     "webapp.publishing.payload.x__wire__mutmut_3": "100 and 100.0 are the same JSON number to Xero",
+    **{f"webapp.publishing.rates.xǁUrlRatesǁ__init____mutmut_{n}": "the size of the day cache only bounds its memory"
+       for n in (5, 6)},
     **{f"webapp.items.duplicates.x_review__mutmut_{n}": "review never sees an archived item: archiving runs "
                                                         "no checks and archived items can't be edited"
        for n in (8, 11, 12)},
