@@ -43,8 +43,9 @@ def test_a_line_with_a_quantity_keeps_it_when_it_takes_the_rounding_cent():
 
 
 def test_quantities_past_two_places_ask_xero_for_four():
-    body = payload.build(make(total=Decimal("12.00")), [line("1.125", "8.8889", "2.00")], context())
-    assert body["LineItems"][0]["Quantity"] == 1.125 and payload.needs_unitdp4(body)
+    body = payload.build(make(total=Decimal("10.80")), [line("1.125", "8.00", "1.80")], context())
+    assert (body["LineItems"][0]["Quantity"], body["LineItems"][0]["UnitAmount"]) == (1.125, 8)
+    assert payload.needs_unitdp4(body)
     assert not payload.needs_unitdp4(payload.build(make(), [], context()))
 
 
