@@ -58,3 +58,9 @@ def test_no_category_under_the_exceptions_policy_and_no_tax_rate_under_no_tax():
     assert exceptions["LineItems"][0]["TaxType"] == "INPUT2" and "AccountCode" not in exceptions["LineItems"][0]
     no_tax = payload.build(make(tax_rate=None), [], context(line_amounts="no_tax"))
     assert "TaxType" not in no_tax["LineItems"][0] and no_tax["LineAmountTypes"] == "NoTax"
+
+
+def test_a_line_of_quantity_zero_that_takes_the_rounding_cent_goes_as_one_times_the_cent():
+    lines = [line("1", "100.00", "20.00"), line("0", "5.00", "0")]
+    last = payload.build(make(total=Decimal("120.01")), lines, context())["LineItems"][-1]
+    assert (last["Quantity"], last["UnitAmount"], last["LineAmount"]) == (1, 0.01, 0.01)
