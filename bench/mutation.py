@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from mutmut.stats import status_by_exit_code
@@ -92,6 +93,7 @@ EQUIVALENT = {
 
 KILLED = {"killed", "timeout", "caught by type check"}
 TARGET = 90.0  # % of the non-equivalent mutants killed, in each module
+OUTCOMES = ("killed", "survived", "no tests", "other", "equivalent")  # columns of the table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,31 +109,32 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"Mutation testing (mutmut), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine()}")
     print(f"Backends: {args.backends}; one mutant at a time\n", flush=True)
-    rows = [("module", "mutants", "killed", "survived", "no tests", "other", "equivalent", "score", "target", "wall s")]
+    rows = [("module", "mutants", *OUTCOMES, "score", "target", "wall s")]
     failed = False
     for module in modules:
         start = time.perf_counter()
-        tests = [name for name in MODULES[module] if (ROOT / name).exists()]
-        results = _run(module, tests, args.backends, args.show_survivors)
+        results = _run(module, MODULES[module], args.backends, args.show_survivors)
         wall = f"{time.perf_counter() - start:.0f}"
         if results is None:
             failed = True
             rows.append((module, "-", "-", "-", "-", "-", "-", "-", "WRONG: mutmut failed", wall))
             continue
-        count = {status: sum(1 for s in results.values() if s == status) for status in set(results.values())}
-        killed = sum(count.get(s, 0) for s in KILLED)
-        equivalent = sum(1 for name, s in results.items() if name in EQUIVALENT and s not in KILLED)
-        survived = count.get("survived", 0)
-        no_tests = count.get("no tests", 0)
-        other = len(results) - killed - survived - no_tests
-        scored = len(results) - equivalent
-        score = 100 * killed / scored if scored else 100.0
-        rows.append((module, str(len(results)), str(killed), str(survived - equivalent), str(no_tests), str(other),
-                     str(equivalent), f"{score:.1f}%", "pass" if score >= TARGET else "MISSED", wall))
+        count = Counter(_outcome(name, status) for name, status in results.items())
+        score = 100 * count["killed"] / (len(results) - count["equivalent"] or 1)
+        rows.append((module, str(len(results)), *(str(count[o]) for o in OUTCOMES), f"{score:.1f}%",
+                     "pass" if score >= TARGET else "MISSED", wall))
     print(text_table(rows, numeric={1, 2, 3, 4, 5, 6, 7, 9}))
     print(f"score = killed (timeouts included) / (mutants - equivalent), target {TARGET:.0f}%; "
           "other = suspicious, segfault, skipped")
     return 1 if failed else 0
+
+
+def _outcome(name: str, status: str) -> str:
+    if status in KILLED:
+        return "killed"
+    if name in EQUIVALENT:
+        return "equivalent"
+    return status if status in OUTCOMES else "other"
 
 
 def _run(module: str, tests: list[str], backends: str, show: bool) -> dict[str, str] | None:
