@@ -51,7 +51,7 @@ MODULES = {
     "webapp/publishing/auto.py": ["tests/test_publishing.py", "tests/test_items_upload.py"],
     "webapp/publishing/pace.py": ["tests/test_publishing.py"],
     "jobs/publishing.py": ["tests/test_publishing.py", "tests/test_publishing_faults.py", "tests/test_jobs.py"],
-    "webapp/auth/": ["tests/test_auth_views.py", "tests/test_access.py"],
+    "webapp/auth/": ["tests/test_sign_in_sessions.py", "tests/test_auth_views.py", "tests/test_access.py"],
     "webapp/embed/": ["tests/test_embed.py"],
     "webapp/webhooks/": ["tests/test_webhooks.py"],
 }
