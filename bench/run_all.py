@@ -3,6 +3,8 @@ of every benchmark's outcome.
 
     .venv/bin/python -m bench.run_all [name ...]
 
+Benchmarks in ON_REQUEST take too long for every run (more than ten minutes): they run only when named.
+
 Each benchmark runs in its own process (they bind the app's global database and Xero services), one
 after another so they do not compete for the machine. Exits non-zero when a benchmark failed (crashed, or
 found a wrong result); a missed target is a measurement, printed as MISSED by the benchmark itself."""
@@ -29,15 +31,17 @@ BENCHMARKS = [  # module under bench/, what it measures (add yours here)
     ("drill_postgres", "issue 9: fault drill: a private PostgreSQL stopped for 5 s under load (gunicorn, 4 people) "
                        "and a publishing worker; clean 503s, recovery, 0 duplicates, 0 lost"),
 ]
+ON_REQUEST = [  # run only when named
+    ("mutation", "tests that catch what breaks: mutation testing (mutmut) of the money, access and duplicates "
+                 "modules, mutants killed per module (hours for all of them)"),
+]
 
 
 def main(argv: list[str] | None = None) -> int:
     chosen = set(sys.argv[1:] if argv is None else argv)
     root = Path(__file__).resolve().parent.parent
     rows = [("benchmark", "outcome", "MISSED lines", "WRONG lines", "wall s")]
-    for module, about in BENCHMARKS:
-        if chosen and module not in chosen:
-            continue
+    for module, about in [b for b in BENCHMARKS + ON_REQUEST if b[0] in chosen] if chosen else BENCHMARKS:
         print(f"=== bench.{module}: {about}", flush=True)
         start = time.perf_counter()
         code, missed, wrong = _run(module, root)

@@ -17,7 +17,7 @@ def find(item: Item) -> Item | None:
         same_day_or_reference = by_reference if same_day_or_reference is None else same_day_or_reference | by_reference
     if same_day_or_reference is None:
         return None
-    return (Item.select(Item.id, Item.reference, Item.date)
+    return (Item.select(Item.id, Item.date)
             .where((Item.business == item.business_id) & (Item.workspace == "costs") & (Item.id != item.id)
                    & (Item.status != "archived") & (Item.contact == item.contact_id) & (Item.total == item.total)
                    & same_day_or_reference)

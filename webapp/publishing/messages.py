@@ -56,7 +56,7 @@ class Rule:
 
 
 def rule(pattern: str, problem: str, fix: str, action: str) -> Rule:
-    return Rule(re.compile(pattern, re.IGNORECASE), problem, fix, action)
+    return Rule(re.compile(pattern, re.IGNORECASE), problem, fix, action)  # pragma: no mutate (runs at import)
 
 
 Q = r"""['"‘’“”]?"""  # Xero quotes codes with ' in its API and " in some help pages; Dext drops them
@@ -288,14 +288,15 @@ def _auth(error: XeroAuthRequired) -> Explained:
 
 
 def _detail(error: Exception) -> str:
-    return (getattr(error, "detail", "") or str(error)).strip()
+    return str(error).strip()  # a XeroError's str is its detail, or its user message when it has none
 
 
 def _wait(seconds: float) -> str:
     if seconds <= 60:
         return "within a minute"
-    if seconds < 3600:
-        return f"in about {round(seconds / 60)} minutes"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return "in about a minute" if minutes == 1 else f"in about {minutes} minutes"
     hours = round(seconds / 3600)
     return "in about an hour" if hours == 1 else f"in about {hours} hours"
 

@@ -39,7 +39,7 @@ class TokenCipher:
         return f"{self._current}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
     def decrypt(self, token: str, *, bound_to: str) -> str:
-        key_id, _, encoded = token.partition(".")
+        key_id, _, encoded = token.rpartition(".")  # base64 has no dot; a key id may
         key = self._keys.get(key_id)
         if key is None:
             raise TokenDecryptionError(f"unknown key id {key_id!r}")

@@ -12,7 +12,7 @@ def parse_datetime(value: str | None) -> datetime | None:
     match = MS_DATE.fullmatch(value.strip())
     if match:
         return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=timezone.utc).replace(tzinfo=None)
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    parsed = datetime.fromisoformat(value)  # Python 3.11 reads a trailing Z
     return parsed.astimezone(timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
 
 

@@ -1,0 +1,183 @@
+"""Mutation testing (mutmut) of the modules where a silent bug costs money, access or duplicates: per module, how
+many of the tool's mutants the module's own tests kill.
+
+    .venv/bin/python -m bench.mutation [--modules webapp/items/amounts.py,webapp/xero/errors.py]
+                                       [--backends sqlite] [--show-survivors]
+
+Each module runs in its own temporary copy of the worktree (the files git tracks or would track), with a
+[tool.mutmut] section naming the module and its test files; mutmut makes its `mutants/` there, so nothing is left in
+the repository. Tests use the TEST_DATABASE_URL / TEST_REDIS_URL of the environment, like pytest (one mutant at a
+time: they share that database). Mutants listed in EQUIVALENT behave exactly like the original (reasons in
+bench/README.md) and are left out of the score."""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from mutmut.stats import status_by_exit_code
+
+from bench.common import machine, text_table
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# module (a file, or a folder for all its files) -> the test files that check it. mutmut leaves decorated functions
+# alone: routes, so publishing's views are not listed, and webapp/accounts/access.py, whose checks are all functions
+# registered with Flask's decorators (what is left runs at import, before mutmut switches a mutant on).
+MODULES = {
+    "webapp/items/amounts.py": ["tests/test_amounts_rounding.py", "tests/test_publishing_payload.py",
+                                "tests/test_items_lines.py"],
+    "webapp/items/duplicates.py": ["tests/test_duplicates_flagged.py", "tests/test_items_editing.py"],
+    "webapp/xero/errors.py": ["tests/test_xero_errors_read.py", "tests/test_xero_client.py"],
+    "webapp/xero/dates.py": ["tests/test_xero_dates.py", "tests/test_xero_client.py"],
+    "webapp/xero/crypto.py": ["tests/test_token_encryption.py"],
+    "webapp/xero/client.py": ["tests/test_xero_client.py"],
+    "webapp/xero/endpoints.py": ["tests/test_xero_client.py", "tests/test_config.py"],
+    "webapp/xero/oauth.py": ["tests/test_xero_client.py", "tests/test_integrations_flow.py"],
+    "webapp/xero/tokens.py": ["tests/test_xero_client.py", "tests/test_token_refresh_race.py"],
+    "webapp/xero/limiter.py": ["tests/test_xero_limiter.py"],
+    "webapp/publishing/payload.py": ["tests/test_publishing_payload.py", "tests/test_payload_refusals.py",
+                                     "tests/test_payload_amounts_edges.py"],
+    "webapp/publishing/messages.py": ["tests/test_publishing_messages.py", "tests/test_publishing_retry_messages.py",
+                                      "tests/test_publishing_refusals_explained.py"],
+    "webapp/publishing/rates.py": ["tests/test_exchange_rates_read.py", "tests/test_publishing_payload.py"],
+    "webapp/publishing/publisher.py": ["tests/test_publishing.py", "tests/test_publishing_faults.py"],
+    "webapp/publishing/service.py": ["tests/test_publishing.py", "tests/test_publishing_faults.py"],
+    "webapp/publishing/auto.py": ["tests/test_publishing.py", "tests/test_items_upload.py"],
+    "webapp/publishing/pace.py": ["tests/test_publishing.py"],
+    "jobs/publishing.py": ["tests/test_publishing.py", "tests/test_publishing_faults.py", "tests/test_jobs.py"],
+    "webapp/auth/": ["tests/test_sign_in_sessions.py", "tests/test_auth_views.py", "tests/test_access.py"],
+    "webapp/embed/": ["tests/test_embed.py"],
+    "webapp/webhooks/": ["tests/test_webhooks.py"],
+}
+
+# mutant -> why it behaves exactly like the original (bench/README.md, "Equivalent mutants")
+HEADER_CASE = "requests' headers are case-insensitive"
+EQUIVALENT = {
+    **{f"webapp.xero.errors.x_error_from_response__mutmut_{n}": HEADER_CASE for n in (5, 6, 27, 28, 37, 38, 58, 59)},
+    "webapp.xero.errors.x_error_from_response__mutmut_60": "a missing WWW-Authenticate read as XXXX holds no "
+                                                           "insufficient_scope either",
+    "webapp.items.duplicates.x_find__mutmut_15": "without a date the condition becomes NULL OR reference = ?, which "
+                                                 "a WHERE treats as reference = ?",
+    **{f"webapp.publishing.messages.x_explain__mutmut_{n}": "the 413 message, in any case or with XX around it, "
+                                                            "still matches the attachment rule" for n in (43, 44, 45)},
+    "webapp.publishing.messages.x_explain_validation__mutmut_11": "every named group of every rule matches at least "
+                                                                  "one character, so the fallback is never used",
+    "webapp.publishing.messages.x_explain_validation__mutmut_34": "explain passes a detail only with a message, so "
+                                                                  "the no-message branch's detail is always ''",
+    "webapp.publishing.payload.x__document_amounts__mutmut_5": "a sum of Decimals starting at 0 or at Decimal(0) is "
+                                                               "the same Decimal",
+    **{f"webapp.publishing.payload.x__places__mutmut_{n}": "0 or 1 places: either way not more than 2, the only "
+                                                           "question needs_unitdp4 asks" for n in (2, 10)},
+    **{f"webapp.publishing.payload.x_needs_unitdp4__mutmut_{n}": "only ever asked about create bodies, which always "
+                                                                 "have LineItems" for n in (7, 9)},
+    **{f"webapp.publishing.payload.x__sources__mutmut_{n}": "TYPES names every type an item can have"
+       for n in (4, 6, 7)},
+    "webapp.publishing.payload.x__sources__mutmut_38": "an item's net is its total less its tax whenever both are set "
+                                                       "(editing keeps them so)",
+    "webapp.publishing.payload.x__sources__mutmut_47": "a whole-item line has quantity 1, which keeps its amount with "
+                                                       "or without a unit amount",
+    "webapp.publishing.payload.x__tax__mutmut_33": "a default tax type of XXXX is no more zero-rated than ''",
+    "webapp.publishing.payload.x__wire__mutmut_3": "100 and 100.0 are the same JSON number to Xero",
+    **{f"webapp.publishing.rates.xǁUrlRatesǁ__init____mutmut_{n}": "the size of the day cache only bounds its memory"
+       for n in (5, 6)},
+    **{f"webapp.items.duplicates.x_review__mutmut_{n}": "review never sees an archived item: archiving runs "
+                                                        "no checks and archived items can't be edited"
+       for n in (8, 11, 12)},
+}
+
+KILLED = {"killed", "timeout", "caught by type check"}
+TARGET = 90.0  # % of the non-equivalent mutants killed, in each module
+OUTCOMES = ("killed", "survived", "no tests", "other", "equivalent")  # columns of the table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modules", default=",".join(MODULES), help="comma separated, from: " + ", ".join(MODULES))
+    parser.add_argument("--backends", default="sqlite,postgres", help="passed to pytest")
+    parser.add_argument("--show-survivors", action="store_true", help="print each surviving mutant's diff")
+    args = parser.parse_args(argv)
+    modules = args.modules.split(",")
+    unknown = [m for m in modules if m not in MODULES]
+    if unknown:
+        parser.error(f"unknown modules: {', '.join(unknown)}")
+
+    print(f"Mutation testing (mutmut), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine()}")
+    print(f"Backends: {args.backends}; one mutant at a time\n", flush=True)
+    rows = [("module", "mutants", *OUTCOMES, "score", "target", "wall s")]
+    failed = False
+    for module in modules:
+        start = time.perf_counter()
+        results = _run(module, MODULES[module], args.backends, args.show_survivors)
+        wall = f"{time.perf_counter() - start:.0f}"
+        if results is None:
+            failed = True
+            rows.append((module, "-", "-", "-", "-", "-", "-", "-", "WRONG: mutmut failed", wall))
+            continue
+        count = Counter(_outcome(name, status) for name, status in results.items())
+        score = 100 * count["killed"] / (len(results) - count["equivalent"] or 1)
+        rows.append((module, str(len(results)), *(str(count[o]) for o in OUTCOMES), f"{score:.1f}%",
+                     "pass" if score >= TARGET else "MISSED", wall))
+    print(text_table(rows, numeric={1, 2, 3, 4, 5, 6, 7, 9}))
+    print(f"score = killed (timeouts included) / (mutants - equivalent), target {TARGET:.0f}%; "
+          "other = suspicious, segfault, skipped")
+    return 1 if failed else 0
+
+
+def _outcome(name: str, status: str) -> str:
+    if status in KILLED:
+        return "killed"
+    if name in EQUIVALENT:
+        return "equivalent"
+    return status if status in OUTCOMES else "other"
+
+
+def _run(module: str, tests: list[str], backends: str, show: bool) -> dict[str, str] | None:
+    """mutmut over one module in a temporary copy of the worktree: {mutant name: status}."""
+    with tempfile.TemporaryDirectory(prefix="docket-mutation-") as tmp:
+        copy = Path(tmp) / "docket"
+        _copy_worktree(copy)
+        only = module + "*" if module.endswith("/") else module
+        with open(copy / "pyproject.toml", "a") as f:
+            f.write("\n[tool.mutmut]\n"
+                    f'source_paths = ["webapp", "jobs"]\nonly_mutate = ["{only}"]\n'
+                    'also_copy = ["templates", "static", "xero_sandbox", "portal_demo"]\n'
+                    f"pytest_add_cli_args = {json.dumps(['-p', 'no:cacheprovider', '--backends', backends])}\n"
+                    f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n")
+        mutmut = [sys.executable, "-m", "mutmut"]
+        run = subprocess.run(mutmut + ["run", "--max-children", "1"], cwd=copy, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        results = {}
+        for meta in (copy / "mutants").rglob("*.meta"):
+            results.update({name: status_by_exit_code[code]
+                            for name, code in json.loads(meta.read_text())["exit_code_by_key"].items()})
+        if run.returncode != 0 or not results:
+            print(f"{module}: mutmut run failed (exit {run.returncode})\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
+            return None
+        survivors = sorted(name for name, status in results.items() if status not in KILLED)
+        for name in survivors:
+            note = f"equivalent: {EQUIVALENT[name]}" if name in EQUIVALENT else results[name]
+            print(f"{module}: {name} ({note})")
+            if show and name not in EQUIVALENT:
+                print(subprocess.run(mutmut + ["show", name], cwd=copy, capture_output=True, text=True).stdout)
+        sys.stdout.flush()
+        return results
+
+
+def _copy_worktree(target: Path) -> None:
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split("\0")
+    for name in filter(None, files):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
