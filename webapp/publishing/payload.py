@@ -1,4 +1,5 @@
-"""The pure mapping from an item to the Xero request bodies that publish it (DESIGN.md: Publishing map).
+"""The pure mapping from an item to the Xero request bodies that publish it, for every destination (bills, spend
+and receive money, sales invoices, credit notes).
 
 No Flask and no queries: callers pass the item with what it links to already loaded (contact, category, tax rate,
 tracking options and their categories, payment method and its bank account), its line items in order, and a
