@@ -53,7 +53,7 @@ MODULES = {
     "jobs/publishing.py": ["tests/test_publishing.py", "tests/test_publishing_faults.py", "tests/test_jobs.py"],
     "webapp/auth/": ["tests/test_sign_in_sessions.py", "tests/test_auth_views.py", "tests/test_access.py"],
     "webapp/embed/": ["tests/test_embed.py"],
-    "webapp/webhooks/": ["tests/test_webhooks.py"],
+    "webapp/webhooks/": ["tests/test_webhooks.py", "tests/test_webhooks_edges.py"],
 }
 
 # mutant -> why it behaves exactly like the original (bench/README.md, "Equivalent mutants")
