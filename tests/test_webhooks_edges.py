@@ -135,7 +135,8 @@ def test_skipped_events_are_warnings(client, admin, caplog):
     connected(admin.business_id)
     caplog.set_level(logging.WARNING, logger=LOGGER)
     deliver(client, payload({**event(), "resourceId": "x"}, event()))
-    assert [r.levelname for r in caplog.records if "skipped" in r.getMessage()] == ["WARNING"]
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if "skipped" in r.getMessage()] == [
+        ("WARNING", "webhook event skipped reason=malformed")]
 
 
 # --- field limits and letter case ---------------------------------------------------------------------------------
@@ -168,6 +169,14 @@ def test_category_of_40_characters_is_read_and_41_is_skipped(client, admin, logs
     assert deliver(client, body).status_code == 200
     assert lines(logs, "webhook event ignored") == [f"webhook event ignored category={'C' * 40} tenant_id={UK_TENANT}"]
     assert logs.text.count("webhook event skipped reason=malformed") == 1
+
+
+def test_one_character_fields_are_read(client, admin, logs):
+    connected(admin.business_id)
+    assert deliver(client, payload(event(event_type="u", date="d"), event(JEWSON, category="c"))).status_code == 200
+    stored, = WebhookEvent.select()
+    assert (stored.resource_id, stored.event_type, stored.event_date_utc) == (TRAVIS, "U", "d")
+    assert lines(logs, "webhook event ignored") == [f"webhook event ignored category=C tenant_id={UK_TENANT}"]
 
 
 @pytest.mark.parametrize("field", ["eventCategory", "eventType", "eventDateUtc"])
