@@ -89,6 +89,18 @@ EQUIVALENT = {
     **{f"webapp.items.duplicates.x_review__mutmut_{n}": "review never sees an archived item: archiving runs "
                                                         "no checks and archived items can't be edited"
        for n in (8, 11, 12)},
+    **{f"webapp.xero.client.xǁLimitsǁupdate__mutmut_{n}": HEADER_CASE for n in (4, 5, 9, 10, 14, 15)},
+    "webapp.xero.client.xǁLimitsǁupdate__mutmut_20": "a missing limit header read as XXXX is no more digits than ''",
+    **{f"webapp.xero.client.xǁXeroClientǁ_http__mutmut_{n}": HEADER_CASE for n in (3, 4, 6, 8, 9, 15, 16)},
+    **{f"webapp.xero.client.xǁXeroClientǁget__mutmut_{n}": HEADER_CASE for n in (5, 6)},
+    "webapp.xero.client.xǁXeroClientǁget__mutmut_3": "an If-Modified-Since of None is dropped by requests, as if "
+                                                     "never set",
+    **{f"webapp.xero.client.xǁXeroClientǁ{name}": "requests upper-cases the method"
+       for name in ("post__mutmut_12", "put__mutmut_12", "upload__mutmut_10")},
+    **{f"webapp.xero.client.xǁXeroClientǁupload__mutmut_{n}": HEADER_CASE for n in (12, 13)},
+    **{f"webapp.xero.client.xǁXeroClientǁrequest__mutmut_{n}": HEADER_CASE for n in (31, 32)},
+    "webapp.xero.client.xǁXeroClientǁrequest__mutmut_33": "a missing WWW-Authenticate read as XXXX holds no "
+                                                          "insufficient_scope either",
 }
 
 KILLED = {"killed", "timeout", "caught by type check"}

@@ -53,7 +53,7 @@ class Store:
         self.tokens, self.flagged = TokenSet(access, "refresh-1", 4_000_000_000), []
 
     def load(self, connection_id):
-        return self.tokens
+        return self.tokens if connection_id == 7 else None  # only this client's connection has tokens
 
     def save(self, connection_id, tokens):
         self.tokens = tokens
@@ -106,15 +106,17 @@ def test_a_get_carries_the_token_tenant_and_json_accept_and_nothing_else():
     assert timeout == 30.0
 
 
-def test_a_path_without_a_leading_slash_reaches_the_same_url():
+@pytest.mark.parametrize("path, url", [("Contacts", f"{API}/Contacts"), ("/Contacts", f"{API}/Contacts"),
+                                       ("XeroFiles/X1", f"{API}/XeroFiles/X1")])
+def test_a_path_reaches_xero_as_given_with_or_without_a_leading_slash(path, url):
     xero = FakeXero(OK)
     client, _ = client_for(xero)
-    client.get("Contacts")
-    assert xero.requests[0].url == f"{API}/Contacts"
+    client.get(path)
+    assert xero.requests[0].url == url
 
 
 def test_if_modified_since_is_sent_when_given_and_a_304_reads_as_nothing_changed():
-    xero = FakeXero((304, {}, b""))
+    xero = FakeXero((304, {}, {"Contacts": [{"Name": "from a cache along the way"}]}))
     client, _ = client_for(xero)
     assert client.get("Contacts", if_modified_since="2026-12-01T10:00:00") == {}
     assert xero.requests[0].headers["If-Modified-Since"] == "2026-12-01T10:00:00"
@@ -313,3 +315,45 @@ def test_with_a_limiter_a_dropped_connection_still_frees_the_slot():
     with pytest.raises(XeroUnavailable):
         client.get("Organisation")
     assert limiter.events[0] == ("enter", TENANT, 0)
+
+
+def _refresh_to_token_2(token):
+    return TokenSet("token-2", "refresh-2", 4_000_000_000)
+
+
+EXPIRED = (401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}, {"Title": "Unauthorized"})
+
+
+def test_after_a_refresh_a_get_is_repeated_with_its_params_and_if_modified_since():
+    xero = FakeXero(EXPIRED, OK)
+    client, _ = client_for(xero, refresh=_refresh_to_token_2)
+    client.get("Contacts", params={"page": 3}, if_modified_since="2026-12-01T10:00:00")
+    repeated = xero.requests[1]
+    assert repeated.url == f"{API}/Contacts?page=3"
+    assert repeated.headers["If-Modified-Since"] == "2026-12-01T10:00:00"
+    assert repeated.headers["Authorization"] == "Bearer token-2"
+
+
+def test_after_a_refresh_an_upload_is_repeated_with_its_bytes_as_octet_stream():
+    xero = FakeXero(EXPIRED, (200, {}, {"Attachments": []}))
+    client, _ = client_for(xero, refresh=_refresh_to_token_2)
+    client.upload("Invoices/abc/Attachments/r.pdf", b"%PDF-bytes")
+    repeated = xero.requests[1]
+    assert repeated.body == b"%PDF-bytes"
+    assert repeated.headers["Content-Type"] == "application/octet-stream"
+    assert repeated.headers["Authorization"] == "Bearer token-2"
+
+
+def test_with_a_limiter_the_request_sent_is_the_same():
+    xero = FakeXero(OK, OK)
+    client, _ = client_for(xero, limiter=RecordingLimiter(xero))
+    client.put("Invoices", {"Invoices": [{"Reference": "A-1"}]}, params={"summarizeErrors": "false"},
+               idempotency_key="item-42-attempt-1")
+    client.upload("Invoices/abc/Attachments/r.pdf", b"%PDF-bytes")
+    put, upload = xero.requests
+    assert put.url == f"{API}/Invoices?summarizeErrors=false"
+    assert json.loads(put.body) == {"Invoices": [{"Reference": "A-1"}]}
+    assert put.headers["Idempotency-Key"] == "item-42-attempt-1"
+    assert put.headers["Authorization"] == "Bearer token-1"
+    assert upload.body == b"%PDF-bytes"
+    assert upload.headers["Content-Type"] == "application/octet-stream"
