@@ -51,7 +51,8 @@ MODULES = {
     "webapp/publishing/auto.py": ["tests/test_publishing.py", "tests/test_items_upload.py"],
     "webapp/publishing/pace.py": ["tests/test_publishing.py"],
     "jobs/publishing.py": ["tests/test_publishing.py", "tests/test_publishing_faults.py", "tests/test_jobs.py"],
-    "webapp/auth/": ["tests/test_sign_in_sessions.py", "tests/test_auth_views.py", "tests/test_access.py"],
+    "webapp/auth/": ["tests/test_sign_in_sessions.py", "tests/test_auth_views.py", "tests/test_access.py",
+                     "tests/test_sign_in_limits.py"],
     "webapp/embed/": ["tests/test_embed.py"],
     "webapp/webhooks/": ["tests/test_webhooks.py"],
 }
@@ -101,6 +102,12 @@ EQUIVALENT = {
     **{f"webapp.xero.client.xǁXeroClientǁrequest__mutmut_{n}": HEADER_CASE for n in (31, 32)},
     "webapp.xero.client.xǁXeroClientǁrequest__mutmut_33": "a missing WWW-Authenticate read as XXXX holds no "
                                                           "insufficient_scope either",
+    "webapp.auth.guard.x_init_app__mutmut_7": "login_message is only flashed by Flask-Login without an unauthorized "
+                                              "handler, and init_app registers one",
+    **{f"webapp.auth.views.x__submitted_email__mutmut_{n}": "any fixed prefix keeps email keys apart from address "
+                                                            "keys" for n in (2, 3)},
+    "webapp.auth.service.x_open_session__mutmut_1": "every caller (sign-in, embedded launch) passes the browser's "
+                                                    "user agent",
 }
 
 KILLED = {"killed", "timeout", "caught by type check"}
