@@ -36,7 +36,7 @@ MODULES = {
     "webapp/xero/errors.py": ["tests/test_xero_errors_read.py", "tests/test_xero_client.py"],
     "webapp/xero/dates.py": ["tests/test_xero_dates.py", "tests/test_xero_client.py"],
     "webapp/xero/crypto.py": ["tests/test_token_encryption.py"],
-    "webapp/xero/client.py": ["tests/test_xero_client.py"],
+    "webapp/xero/client.py": ["tests/test_xero_client.py", "tests/test_xero_client_requests.py"],
     "webapp/xero/endpoints.py": ["tests/test_xero_client.py", "tests/test_config.py"],
     "webapp/xero/oauth.py": ["tests/test_xero_client.py", "tests/test_integrations_flow.py"],
     "webapp/xero/tokens.py": ["tests/test_xero_client.py", "tests/test_token_refresh_race.py"],
@@ -51,7 +51,8 @@ MODULES = {
     "webapp/publishing/auto.py": ["tests/test_publishing.py", "tests/test_items_upload.py"],
     "webapp/publishing/pace.py": ["tests/test_publishing.py"],
     "jobs/publishing.py": ["tests/test_publishing.py", "tests/test_publishing_faults.py", "tests/test_jobs.py"],
-    "webapp/auth/": ["tests/test_sign_in_sessions.py", "tests/test_auth_views.py", "tests/test_access.py"],
+    "webapp/auth/": ["tests/test_sign_in_sessions.py", "tests/test_auth_views.py", "tests/test_access.py",
+                     "tests/test_sign_in_limits.py"],
     "webapp/embed/": ["tests/test_embed.py"],
     "webapp/webhooks/": ["tests/test_webhooks.py", "tests/test_webhooks_edges.py"],
 }
@@ -95,6 +96,24 @@ EQUIVALENT = {
                                                                 "whether it exists",
     "webapp.webhooks.service.x_signature_is_valid__mutmut_22": "Python's codec names are case-insensitive: ASCII "
                                                                "is ascii",
+    **{f"webapp.xero.client.xǁLimitsǁupdate__mutmut_{n}": HEADER_CASE for n in (4, 5, 9, 10, 14, 15)},
+    "webapp.xero.client.xǁLimitsǁupdate__mutmut_20": "a missing limit header read as XXXX is no more digits than ''",
+    **{f"webapp.xero.client.xǁXeroClientǁ_http__mutmut_{n}": HEADER_CASE for n in (3, 4, 6, 8, 9, 15, 16)},
+    **{f"webapp.xero.client.xǁXeroClientǁget__mutmut_{n}": HEADER_CASE for n in (5, 6)},
+    "webapp.xero.client.xǁXeroClientǁget__mutmut_3": "an If-Modified-Since of None is dropped by requests, as if "
+                                                     "never set",
+    **{f"webapp.xero.client.xǁXeroClientǁ{name}": "requests upper-cases the method"
+       for name in ("post__mutmut_12", "put__mutmut_12", "upload__mutmut_10")},
+    **{f"webapp.xero.client.xǁXeroClientǁupload__mutmut_{n}": HEADER_CASE for n in (12, 13)},
+    **{f"webapp.xero.client.xǁXeroClientǁrequest__mutmut_{n}": HEADER_CASE for n in (31, 32)},
+    "webapp.xero.client.xǁXeroClientǁrequest__mutmut_33": "a missing WWW-Authenticate read as XXXX holds no "
+                                                          "insufficient_scope either",
+    "webapp.auth.guard.x_init_app__mutmut_7": "login_message is only flashed by Flask-Login without an unauthorized "
+                                              "handler, and init_app registers one",
+    **{f"webapp.auth.views.x__submitted_email__mutmut_{n}": "any fixed prefix keeps email keys apart from address "
+                                                            "keys" for n in (2, 3)},
+    "webapp.auth.service.x_open_session__mutmut_1": "every caller (sign-in, embedded launch) passes the browser's "
+                                                    "user agent",
 }
 
 KILLED = {"killed", "timeout", "caught by type check"}
