@@ -1,5 +1,7 @@
 """Limits on signing in that a person (or an attacker) would run into: attempts per email across addresses, and a
 session cookie that stops working when it is carried to another browser."""
+import pytest
+
 from tests import factories
 from webapp.accounts.models import UserSession
 
@@ -53,20 +55,13 @@ def test_a_form_without_an_email_field_is_asked_for_one(app, client, admin):
     assert "Enter your email address." in response.text
 
 
-def test_a_session_cookie_carried_to_another_browser_is_signed_out(client, admin):
-    assert _post_login(client, admin.user.email, factories.PASSWORD, agent="Firefox/120").status_code == 302
+@pytest.mark.parametrize("agent, address", [("curl/8.0", "10.0.0.1"), ("Firefox/120", "203.0.113.9")],
+                         ids=["another browser", "another address"])
+def test_a_session_cookie_carried_elsewhere_is_signed_out(client, admin, agent, address):
+    assert _post_login(client, admin.user.email, factories.PASSWORD).status_code == 302  # Firefox/120 at 10.0.0.1
     home = client.get("/", headers={"User-Agent": "Firefox/120"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert not home.headers.get("Location", "").startswith("/login")
-    elsewhere = client.get("/", headers={"User-Agent": "curl/8.0"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
-    assert elsewhere.status_code == 302
-    assert elsewhere.headers["Location"].startswith("/login")
-
-
-def test_a_session_cookie_used_from_another_address_is_signed_out(client, admin):
-    assert _post_login(client, admin.user.email, factories.PASSWORD, address="10.0.0.1").status_code == 302
-    home = client.get("/", headers={"User-Agent": "Firefox/120"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
-    assert not home.headers.get("Location", "").startswith("/login")
-    elsewhere = client.get("/", headers={"User-Agent": "Firefox/120"}, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    elsewhere = client.get("/", headers={"User-Agent": agent}, environ_base={"REMOTE_ADDR": address})
     assert elsewhere.status_code == 302
     assert elsewhere.headers["Location"].startswith("/login")
 
