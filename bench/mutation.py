@@ -37,7 +37,7 @@ MODULES = {
     "webapp/xero/dates.py": ["tests/test_xero_dates.py", "tests/test_xero_client.py"],
     "webapp/xero/crypto.py": ["tests/test_token_encryption.py"],
     "webapp/xero/client.py": ["tests/test_xero_client.py", "tests/test_xero_client_requests.py"],
-    "webapp/xero/endpoints.py": ["tests/test_xero_client.py", "tests/test_config.py"],
+    "webapp/xero/endpoints.py": ["tests/test_xero_endpoints.py", "tests/test_xero_client.py", "tests/test_config.py"],
     "webapp/xero/oauth.py": ["tests/test_xero_client.py", "tests/test_integrations_flow.py"],
     "webapp/xero/tokens.py": ["tests/test_xero_client.py", "tests/test_token_refresh_race.py"],
     "webapp/xero/limiter.py": ["tests/test_xero_limiter.py"],
