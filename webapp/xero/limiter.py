@@ -82,11 +82,12 @@ class LimiterStatus:
 class XeroLimiter:
     """One limiter per Xero organisation (tenant id), correct across processes and hosts."""
 
-    def __init__(self, connection: redis.Redis, *, concurrent: int = 5, per_minute: int = 58,
-                 window: float = 60.0, lease_seconds: float = 90.0, max_wait: float = 60.0,
-                 day_probe: float = DAY_PROBE, prefix: str = "docket:xero-limit",
-                 clock: Callable[[], float] | None = None, sleep: Callable[[float], None] = time.sleep):
-        # per_minute below Xero's 60 leaves room for clock skew and calls Xero counts that we didn't see.
+    def __init__(self, connection: redis.Redis, *, per_minute: int, max_wait: float, concurrent: int = 5,
+                 window: float = 60.0, lease_seconds: float = 90.0, day_probe: float = DAY_PROBE,
+                 prefix: str = "docket:xero-limit", clock: Callable[[], float] | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
+        # per_minute and max_wait come from the settings (XERO_CALLS_PER_MINUTE, XERO_LIMIT_MAX_WAIT); 58 a minute,
+        # below Xero's 60, leaves room for clock skew and calls Xero counts that we didn't see.
         # lease_seconds outlasts one HTTP call (30 s timeout) so a live call never loses its slot.
         # day_probe: X-DayLimit-Remaining 0, and at times the daily 429 itself, carry no Retry-After, so we wait
         # this long, then one call learns from Xero whether the day has reset.
@@ -150,13 +151,13 @@ class XeroLimiter:
 
     def pause(self, tenant_id: str | None, until: float, problem: str) -> None:
         """No calls to `tenant_id` (None: to any organisation) before `until` (unix seconds)."""
-        keep = max(1, int(until - self.clock()) + 60)
+        keep = int(until - self.clock()) + 60  # until is never in the past: a pause starts now
         self._pause(keys=[self._pause_key(tenant_id)], args=[repr(until), problem, keep])
 
     def status(self, tenant_id: str) -> LimiterStatus:
         """Calls in flight and in the last minute, and the pause (the organisation's or the app's) if any."""
         now = self.clock()
-        pipe = self.redis.pipeline(transaction=False)
+        pipe = self.redis.pipeline()
         pipe.zcount(self._key(tenant_id, "leases"), f"({now}", "+inf")
         pipe.zcount(self._key(tenant_id, "calls"), f"({now - self.window}", "+inf")
         pipe.hgetall(self._pause_key(tenant_id))
