@@ -23,19 +23,18 @@ class TokenSet:
     scope: str = ""
 
     @classmethod
-    def from_response(cls, payload: dict, now: float | None = None) -> "TokenSet":
-        issued = time.time() if now is None else now
+    def from_response(cls, payload: dict) -> "TokenSet":
         return cls(payload["access_token"], payload.get("refresh_token", ""),
-                   issued + int(payload.get("expires_in", 1800)), payload.get("scope", ""))
+                   time.time() + int(payload.get("expires_in", 1800)), payload.get("scope", ""))
 
-    def is_fresh(self, now: float | None = None) -> bool:
-        return (time.time() if now is None else now) < self.expires_at - REFRESH_MARGIN
+    def is_fresh(self, now: float) -> bool:
+        return now < self.expires_at - REFRESH_MARGIN
 
     def claims(self) -> dict:
         """The access token's JWT claims, read without verification (it came straight from Xero over TLS)."""
         try:
             payload = self.access_token.split(".")[1]
-            return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            return json.loads(base64.urlsafe_b64decode(payload + "=="))  # padding beyond what is needed is ignored
         except (IndexError, ValueError):
             return {}
 
