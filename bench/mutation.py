@@ -38,7 +38,7 @@ MODULES = {
     "webapp/xero/crypto.py": ["tests/test_token_encryption.py"],
     "webapp/xero/client.py": ["tests/test_xero_client.py", "tests/test_xero_client_requests.py"],
     "webapp/xero/endpoints.py": ["tests/test_xero_endpoints.py", "tests/test_xero_client.py", "tests/test_config.py"],
-    "webapp/xero/oauth.py": ["tests/test_xero_client.py", "tests/test_integrations_flow.py"],
+    "webapp/xero/oauth.py": ["tests/test_xero_oauth.py", "tests/test_xero_client.py"],
     "webapp/xero/tokens.py": ["tests/test_xero_tokens.py", "tests/test_xero_client.py",
                               "tests/test_token_refresh_race.py"],
     "webapp/xero/limiter.py": ["tests/test_xero_limiter.py", "tests/test_xero_limiter_edges.py"],
@@ -117,6 +117,12 @@ EQUIVALENT = {
                                                     "user agent",
     # webapp/xero/limiter.py
     **{f"webapp.xero.limiter.xǁXeroLimiterǁstatus__mutmut_{n}": "Redis reads +INF like +inf" for n in (16, 31)},
+    # webapp/xero/oauth.py
+    **{f"webapp.xero.oauth.xǁXeroIdentityǁ{name}": HEADER_CASE
+       for name in ("_get__mutmut_11", "_get__mutmut_12", "_get__mutmut_14", "_get__mutmut_15",
+                    "delete_connection__mutmut_9", "delete_connection__mutmut_10", "organisation_name__mutmut_10")},
+    **{f"webapp.xero.oauth.xǁXeroIdentityǁ_session__mutmut_{n}": "requests matches adapter prefixes "
+                                                                  "case-insensitively" for n in (23, 32)},
 }
 
 KILLED = {"killed", "timeout", "caught by type check"}

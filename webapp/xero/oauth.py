@@ -47,9 +47,9 @@ class XeroIdentity:
         return AuthorizationRequest(url, state, verifier)
 
     def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenSet:
-        return self._token_call(lambda s: s.fetch_token(
-            self.endpoints.token_url, grant_type="authorization_code", code=code, code_verifier=code_verifier,
-            timeout=self.app.timeout), redirect_uri=redirect_uri)
+        return self._token_call(lambda s: s.fetch_token(  # authlib sends grant_type=authorization_code with a code
+            self.endpoints.token_url, code=code, code_verifier=code_verifier, timeout=self.app.timeout),
+            redirect_uri=redirect_uri)
 
     def refresh(self, refresh_token: str) -> TokenSet:
         return self._token_call(lambda s: s.refresh_token(
@@ -105,4 +105,4 @@ class XeroIdentity:
         except requests.RequestException as error:
             raise XeroUnavailable(str(error)) from error
 
-__all__ = ["AuthorizationRequest", "XeroConnection", "XeroIdentity", "create_s256_code_challenge"]
+__all__ = ["AuthorizationRequest", "XeroConnection", "XeroIdentity"]
