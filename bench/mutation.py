@@ -27,8 +27,8 @@ from bench.common import machine, text_table
 ROOT = Path(__file__).resolve().parent.parent
 
 # module (a file, or a folder for all its files) -> the test files that check it. mutmut leaves decorated functions
-# alone: routes, so publishing's views are not listed, and webapp/accounts/access.py, whose checks are all functions
-# registered with Flask's decorators (what is left runs at import, before mutmut switches a mutant on).
+# alone: routes, so publishing's views are not listed. webapp/accounts/access.py registers its checks with Flask by
+# calls, so that they can be mutated.
 MODULES = {
     "webapp/items/amounts.py": ["tests/test_amounts_rounding.py", "tests/test_publishing_payload.py",
                                 "tests/test_items_lines.py"],
@@ -51,6 +51,7 @@ MODULES = {
     "webapp/publishing/auto.py": ["tests/test_publishing.py", "tests/test_items_upload.py"],
     "webapp/publishing/pace.py": ["tests/test_publishing.py"],
     "jobs/publishing.py": ["tests/test_publishing.py", "tests/test_publishing_faults.py", "tests/test_jobs.py"],
+    "webapp/accounts/access.py": ["tests/test_access_checks.py", "tests/test_access.py"],
     "webapp/auth/": ["tests/test_sign_in_sessions.py", "tests/test_auth_views.py", "tests/test_access.py",
                      "tests/test_sign_in_limits.py"],
     "webapp/embed/": ["tests/test_embed.py"],
