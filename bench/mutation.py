@@ -50,7 +50,7 @@ MODULES = {
     "webapp/publishing/service.py": ["tests/test_publishing.py", "tests/test_publishing_faults.py"],
     "webapp/publishing/auto.py": ["tests/test_publishing.py", "tests/test_items_upload.py"],
     "webapp/publishing/pace.py": ["tests/test_publishing.py"],
-    "jobs/publishing.py": ["tests/test_publishing.py", "tests/test_publishing_faults.py", "tests/test_jobs.py"],
+    "jobs/publishing.py": ["tests/test_publishing_jobs.py"],
     "webapp/accounts/access.py": ["tests/test_access_checks.py", "tests/test_access.py"],
     "webapp/auth/": ["tests/test_sign_in_sessions.py", "tests/test_auth_views.py", "tests/test_access.py",
                      "tests/test_sign_in_limits.py"],
