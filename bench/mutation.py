@@ -115,6 +115,13 @@ EQUIVALENT = {
                                                             "keys" for n in (2, 3)},
     "webapp.auth.service.x_open_session__mutmut_1": "every caller (sign-in, embedded launch) passes the browser's "
                                                     "user agent",
+    # jobs/publishing.py
+    "jobs.publishing.x__handle__mutmut_1": "only a batch's calls leave first_send out, and a batch's 429 is handled "
+                                           "before _handle is called, so the default is never read",
+    "jobs.publishing.x__job_waiting__mutmut_8": "the job was fetched from Redis just before: reading its status again "
+                                                "gives the same",
+    "jobs.publishing.x__job_waiting__mutmut_13": "refresh=None is as false as refresh=False",
+    "jobs.publishing.x__settle_finished_runs__mutmut_6": "peewee reads is_null(None) as is_null(False)",
 }
 
 KILLED = {"killed", "timeout", "caught by type check"}

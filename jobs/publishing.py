@@ -235,10 +235,10 @@ def _create_together(endpoint: str, group: list[_Prepared]) -> set[int]:
     except XeroRateLimited as error:  # Xero took none of it: the whole batch goes again later
         for prepared in group:
             save_step(prepared.attempt, state=QUEUED, message=messages.explain(error).message)
-        ids = [prepared.attempt.id for prepared in group]
-        log.info("publish batch of %s attempts will be tried again in %s s: %s", len(ids), max(1, error.retry_after),
+        ids, delay = [prepared.attempt.id for prepared in group], max(1, error.retry_after)
+        log.info("publish batch of %s attempts will be tried again in %s s: %s", len(ids), delay,
                  error.__class__.__name__)
-        job = get_queue(QUEUE).enqueue_in(timedelta(seconds=max(1, error.retry_after)), publish_batch, ids)
+        job = get_queue(QUEUE).enqueue_in(timedelta(seconds=delay), publish_batch, ids)
         PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(ids)).execute()
         return set(ids)
     except XeroError as error:
