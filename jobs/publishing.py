@@ -106,11 +106,8 @@ class _Prepared:
 
 
 def _prepare(attempt: PublishAttempt) -> _Prepared | None:
-    item = queries.item(attempt.business_id, attempt.item_id)
+    item = queries.item(attempt.business_id, attempt.item_id)  # never None: an attempt is deleted with its item
     connection = Connection.for_business(attempt.business_id)
-    if item is None:
-        _fail(attempt, None, "The item was deleted before it could be published.", "")
-        return None
     if connection is None or connection.status != CONNECTED:
         _fail(attempt, item, "The connection to Xero needs attention: an admin must Reconnect on the Integrations "
                              "page, then publish again.", "")
@@ -130,7 +127,7 @@ def _context(item, attempt: PublishAttempt, review: Review) -> payload.PublishCo
     link = f"{config['PUBLIC_URL']}/b/{item.business_id}/items/{item.id}?publish={attempt.idempotency_key}"
     return payload.PublishContext(settings=PublishingSettings.of(item.business_id),
                                   organisation=review.choices.organisation, url=link,
-                                  rates=rate_source(config.get("EXCHANGE_RATES_URL", "")),
+                                  rates=rate_source(config["EXCHANGE_RATES_URL"]),
                                   zero_rated=payload.zero_rated_tax_types(review.choices.tax_rates))
 
 
@@ -238,26 +235,24 @@ def _create_together(endpoint: str, group: list[_Prepared]) -> set[int]:
     except XeroRateLimited as error:  # Xero took none of it: the whole batch goes again later
         for prepared in group:
             save_step(prepared.attempt, state=QUEUED, message=messages.explain(error).message)
-        ids = [prepared.attempt.id for prepared in group]
-        log.info("publish batch of %s attempts will be tried again in %s s: %s", len(ids), max(1, error.retry_after),
+        ids, delay = [prepared.attempt.id for prepared in group], max(1, error.retry_after)
+        log.info("publish batch of %s attempts will be tried again in %s s: %s", len(ids), delay,
                  error.__class__.__name__)
-        job = get_queue(QUEUE).enqueue_in(timedelta(seconds=max(1, error.retry_after)), publish_batch, ids)
+        job = get_queue(QUEUE).enqueue_in(timedelta(seconds=delay), publish_batch, ids)
         PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(ids)).execute()
         return set(ids)
     except XeroError as error:
         for prepared in group:
             _handle(prepared.attempt, prepared.item, error)
         return {prepared.attempt.id for prepared in group}
-    handled = set()
     for prepared, element in zip(group, answer.get(endpoint, [])):
         try:
             created = element_of({endpoint: [element]}, endpoint)
-        except XeroError as error:
+        except XeroError as error:  # the element's own validation errors: it fails alone, never retried
             _handle(prepared.attempt, prepared.item, error)
-            handled.add(prepared.attempt.id)
             continue
         record_created(prepared.attempt, prepared.destination, created)
-    return handled
+    return set()
 
 
 def _release(lock) -> None:
@@ -279,10 +274,11 @@ def _carried(attempt: PublishAttempt) -> bool:
 
 
 def _job_waiting(job_id: str) -> bool:
-    """Queued and really in the queue (a worker killed as it took a job leaves it "queued" but nowhere), or booked."""
+    """Queued and really in the queue (a worker killed as it took a job leaves it "queued" but nowhere), or booked.
+    (Never "deferred": no publishing job waits on another.)"""
     if not job_id or get_redis().exists(f"rq:job:{job_id}") != 1:
         return False
     status = Job.fetch(job_id, connection=get_redis()).get_status(refresh=False)
     if status == "queued":
         return job_id in get_queue(QUEUE).get_job_ids()
-    return status in ("scheduled", "deferred")
+    return status == "scheduled"

@@ -1,10 +1,11 @@
 """Which business a request is about, and whether the signed-in user may act in it.
 
 Every view declares who may use it with one of the decorators below, which also set `view.access` to its level so
-that tests can check each route against the product's rules (`access_of`)."""
+that tests can check each route against the product's rules (`access_of`). The checks are plain functions
+registered with Flask by calls (not decorators), so that mutation testing can reach them."""
 from functools import wraps
 
-from flask import abort, g
+from flask import abort, current_app, g
 from flask_login import current_user
 
 from webapp.accounts.models import Membership
@@ -20,30 +21,33 @@ def access_of(view) -> str | None:
 
 def init_app(app) -> None:
     """Every URL with <business_id> is checked against the user's memberships before the view runs."""
+    app.url_value_preprocessor(_take_business_id)
+    app.url_defaults(_add_business_id)
+    app.before_request(_load_membership)
 
-    @app.url_value_preprocessor
-    def _take_business_id(endpoint, values):
-        if values and "business_id" in values:
-            g.business_id = values.pop("business_id")
 
-    @app.url_defaults
-    def _add_business_id(endpoint, values):
-        if "business_id" not in values and g.get("business") is not None \
-                and app.url_map.is_endpoint_expecting(endpoint, "business_id"):
-            values["business_id"] = g.business.id
+def _take_business_id(endpoint, values) -> None:
+    if values and "business_id" in values:
+        g.business_id = values.pop("business_id")
 
-    @app.before_request
-    def _load_membership():
-        business_id = g.get("business_id")
-        if business_id is None or not current_user.is_authenticated:
-            return
-        # All the user's memberships in one query: this one is checked, the business switcher shows them all.
-        g.switcher_memberships = list(Membership.for_user(current_user.id))
-        membership = next((m for m in g.switcher_memberships if m.business_id == business_id), None)
-        if membership is None:
-            abort(404)  # the same answer as a business that doesn't exist
-        g.membership = membership
-        g.business = membership.business
+
+def _add_business_id(endpoint, values) -> None:
+    if "business_id" not in values and g.get("business") is not None \
+            and current_app.url_map.is_endpoint_expecting(endpoint, "business_id"):
+        values["business_id"] = g.business.id
+
+
+def _load_membership() -> None:
+    business_id = g.get("business_id")
+    if business_id is None or not current_user.is_authenticated:
+        return
+    # All the user's memberships in one query: this one is checked, the business switcher shows them all.
+    g.switcher_memberships = list(Membership.for_user(current_user.id))
+    membership = next((m for m in g.switcher_memberships if m.business_id == business_id), None)
+    if membership is None:
+        abort(404)  # the same answer as a business that doesn't exist
+    g.membership = membership
+    g.business = membership.business
 
 
 def public(view):
@@ -60,26 +64,39 @@ def signed_in(view):
 
 def member_required(view):
     """404 unless the signed-in user is a member of the request's business."""
-    return _guarded(view, MEMBER, lambda membership: True, 404)
+    return _guarded(view, MEMBER)
 
 
 def publisher_required(view):
     """403 unless the signed-in user may publish in the request's business ("Can publish", or an admin)."""
-    return _guarded(view, PUBLISHER, lambda membership: membership.may_publish, 403)
+    return _guarded(view, PUBLISHER)
 
 
 def admin_required(view):
     """403 unless the signed-in user is an admin of the request's business."""
-    return _guarded(view, ADMIN, lambda membership: membership.is_admin, 403)
+    return _guarded(view, ADMIN)
 
 
-def _guarded(view, level: str, allowed, status: int):
+def _guarded(view, level: str):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        membership = g.get("membership")
-        if membership is None or not allowed(membership):
-            abort(status)
+        _check(level)
         return view(*args, **kwargs)
 
     wrapper.access = level
     return wrapper
+
+
+def _check(level: str) -> None:
+    """Aborts unless the request's membership allows `level`: 404 for a member's view, 403 for the others."""
+    membership = g.get("membership")
+    if membership is None or not _allows(membership, level):
+        abort(404 if level == MEMBER else 403)
+
+
+def _allows(membership: Membership, level: str) -> bool:
+    if level == ADMIN:
+        return membership.is_admin
+    if level == PUBLISHER:
+        return membership.may_publish
+    return True

@@ -1,0 +1,803 @@
+"""The publishing jobs of jobs/publishing.py run as a worker runs them, against a scripted Xero (a requests transport
+adapter answering each call from a list, as in tests/test_xero_client_requests.py): one attempt, a batch, retries
+booked after Xero's errors, a run's summary, and the sweep that resumes attempts whose job was lost. No sandbox and
+no worker, so each test takes a fraction of a second; tests/test_publishing.py checks the same against the sandbox."""
+import hashlib
+import json
+import logging
+import time
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from urllib.parse import quote
+
+import pytest
+import redis
+from flask import Flask, abort
+from rq.job import Job
+
+from jobs import publishing as jobs
+from tests.conftest import REDIS_URL, LiveServer
+from tests.items_helpers import make_coded_item, make_coding, make_contact
+from tests.publishing_helpers import stored_document
+from tests.test_outages import redis_down  # noqa: F401
+from tests.test_xero_client_requests import FakeXero
+from webapp.integrations.models import Connection
+from webapp.integrations.token_store import DbTokenStore, connection_key, seal
+from webapp.integrations.xero_access import xero
+from webapp.items import lines
+from webapp.items.models import Item, ItemHistory, LineItem
+from webapp.jobruns.models import JobRun
+from webapp.lists.models import Category, Currency
+from webapp.publishing import service
+from webapp.publishing.models import DONE, FAILED, QUEUED, SENDING, PublishAttempt
+from webapp.queues import enqueue_housekeeping, get_queue
+from webapp.redis_conn import get_redis
+from webapp.xero.tokens import TokenSet
+
+UNAVAILABLE = "Xero isn't responding right now. Docket will publish the item again by itself; nothing needs changing."
+
+
+class ScriptedXero(FakeXero):
+    """FakeXero whose answers may also be functions of the request (to look at Docket's state mid-call), or a
+    SystemExit: the worker killed while Xero works on the call."""
+
+    def send(self, request, **kwargs):
+        if self.answers and isinstance(self.answers[0], SystemExit):
+            self.received.append((request, kwargs.get("timeout")))
+            raise self.answers.pop(0)
+        if self.answers and callable(self.answers[0]):
+            self.answers[0] = self.answers[0](request)
+        return super().send(request, **kwargs)
+
+
+def created(*numbers, endpoint="Invoices", errors=()):
+    """Xero's answer to a create: one element per number, or the element's validation errors for a number in
+    `errors`."""
+    id_field, number_field = {"Invoices": ("InvoiceID", "InvoiceNumber"),
+                              "BankTransactions": ("BankTransactionID", "Reference")}[endpoint]
+    elements = [{"ValidationErrors": [{"Message": f"Bad element {n}"}], "StatusAttributeString": "ERROR"}
+                if n in errors else {id_field: f"id-{n}", number_field: f"N-{n}", "Status": "DRAFT"}
+                for n in numbers]
+    return 200, {"Content-Type": "application/json"}, {endpoint: elements}
+
+
+ATTACHED = (200, {"Content-Type": "application/json"}, {"Attachments": [{"AttachmentID": "a-1"}]})
+PAID = (200, {"Content-Type": "application/json"}, {"Payments": [{"PaymentID": "pay-1"}]})
+NOTHING_FOUND = (200, {"Content-Type": "application/json"}, {"Invoices": []})
+DOWN = (503, {}, b"Service Unavailable")
+
+
+def too_many(seconds):
+    return 429, {"Retry-After": str(seconds), "X-Rate-Limit-Problem": "minute"}, b""
+
+
+class Books:
+    """A business coded with a small UK chart and connected to Xero, whose Xero is `self.xero`."""
+
+    def __init__(self, app, admin, tmp_path):
+        app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path / "documents")
+        self.app, self.admin, self.business_id = app, admin, admin.business_id
+        self.coding = make_coding(admin.business)
+        self.supplier = make_contact(admin.business_id, "Acme Fuels Ltd")
+        self.connection = Connection.create(business=self.business_id, tenant_id=f"tenant-{self.business_id}",
+                                            tenant_name="Hartley & Moss Joinery Ltd")
+        self.xero = ScriptedXero()
+        with app.app_context():
+            tokens = TokenSet("access-1", "refresh-1", time.time() + 3600, "accounting.transactions")
+            Connection.update(**seal(xero().cipher, connection_key(self.connection.id), tokens)).where(
+                Connection.id == self.connection.id).execute()
+        self.mount()
+
+    def mount(self):
+        """Xero's API answered by `self.xero` (again, after the app's Xero services were rebuilt)."""
+        with self.app.app_context():
+            self.api = xero().endpoints.api_url
+            xero().http.mount(self.api, self.xero)
+
+    def item(self, total="120.00", **fields) -> Item:
+        document = stored_document(self.app, self.business_id, f"Acme {total} {fields}")
+        values = {"contact": self.supplier, "category": self.coding.fuel, "tax_rate": self.coding.vat20,
+                  "date": date(2026, 5, 14), "total": Decimal(total), "reference": f"INV-{document.id}"}
+        item = make_coded_item(self.business_id, document=document, **(values | fields))
+        assert item.status == "ready"
+        return item
+
+    def publish(self, item) -> PublishAttempt:
+        """What pressing Publish on the item does."""
+        with self.app.app_context():
+            return service.request_publish(item, user_id=self.admin.user_id)
+
+    def publish_all(self, items) -> JobRun:
+        """What publishing a selection from the Inbox does."""
+        with self.app.app_context():
+            outcome = service.request_bulk(items, user_id=self.admin.user_id, business_id=self.business_id)
+        assert outcome.queued == len(items)
+        return JobRun.get(JobRun.kind == "publish")
+
+    def run(self, job, *args):
+        with self.app.app_context():
+            job(*args)
+
+    def work(self) -> list[str]:
+        """Run the publishing jobs waiting in the queue (not those booked for later), as a worker takes them, until
+        none is left; returns what ran."""
+        ran = []
+        with self.app.app_context():
+            queue = get_queue("publishing")
+            while queue.get_job_ids():
+                job = queue.dequeue_any([queue], None, connection=get_redis())[0]
+                ran.append(f"{job.func_name.rpartition('.')[2]}{list(job.args)}")
+                job.func(*job.args, **job.kwargs)
+        return ran
+
+    def booked(self, func="publish") -> dict[str, datetime]:
+        """The publishing jobs booked for later (or the sweeps, func="sweep"): job id -> when they are due."""
+        with self.app.app_context():
+            registry = get_queue("publishing").scheduled_job_registry
+            return {job_id: registry.get_scheduled_time(job_id) for job_id in registry.get_job_ids()
+                    if (Job.fetch(job_id, connection=get_redis()).func_name == "jobs.publishing.sweep")
+                    == (func == "sweep")}
+
+    def booked_job(self, job_id) -> Job:
+        with self.app.app_context():
+            return Job.fetch(job_id, connection=get_redis())
+
+
+@pytest.fixture
+def books(app, admin, tmp_path):
+    return Books(app, admin, tmp_path)
+
+
+def fresh(row):
+    return type(row).get_by_id(row.id)
+
+
+def sent(request) -> dict:
+    return json.loads(request.body)
+
+
+def history(item, field="publish") -> list[tuple[str, str, str]]:
+    """The item's history rows for `field` written by publishing: (field, old, new)."""
+    return [(row.field, row.old, row.new) for row in ItemHistory.select().where(ItemHistory.item == item.id)
+            .order_by(ItemHistory.id) if row.field == field and row.source == "publishing"]
+
+
+def lock_ttl(attempt_id) -> int:
+    """Milliseconds the attempt's lock has left; -2 when nobody holds it."""
+    return redis.Redis.from_url(REDIS_URL).pttl(f"docket:publish-attempt:{attempt_id}")
+
+
+def seconds_until(when: datetime) -> float:
+    return (when - datetime.now(timezone.utc)).total_seconds()
+
+
+# --- one attempt ----------------------------------------------------------------------------------
+
+def test_an_item_is_created_with_its_own_link_attached_and_published(books):
+    item = books.item()
+    attempt = books.publish(item)
+    lock_ttls = []
+
+    def create(request):
+        lock_ttls.append(lock_ttl(attempt.id))
+        return created(1)
+
+    books.xero.answers += [create, ATTACHED]
+    assert books.work() == [f"publish_attempt[{attempt.id}]"]
+    put, upload = books.xero.requests
+    assert (put.method, put.url) == ("PUT", f"{books.api}/Invoices")
+    link = f"{books.app.config['PUBLIC_URL']}/b/{books.business_id}/items/{item.id}?publish={attempt.idempotency_key}"
+    assert sent(put)["Invoices"][0]["Url"] == link  # the attempt's marker in Xero, by which a resumed run finds it
+    name = quote(item.document.filename, safe="")
+    assert (upload.method, upload.url) == ("POST", f"{books.api}/Invoices/id-1/Attachments/{name}")
+    done, published = fresh(attempt), fresh(item)
+    assert (done.state, done.xero_id, done.message) == (DONE, "id-1", "")
+    assert (published.status, published.xero_id, published.publish_message) == ("published", "id-1", "")
+    # held while the job worked, lapsing by itself if the worker dies; freed at the end
+    assert 0 < lock_ttls[0] <= books.app.config["PUBLISH_LOCK_SECONDS"] * 1000
+    assert lock_ttl(attempt.id) == -2
+
+
+
+def test_a_finished_attempt_run_again_calls_xero_no_more(books):
+    attempt = books.publish(books.item())
+    books.xero.answers += [created(1), ATTACHED]
+    books.work()
+    books.run(jobs.publish_attempt, attempt.id)  # a second worker, or a retry, with the same job
+    books.run(jobs.publish_attempt, attempt.id + 1000)  # an attempt that doesn't exist
+    assert len(books.xero.requests) == 2 and fresh(attempt).state == DONE
+
+
+def test_an_attempt_another_worker_holds_is_left_to_it(books):
+    attempt = books.publish(books.item())
+    with books.app.app_context():
+        other = get_redis().lock(f"docket:publish-attempt:{attempt.id}", timeout=30)
+        assert other.acquire(blocking=False)
+        started = time.monotonic()
+        jobs.publish_attempt(attempt.id)
+        assert time.monotonic() - started < 0.5  # not waiting for it either
+        assert books.xero.requests == [] and fresh(attempt).state == QUEUED
+        assert other.owned()  # still the other worker's
+        other.release()
+
+
+def test_the_connection_needing_attention_fails_the_attempt_without_a_call(books):
+    item = books.item()
+    attempt = books.publish(item)
+    DbTokenStore(None).mark_needs_reconnect(books.connection.id, "refresh token expired")  # as Xero refusing it does
+    books.work()
+    message = ("The connection to Xero needs attention: an admin must Reconnect on the Integrations page, then "
+               "publish again.")
+    assert books.xero.requests == []
+    assert (fresh(attempt).state, fresh(attempt).message) == (FAILED, message)
+    assert (fresh(item).status, fresh(item).publish_message) == ("failed", message)
+    assert history(item) == [("publish", "", f"Not published: {message}")]
+
+
+def test_a_check_that_fails_after_publish_was_pressed_fails_the_attempt_with_its_message(books):
+    item = books.item()
+    attempt = books.publish(item)
+    with books.app.app_context():  # an admin sets Docket's lock date in Settings meanwhile
+        form = {"tax_policy": "docket", "line_amounts": "exclusive", "currency_mode": "document",
+                "costs_publish_to": "purchases", "sales_publish_to": "sales", "costs_publish_as": "draft",
+                "sales_publish_as": "draft", "docket_lock_date": "2026-05-31"}
+        assert service.save_settings(books.business_id, form, user_id=books.admin.user_id) == {}
+    books.work()
+    assert books.xero.requests == []
+    failed, refused = fresh(item), fresh(attempt)
+    assert failed.status == "failed" and failed.publish_message.startswith(
+        "The date 14 May 2026 is on or before Docket's lock date 31 May 2026")
+    assert (refused.state, refused.message, refused.detail) == (FAILED, failed.publish_message, "")
+    assert history(item) == [("publish", "", f"Not published: {failed.publish_message}")]
+
+
+def test_xero_refusing_the_document_fails_it_with_the_plain_message_and_xeros_words_in_the_history(books):
+    item = books.item()
+    attempt = books.publish(item)
+    words = "Bad element 1. " + "Xero explains at length. " * 30
+    books.xero.answers += [(200, {"Content-Type": "application/json"}, {"Invoices": [
+        {"ValidationErrors": [{"Message": words}], "StatusAttributeString": "ERROR"}]})]
+    books.work()
+    failed, refused = fresh(item), fresh(attempt)
+    assert (refused.state, failed.status) == (FAILED, "failed")
+    assert failed.publish_message == refused.message and "Bad element 1" in refused.detail
+    assert len(refused.detail) > 500
+    assert history(item) == [("publish", refused.detail[:500], f"Not published: {refused.message}")]
+    assert history(item, "status") == [("status", "Publishing", "Failed")]
+    assert books.booked() == {}  # nothing to try again: the document has to change
+
+
+def test_xero_down_books_a_retry_half_a_minute_later(books, caplog):
+    caplog.set_level(logging.INFO, logger="jobs.publishing")
+    item = books.item()
+    attempt = books.publish(item)
+    books.xero.answers += [DOWN]
+    books.work()
+    assert caplog.messages == [f"publish attempt {attempt.id} will be tried again in 30 s: XeroUnavailable"]
+    waiting = fresh(attempt)
+    assert (waiting.state, waiting.message, fresh(item).status) == (SENDING, UNAVAILABLE, "publishing")
+    [(job_id, due)] = books.booked().items()
+    assert waiting.job_id == job_id and 28 <= seconds_until(due) <= 31
+    booked = books.booked_job(job_id)
+    assert (booked.func_name, booked.args) == ("jobs.publishing.publish_attempt", (attempt.id,))
+    assert lock_ttl(attempt.id) == -2  # its lock is free for the retry
+
+
+def test_a_429_to_the_first_create_puts_the_attempt_back_in_the_queue_for_when_xero_allows(books):
+    attempt = books.publish(books.item())
+    books.xero.answers += [too_many(7)]
+    books.work()
+    waiting = fresh(attempt)
+    assert waiting.state == QUEUED  # Xero refused the only create call: sending again is safe
+    assert waiting.message.startswith("Xero asked Docket to slow down")
+    [(job_id, due)] = books.booked().items()
+    assert waiting.job_id == job_id and 5 <= seconds_until(due) <= 8
+
+
+def test_a_retry_asked_for_within_a_second_waits_one_second(books):
+    attempt = books.publish(books.item())
+    books.xero.answers += [too_many(1)]
+    before = time.time()
+    books.work()
+    [due] = books.booked().values()
+    assert before <= due.timestamp() <= time.time() + 1
+    assert fresh(attempt).state == QUEUED
+
+
+def test_a_429_on_a_resumed_run_keeps_the_create_unknown_so_the_next_run_looks_first(books):
+    attempt = books.publish(books.item())
+    books.xero.answers += [DOWN]
+    books.work()  # the create's answer never came: it may be in Xero
+    books.xero.answers += [too_many(3)]
+    books.run(jobs.publish_attempt, attempt.id)  # the retry's look-up is refused
+    assert [r.method for r in books.xero.requests] == ["PUT", "GET"]
+    assert fresh(attempt).state == SENDING
+
+
+def test_a_create_that_may_still_land_is_looked_for_again_once_it_no_longer_can(books):
+    attempt = books.publish(books.item())
+    books.xero.answers += [DOWN]
+    books.work()
+    books.xero.answers += [NOTHING_FOUND]
+    books.run(jobs.publish_attempt, attempt.id)  # at once: not in Xero yet, but it could still land
+    assert [r.method for r in books.xero.requests] == ["PUT", "GET"]
+    waiting = fresh(attempt)
+    due = books.booked()[waiting.job_id]
+    assert waiting.state == SENDING and 100 <= seconds_until(due) <= 121  # two minutes from its last save
+
+
+# --- batches --------------------------------------------------------------------------------------
+
+def test_a_selection_is_created_in_one_call_then_each_document_attached_in_its_own_job(books):
+    items = [books.item(total=f"{10 + n}.00") for n in range(3)]
+    run = books.publish_all(items)
+    attempts = list(PublishAttempt.select().order_by(PublishAttempt.id))
+    books.xero.answers += [created(1, 2, 3), ATTACHED, ATTACHED, ATTACHED]
+    assert books.work() == [f"publish_batch[{[a.id for a in attempts]}]"] + [
+        f"publish_attempt[{a.id}]" for a in attempts]
+    put = books.xero.requests[0]
+    assert put.url == f"{books.api}/Invoices?summarizeErrors=false"
+    assert [body["InvoiceNumber"] for body in sent(put)["Invoices"]] == [item.reference for item in items]
+    key = hashlib.sha256("".join(a.idempotency_key for a in attempts).encode()).hexdigest()
+    assert put.headers["Idempotency-Key"] == key
+    assert [fresh(item).xero_id for item in items] == ["id-1", "id-2", "id-3"]
+    finished = fresh(run)
+    assert (finished.status, finished.progress_done, finished.summary) == ("succeeded", 3, "Published 3 of 3.")
+
+
+def test_an_element_xero_refuses_fails_alone_and_the_run_says_how_many(books):
+    items = [books.item(total=f"{20 + n}.00") for n in range(2)]
+    run = books.publish_all(items)
+    books.xero.answers += [created(1, 2, errors=(1,)), ATTACHED]
+    books.work()
+    assert [r.method for r in books.xero.requests] == ["PUT", "POST"]  # only the created one is attached
+    assert [fresh(item).status for item in items] == ["failed", "published"]
+    assert "Bad element 1" in PublishAttempt.get(item=items[0].id).detail
+    finished = fresh(run)
+    assert (finished.status, finished.progress_done) == ("failed", 2)
+    assert finished.last_error == "Published 1 of 2. 1 could not be published: filter the Inbox by Failed to see why."
+
+
+def test_a_429_for_a_batch_books_the_whole_batch_again(books, caplog):
+    caplog.set_level(logging.INFO, logger="jobs.publishing")
+    earlier = books.publish(books.item(total="29.00"))
+    books.xero.answers += [DOWN]
+    books.work()  # waiting for a retry of its own
+    earlier_retry = fresh(earlier).job_id
+    caplog.clear()
+    items = [books.item(total=f"{30 + n}.00") for n in range(2)]
+    run = books.publish_all(items)
+    attempts = list(PublishAttempt.select().where(PublishAttempt.run == run.id).order_by(PublishAttempt.id))
+    books.xero.answers += [too_many(4)]
+    books.work()
+    assert caplog.messages == ["publish batch of 2 attempts will be tried again in 4.0 s: XeroRateLimited"]
+    assert fresh(earlier).job_id == earlier_retry
+    [job_id] = set(books.booked()) - {earlier_retry}
+    due = books.booked()[job_id]
+    booked = books.booked_job(job_id)
+    assert (booked.func_name, booked.args) == ("jobs.publishing.publish_batch", ([a.id for a in attempts],))
+    assert 3 <= seconds_until(due) <= 5
+    for attempt in attempts:
+        waiting = fresh(attempt)
+        assert (waiting.state, waiting.job_id) == (QUEUED, job_id)
+        assert waiting.message.startswith("Xero asked Docket to slow down")
+    with books.app.app_context():  # the wait Xero asked for is over
+        get_redis().delete(f"docket:xero-limit:{books.connection.tenant_id}:paused")
+    books.xero.answers += [created(1, 2), ATTACHED, ATTACHED]
+    books.run(booked.func, *booked.args)
+    books.work()
+    assert [fresh(item).status for item in items] == ["published", "published"]
+    assert fresh(run).summary == "Published 2 of 2."
+
+
+def test_xero_down_for_a_batch_books_each_attempt_its_own_retry(books):
+    items = [books.item(total=f"{40 + n}.00") for n in range(2)]
+    books.publish_all(items)
+    attempts = list(PublishAttempt.select().order_by(PublishAttempt.id))
+    books.xero.answers += [DOWN]
+    books.work()
+    assert len(books.xero.requests) == 1  # nothing more until the retries come due
+    booked = books.booked()
+    for attempt in attempts:
+        waiting = fresh(attempt)
+        assert (waiting.state, waiting.message) == (SENDING, UNAVAILABLE)
+        assert books.booked_job(waiting.job_id).args == (attempt.id,) and waiting.job_id in booked
+
+
+def test_bills_and_spend_money_of_one_selection_go_in_one_call_each(books):
+    bills = [books.item(total="50.00"), books.item(total="51.00")]
+    spent = books.item(total="52.00", publish_to="bank", publish_as="", paid=True, payment_method=books.coding.card)
+    books.publish_all(bills + [spent])
+    books.xero.answers += [created(1, 2), created(3, endpoint="BankTransactions"), ATTACHED, ATTACHED, ATTACHED]
+    books.work()
+    calls = [(r.method, r.url.split("?")[0].removeprefix(books.api)) for r in books.xero.requests]
+    assert calls[:2] == [("PUT", "/Invoices"), ("PUT", "/BankTransactions")]
+    assert [len(sent(r)[r.url.split("?")[0].rpartition("/")[2]]) for r in books.xero.requests[:2]] == [2, 1]
+    assert {fresh(item).status for item in bills + [spent]} == {"published"}
+
+
+def test_an_attempt_of_a_batch_another_worker_holds_is_left_to_it(books):
+    items = [books.item(total=f"{60 + n}.00") for n in range(2)]
+    books.publish_all(items)
+    attempts = list(PublishAttempt.select().order_by(PublishAttempt.id))
+    with books.app.app_context():
+        other = get_redis().lock(f"docket:publish-attempt:{attempts[1].id}", timeout=30)
+        assert other.acquire(blocking=False)
+    books.xero.answers += [created(1), ATTACHED]
+    books.work()
+    assert len(sent(books.xero.requests[0])["Invoices"]) == 1
+    assert [fresh(a).state for a in attempts] == [DONE, QUEUED]
+    assert other.owned()
+
+
+# --- the sweep ------------------------------------------------------------------------------------
+
+def later(monkeypatch, attempt, seconds):
+    """The clock the sweep reads, `seconds` after the attempt was last saved."""
+    at = fresh(attempt).updated_at + timedelta(seconds=seconds)
+    monkeypatch.setattr(jobs, "utcnow", lambda: at)
+
+
+def lose_queued_jobs(books):
+    """A worker killed as it took the jobs: they are nowhere in the queue any more."""
+    with books.app.app_context():
+        queue = get_queue("publishing")
+        for job_id in queue.get_job_ids():
+            queue.remove(job_id)
+
+
+def test_the_sweep_resends_an_attempt_whose_job_was_lost_once_it_has_stalled(books, monkeypatch):
+    attempt = books.publish(books.item())
+    lose_queued_jobs(books)
+    for seconds in (9, 10):  # saved this recently, it may just be between its job and its lock
+        later(monkeypatch, attempt, seconds)
+        books.run(jobs.sweep)
+        assert books.work() == []
+    later(monkeypatch, attempt, 11)
+    books.run(jobs.sweep)
+    books.xero.answers += [created(1), ATTACHED]
+    assert books.work() == [f"publish_attempt[{attempt.id}]"]
+    assert fresh(attempt).state == DONE
+
+
+def test_the_sweep_leaves_attempts_whose_job_is_waiting_or_at_work(books, monkeypatch):
+    queued = books.publish(books.item(total="1.00"))  # its job is in the queue
+    held = books.publish(books.item(total="2.00"))
+    booked = books.publish(books.item(total="3.00"))
+    with books.app.app_context():
+        get_queue("publishing").remove(fresh(held).job_id)
+        get_redis().lock(f"docket:publish-attempt:{held.id}", timeout=30).acquire()  # a worker is at it
+    queued_job = fresh(booked).job_id
+    books.xero.answers += [DOWN]
+    books.run(jobs.publish_attempt, booked.id)  # its retry is booked
+    with books.app.app_context():
+        get_queue("publishing").remove(queued_job)
+    later(monkeypatch, booked, 60)
+    books.run(jobs.sweep)
+    with books.app.app_context():
+        assert get_queue("publishing").get_job_ids() == [fresh(queued).job_id]  # nothing added
+
+
+@pytest.mark.parametrize("lost", ["failed", "expired"])
+def test_the_sweep_resends_an_attempt_whose_job_failed_or_expired(books, monkeypatch, lost):
+    attempt = books.publish(books.item())
+    with books.app.app_context():
+        queue = get_queue("publishing")
+        job = queue.dequeue_any([queue], None, connection=get_redis())[0]
+        if lost == "failed":
+            job.set_status("failed")  # it stopped for good before doing anything
+        else:
+            get_redis().delete(job.key)  # and RQ has forgotten it since
+    later(monkeypatch, attempt, 11)
+    books.run(jobs.sweep)
+    books.xero.answers += [created(1), ATTACHED]
+    assert books.work() == [f"publish_attempt[{attempt.id}]"]
+    assert fresh(attempt).state == DONE
+
+
+def test_the_sweep_sends_a_lost_selection_again_as_one_batch(books, monkeypatch):
+    items = [books.item(total=f"{70 + n}.00") for n in range(2)]
+    books.publish_all(items)
+    attempts = list(PublishAttempt.select().order_by(PublishAttempt.id))
+    lose_queued_jobs(books)
+    later(monkeypatch, attempts[-1], 11)
+    books.run(jobs.sweep)
+    books.xero.answers += [created(1, 2), ATTACHED, ATTACHED]
+    assert books.work()[0] == f"publish_batch[{[a.id for a in attempts]}]"
+    assert {fresh(item).status for item in items} == {"published"}
+
+
+def test_an_attempt_saved_while_the_queue_was_down_is_sent_by_the_sweep_which_clears_its_message(
+        books, monkeypatch, redis_down):
+    item = books.item()
+    attempt = fresh(books.publish(item))
+    assert (attempt.job_id, attempt.message) == ("", service.QUEUE_UNREACHABLE)
+    redis_down()  # back, empty-handed
+    books.mount()
+    later(monkeypatch, attempt, 11)
+    books.run(jobs.sweep)
+    assert fresh(attempt).message == ""
+    books.xero.answers += [created(1), ATTACHED]
+    assert books.work() == [f"publish_attempt[{attempt.id}]"]
+    assert fresh(item).status == "published"
+
+
+def test_the_sweep_books_the_next_while_an_attempt_is_open_and_none_after(books, monkeypatch):
+    attempt = books.publish(books.item())
+    with books.app.app_context():
+        get_redis().delete("docket:publish-sweep-booked")  # the first booking came due
+        for job_id in list(books.booked("sweep")):
+            get_queue("publishing").scheduled_job_registry.remove(job_id)
+    books.run(jobs.sweep)
+    assert len(books.booked("sweep")) == 1
+    books.xero.answers += [created(1), ATTACHED]
+    books.work()
+    with books.app.app_context():
+        get_redis().delete("docket:publish-sweep-booked")
+        for job_id in list(books.booked("sweep")):
+            get_queue("publishing").scheduled_job_registry.remove(job_id)
+    assert fresh(attempt).state == DONE
+    books.run(jobs.sweep)
+    assert books.booked("sweep") == {}
+
+
+def test_the_sweep_finishes_a_run_whose_worker_was_killed_before_counting_its_last_item(books, monkeypatch):
+    items = [books.item(total=f"{80 + n}.00") for n in range(2)]
+    run = books.publish_all(items)
+    books.xero.answers += [created(1, 2), ATTACHED, ATTACHED]
+    counted = jobs._progress
+
+    def killed_on_the_last(attempt):
+        if attempt.id == max(a.id for a in PublishAttempt.select()) and attempt.state == DONE:
+            raise SystemExit("worker killed")
+        counted(attempt)
+
+    monkeypatch.setattr(jobs, "_progress", killed_on_the_last)
+    with pytest.raises(SystemExit):
+        books.work()
+    monkeypatch.undo()
+    assert (fresh(run).status, fresh(run).progress_done) == ("running", 1)
+    books.run(jobs.sweep)
+    finished = fresh(run)
+    assert (finished.status, finished.progress_done, finished.summary) == ("succeeded", 2, "Published 2 of 2.")
+
+
+def test_a_batch_retry_asked_for_within_a_second_waits_one_second(books):
+    books.publish_all([books.item(total="1.00"), books.item(total="2.00")])
+    books.xero.answers += [too_many(1)]
+    before = time.time()
+    books.work()
+    [due] = books.booked().values()
+    assert before <= due.timestamp() <= time.time() + 1
+
+
+def test_a_batch_saves_each_body_before_the_call_for_a_resumed_run_to_look_for_and_send(books):
+    books.publish_all([books.item(total="1.00"), books.item(total="2.00")])
+    books.xero.answers += [DOWN]
+    books.work()
+    bodies = sent(books.xero.requests[0])["Invoices"]
+    attempts = list(PublishAttempt.select().order_by(PublishAttempt.id))
+    assert [json.loads(a.request_body) for a in attempts] == bodies
+
+
+def test_a_refusal_of_the_whole_batch_fails_every_item_in_it(books):
+    items = [books.item(total="1.00"), books.item(total="2.00")]
+    books.publish_all(items)
+    books.xero.answers += [(400, {"Content-Type": "application/json"},
+                            {"Type": "ValidationException", "Message": "A validation exception occurred",
+                             "Elements": [{"ValidationErrors": [{"Message": "Bad batch"}]}]})]
+    books.work()
+    assert {fresh(item).status for item in items} == {"failed"}
+    assert books.booked() == {}
+
+
+def test_an_answer_without_the_documents_leaves_each_attempt_to_look_for_its_own(books):
+    items = [books.item(total="1.00"), books.item(total="2.00")]
+    books.publish_all(items)
+    attempts = list(PublishAttempt.select().order_by(PublishAttempt.id))
+    books.xero.answers += [(200, {"Content-Type": "application/json"}, {}), NOTHING_FOUND, NOTHING_FOUND]
+    assert books.work()[1:] == [f"publish_attempt[{a.id}]" for a in attempts]
+    assert [r.method for r in books.xero.requests] == ["PUT", "GET", "GET"]  # each looks before sending again
+    assert {fresh(a).state for a in attempts} == {SENDING}
+
+
+def test_a_batch_run_again_after_its_worker_was_killed_mid_call_never_sends_it_twice(books):
+    books.publish_all([books.item(total="1.00"), books.item(total="2.00")])
+    attempts = list(PublishAttempt.select().order_by(PublishAttempt.id))
+
+    books.xero.answers += [SystemExit("worker killed while Xero works")]
+    with pytest.raises(SystemExit):
+        books.work()
+    with books.app.app_context():
+        for lock in ("docket:publish-attempt:%d" % a.id for a in attempts):
+            get_redis().delete(lock)  # lapsed
+    books.run(jobs.publish_batch, [a.id for a in attempts])  # the same job again
+    assert len(books.xero.requests) == 1
+    with books.app.app_context():
+        waiting = [Job.fetch(j, connection=get_redis()).args for j in get_queue("publishing").get_job_ids()]
+    assert waiting == [(a.id,) for a in attempts]  # each on its own, looking it up first
+
+
+def test_one_call_of_a_selection_waiting_for_its_retry_leaves_the_other_to_go_on(books):
+    bills = [books.item(total="50.00"), books.item(total="51.00")]
+    spent = books.item(total="52.00", publish_to="bank", publish_as="", paid=True, payment_method=books.coding.card)
+    books.publish_all(bills + [spent])
+    books.xero.answers += [DOWN, created(3, endpoint="BankTransactions"), ATTACHED]
+    ran = books.work()
+    spent_attempt = PublishAttempt.get(item=spent.id)
+    assert ran[1:] == [f"publish_attempt[{spent_attempt.id}]"]  # the bills wait for their retry
+    assert [fresh(item).status for item in bills + [spent]] == ["publishing", "publishing", "published"]
+
+
+def test_the_sweep_resumes_a_created_document_whose_worker_died_before_attaching(books, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="jobs.publishing")
+    item = books.item()
+    attempt = books.publish(item)
+
+    books.xero.answers += [created(1), SystemExit("worker killed")]
+    with pytest.raises(SystemExit):
+        books.work()
+    with books.app.app_context():
+        get_redis().delete(f"docket:publish-attempt:{attempt.id}")  # lapsed
+    assert fresh(attempt).state == "created"
+    later(monkeypatch, attempt, 11)
+    books.run(jobs.sweep)
+    assert caplog.messages == [f"publish attempt {attempt.id} resumed after its job stopped"]
+    books.xero.answers += [ATTACHED]
+    assert books.work() == [f"publish_attempt[{attempt.id}]"]
+    assert fresh(item).status == "published" and [r.method for r in books.xero.requests] == ["PUT", "POST", "POST"]
+
+
+def test_the_sweep_clears_only_the_queue_down_message(books, monkeypatch, redis_down):
+    redis_was_down = fresh(books.publish(books.item(total="2.00")))
+    redis_down()
+    books.mount()
+    retrying = books.publish(books.item(total="1.00"))
+    books.xero.answers += [DOWN]
+    books.work()  # its message says Xero isn't responding; its retry is booked
+    later(monkeypatch, redis_was_down, 11)
+    books.run(jobs.sweep)
+    assert (fresh(retrying).message, fresh(redis_was_down).message) == (UNAVAILABLE, "")
+
+
+def test_the_sweep_settles_only_publishing_runs_with_nothing_left_open(books, monkeypatch):
+    finished_items = [books.item(total=f"{80 + n}.00") for n in range(2)]
+    run = books.publish_all(finished_items)
+    books.xero.answers += [created(1, 2), ATTACHED, ATTACHED]
+    counted = jobs._progress
+
+    def killed_on_the_last(attempt):
+        if attempt.id == max(a.id for a in PublishAttempt.select()) and attempt.state == DONE:
+            raise SystemExit("worker killed")
+        counted(attempt)
+
+    monkeypatch.setattr(jobs, "_progress", killed_on_the_last)
+    with pytest.raises(SystemExit):
+        books.work()
+    monkeypatch.undo()
+    with books.app.app_context():
+        housekeeping = enqueue_housekeeping(books.business_id)  # queued, another kind of run
+        going_on = service.request_bulk([books.item(total="90.00"), books.item(total="91.00")],
+                                        user_id=books.admin.user_id, business_id=books.business_id)
+        single = service.request_publish(books.item(total="92.00"), user_id=books.admin.user_id)
+    assert going_on.queued == 2 and single.run_id is None
+    other = JobRun.get((JobRun.kind == "publish") & (JobRun.id != run.id))
+    books.run(jobs.sweep)
+    finished = fresh(run)
+    assert (finished.status, finished.progress_done, finished.summary) == ("succeeded", 2, "Published 2 of 2.")
+    assert (fresh(other).status, fresh(other).progress_done) == ("running", 0)
+    assert fresh(housekeeping).status == "queued"
+
+
+# --- what the jobs read from the business and the configuration -------------------------------------------------
+
+def with_a_line(books, total: str, unit_amount: str) -> Item:
+    """An item of `total` with one line of 3 at `unit_amount` (net, VAT on top), entered as a person does."""
+    item = books.item(total=total)
+    with books.app.app_context():
+        line = lines.add(item, user_id=books.admin.user_id)
+        for name, value in (("quantity", "3"), ("unit_amount", unit_amount)):
+            assert lines.edit(fresh(item), LineItem.get_by_id(line.id), name, value, user_id=books.admin.user_id) == ""
+    assert fresh(item).status == "ready"
+    return fresh(item)
+
+
+def test_an_item_with_lines_goes_with_its_lines_and_four_decimal_places_when_they_need_them(books):
+    books.publish(with_a_line(books, "120.00", "33.3333"))
+    books.xero.answers += [created(1), ATTACHED]
+    books.work()
+    put = books.xero.requests[0]
+    assert put.url.endswith("?unitdp=4")
+    assert [(line["Quantity"], line["UnitAmount"]) for line in sent(put)["Invoices"][0]["LineItems"]] == [
+        (3, 33.3333)]
+
+
+def test_a_batch_with_lines_needing_four_decimal_places_asks_for_them(books):
+    books.publish_all([with_a_line(books, "240.00", "66.6667"), books.item(total="12.00")])
+    books.xero.answers += [created(1, 2), ATTACHED, ATTACHED]
+    books.work()
+    put = books.xero.requests[0]
+    assert "unitdp=4" in put.url.split("?")[1].split("&")
+    assert [[line["UnitAmount"] for line in body["LineItems"]] for body in sent(put)["Invoices"]] == [
+        [66.6667], [10]]
+
+
+def settings(books, **values):
+    """The Publishing settings an admin saves in Settings."""
+    form = {"tax_policy": "docket", "line_amounts": "exclusive", "currency_mode": "document",
+            "costs_publish_to": "purchases", "sales_publish_to": "sales", "costs_publish_as": "draft",
+            "sales_publish_as": "draft"} | values
+    with books.app.app_context():
+        assert service.save_settings(books.business_id, form, user_id=books.admin.user_id) == {}
+
+
+@pytest.mark.parametrize("job", ["one", "batch"])
+def test_the_businesss_own_publishing_settings_shape_what_is_sent(books, job):
+    settings(books, tax_policy="xero")  # Xero calculates the tax
+    items = [books.item(total="12.00"), books.item(total="24.00")]
+    if job == "one":
+        books.publish(items[0])
+        books.xero.answers += [created(1), ATTACHED]
+    else:
+        books.publish_all(items)
+        books.xero.answers += [created(1, 2), ATTACHED, ATTACHED]
+    books.work()
+    body = sent(books.xero.requests[0])["Invoices"][0]
+    assert body["LineAmountTypes"] == "Inclusive" and "TaxAmount" not in body["LineItems"][0]
+
+
+def test_a_category_whose_default_tax_is_zero_rated_publishes_at_zero_with_exceptions(books):
+    settings(books, tax_policy="docket_with_exceptions")
+    exempt = Category.create(business=books.business_id, xero_id="acc-exempt", code="480", name="Postage",
+                             type="EXPENSE", account_class="EXPENSE", tax_type="NONE")  # as a refresh reads it
+    books.publish(books.item(total="12.00", category=exempt))
+    books.xero.answers += [created(1), ATTACHED]
+    books.work()
+    line = sent(books.xero.requests[0])["Invoices"][0]["LineItems"][0]
+    assert (line["TaxType"], line["TaxAmount"]) == ("NONE", 0)
+
+
+@pytest.fixture
+def day_rates(books):
+    """EXCHANGE_RATES_URL served here: 1 EUR = 0.5 GBP (the fixed table says 0.8504), none for SEK."""
+    rates = Flask("day-rates")
+
+    @rates.get("/<day>/<base>")
+    def table(day, base):
+        if base == "SEK":
+            abort(404)
+        return {"amount": 1, "base": "EUR", "date": day, "rates": {"GBP": 0.5}}
+
+    Currency.create(business=books.business_id, xero_id="EUR", description="Euro")  # as a refresh reads them
+    Currency.create(business=books.business_id, xero_id="SEK", description="Swedish Krona")
+    with LiveServer(rates) as server:
+        books.app.config["EXCHANGE_RATES_URL"] = f"{server.url}/{{date}}/{{base}}"
+        yield
+
+
+def test_amounts_in_another_currency_are_converted_at_the_rates_of_exchange_rates_url(books, day_rates):
+    settings(books, currency_mode="base")
+    books.publish(books.item(total="120.00", currency="EUR"))
+    books.xero.answers += [created(1), ATTACHED]
+    books.work()
+    body = sent(books.xero.requests[0])["Invoices"][0]
+    assert body["CurrencyCode"] == "GBP" and body["LineItems"][0]["LineAmount"] == 50
+
+
+@pytest.mark.parametrize("job", ["one", "batch"])
+def test_a_currency_without_a_rate_fails_its_item_alone_before_any_call(books, day_rates, job):
+    settings(books, currency_mode="base")
+    swedish, plain = books.item(total="120.00", currency="SEK"), books.item(total="12.00")
+    if job == "one":
+        attempt = books.publish(swedish)
+    else:
+        books.publish_all([swedish, plain])
+        attempt = PublishAttempt.get(item=swedish.id)
+        books.xero.answers += [created(2), ATTACHED]
+    books.work()
+    assert all(r.method != "PUT" or len(sent(r)["Invoices"]) == 1 for r in books.xero.requests)
+    refused = fresh(attempt)
+    assert (refused.state, refused.detail, fresh(swedish).status) == (FAILED, "", "failed")
+    assert "SEK" in refused.message and refused.message == fresh(swedish).publish_message
+    if job == "batch":
+        assert fresh(plain).status == "published"
