@@ -21,7 +21,6 @@ _embedded_cookie = contextvars.ContextVar("docket_embedded_cookie", default=Fals
 
 @dataclass(frozen=True)
 class EmbedScope:
-    portal_id: str
     origin: str
     business_id: int
     role: str
@@ -36,7 +35,7 @@ def current_scope() -> EmbedScope | None:
     portal = current_app.config["EMBED_PORTALS"].get(data.get("portal"))
     if portal is None:
         return None
-    return EmbedScope(portal.id, portal.origin, data["business"], data["role"], data.get("can_publish", False))
+    return EmbedScope(portal.origin, data["business"], data["role"], data.get("can_publish", False))
 
 
 def is_embedded_session() -> bool:
