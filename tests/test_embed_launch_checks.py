@@ -8,11 +8,11 @@ import uuid
 import pytest
 
 from tests import factories
-from tests.test_embed import KEY, OTHER, PORTAL, launch_token, launched
+from tests.test_embed import KEY, OTHER, PORTAL, launch_token, launched, set_cookie
 from webapp.accounts.models import UserSession
 from webapp.embed import launch as launching
 from webapp.embed.portals import Portal, parse_portals
-from webapp.embed.session import EMBED_KEY
+from webapp.embed.session import EMBED_COOKIE, EMBED_KEY
 from webapp.redis_conn import get_redis
 
 NOW = 1_900_000_000  # when Docket checks the tokens below
@@ -173,6 +173,15 @@ def test_a_session_launched_before_launches_carried_can_publish_does_not_publish
     with client.session_transaction() as session:
         session[EMBED_KEY] = {name: value for name, value in session[EMBED_KEY].items() if name != "can_publish"}
     assert client.form(publish).status_code == 403
+
+
+def test_the_frame_cookie_names_no_domain_even_where_sessions_have_one(portals, admin):
+    """A browser drops a __Host- cookie that names a Domain, so a configured cookie domain is for top-level
+    sessions only."""
+    portals.config["SESSION_COOKIE_DOMAIN"] = "docket.example"
+    frame = set_cookie(portals.test_client().post("/embed/launch", data={"token": launch_token(admin)}), EMBED_COOKIE)
+    assert frame.startswith(EMBED_COOKIE) and "domain=" not in frame.lower()
+    assert "; Domain=docket.example;" in set_cookie(portals.test_client().get("/login"), "session")
 
 
 def test_static_files_are_framed_alike_inside_and_outside_the_portal(portals, admin):
