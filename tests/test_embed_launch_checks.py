@@ -175,13 +175,22 @@ def test_a_session_launched_before_launches_carried_can_publish_does_not_publish
     assert client.form(publish).status_code == 403
 
 
-def test_the_frame_cookie_names_no_domain_even_where_sessions_have_one(portals, admin):
-    """A browser drops a __Host- cookie that names a Domain, so a configured cookie domain is for top-level
-    sessions only."""
-    portals.config["SESSION_COOKIE_DOMAIN"] = "docket.example"
+@pytest.mark.parametrize("setting, value, top_level, present", [
+    ("SESSION_COOKIE_DOMAIN", "docket.example", "; Domain=docket.example;", True),
+    ("SESSION_COOKIE_PATH", "/docket", "; Path=/docket", True),
+    ("SESSION_COOKIE_HTTPONLY", False, "HttpOnly", False),
+    ("SESSION_COOKIE_SECURE", False, "Secure", False),  # plain http outside production
+])
+def test_the_frame_cookie_keeps_its_prefix_rules_whatever_top_level_sessions_use(portals, admin, setting, value,
+                                                                                 top_level, present):
+    """Browsers drop a __Host- cookie unless it is Secure with Path=/ and no Domain; HttpOnly keeps it from scripts.
+    The settings of top-level session cookies change only those."""
+    portals.config[setting] = value
     frame = set_cookie(portals.test_client().post("/embed/launch", data={"token": launch_token(admin)}), EMBED_COOKIE)
-    assert frame.startswith(EMBED_COOKIE) and "domain=" not in frame.lower()
-    assert "; Domain=docket.example;" in set_cookie(portals.test_client().get("/login"), "session")
+    attributes = {part.strip().partition("=")[0].lower(): part.strip() for part in frame.split(";")[1:]}
+    assert attributes.keys() == {"secure", "httponly", "path", "samesite", "partitioned"}
+    assert attributes["path"] == "Path=/"
+    assert (top_level in set_cookie(portals.test_client().get("/login"), "session")) is present
 
 
 def test_static_files_are_framed_alike_inside_and_outside_the_portal(portals, admin):
