@@ -156,7 +156,7 @@ def test_tokens_of_every_length_up_to_4096_characters_are_read(app, standard):
 def test_a_launch_records_the_browser_and_logs_what_it_granted(portals, admin, caplog):
     caplog.set_level(logging.INFO, logger="webapp.embed.launch")
     response = portals.test_client().post("/embed/launch", data={"token": launch_token(admin)},
-                           headers={"User-Agent": "Mozilla/5.0 (Portal frame) Firefox/120"})
+                                          headers={"User-Agent": "Mozilla/5.0 (Portal frame) Firefox/120"})
     assert response.status_code == 303
     assert UserSession.get(UserSession.user == admin.user).user_agent == "Mozilla/5.0 (Portal frame) Firefox/120"
     assert caplog.messages == [f"embed launch portal=test-portal user_id={admin.user.id} "
