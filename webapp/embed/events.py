@@ -11,9 +11,9 @@ def publish_outcome(item) -> dict[str, str]:
     if current_scope() is None:
         return {}
     if item.status == "published":
-        event = {"type": "docket:item-published", "itemId": item.id, "xeroUrl": item.xero_url or ""}
+        event = {"type": "docket:item-published", "itemId": item.id, "xeroUrl": item.xero_url}
     elif item.status == "failed":
-        event = {"type": "docket:publish-failed", "itemId": item.id, "message": item.publish_message or ""}
+        event = {"type": "docket:publish-failed", "itemId": item.id, "message": item.publish_message}
     else:
         return {}
     return {"HX-Trigger": json.dumps({TRIGGER: event})}

@@ -79,8 +79,8 @@ def verify(token: str, portals: dict[str, Portal], now: float | None = None) -> 
     return launch
 
 
-def start_session(launch: Launch, user_agent: str = "") -> str:
-    """A fresh server-side session for the launched person and business; returns its token."""
+def start_session(launch: Launch, user_agent: str) -> None:
+    """A fresh server-side session for the launched person and business."""
     if is_embedded_session():
         end_session()  # a relaunch in the same frame retires the session it replaces
     session.clear()
@@ -89,7 +89,6 @@ def start_session(launch: Launch, user_agent: str = "") -> str:
                           "can_publish": launch.can_publish}
     log.info("embed launch portal=%s user_id=%s business_id=%s role=%s can_publish=%s", launch.portal.id,
              launch.user.id, launch.membership.business_id, launch.role, launch.can_publish)
-    return launch.user.get_id()
 
 
 def _malformed() -> LaunchRefused:
@@ -99,11 +98,11 @@ def _malformed() -> LaunchRefused:
 
 def _unverified_issuer(token: str) -> str | None:
     """`iss`, read before the signature is checked only to pick the portal's key."""
-    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
+    if len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
         raise _malformed()
     payload = token.split(".")[1]
     try:
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=="))  # padding beyond the missing is ignored
     except (binascii.Error, ValueError, RecursionError):  # RecursionError: JSON nested past Python's limit
         raise _malformed() from None
     if not isinstance(claims, dict):
@@ -152,7 +151,8 @@ def _use_once(portal: Portal, claims: dict, now: float) -> None:
     jti = claims.get("jti")
     if not isinstance(jti, str) or not 8 <= len(jti) <= 128:
         raise _malformed()
-    # Kept until the token could no longer pass the expiry check, whatever the portal's clock said.
-    keep = max(1, int(_number(claims, "exp") - now) + CLOCK_SKEW)
+    # Kept until the token could no longer pass the expiry check, whatever the portal's clock said (exp is after
+    # now: _check_times saw to it).
+    keep = int(claims["exp"] - now) + CLOCK_SKEW
     if not get_redis().set(_JTI_KEY.format(portal.id, jti), 1, nx=True, ex=keep):
         raise LaunchRefused("reused", f"This launch token was already used. {AGAIN}")

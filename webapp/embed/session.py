@@ -21,7 +21,6 @@ _embedded_cookie = contextvars.ContextVar("docket_embedded_cookie", default=Fals
 
 @dataclass(frozen=True)
 class EmbedScope:
-    portal_id: str
     origin: str
     business_id: int
     role: str
@@ -36,7 +35,7 @@ def current_scope() -> EmbedScope | None:
     portal = current_app.config["EMBED_PORTALS"].get(data.get("portal"))
     if portal is None:
         return None
-    return EmbedScope(portal.id, portal.origin, data["business"], data["role"], data.get("can_publish", False))
+    return EmbedScope(portal.origin, data["business"], data["role"], data.get("can_publish", False))
 
 
 def is_embedded_session() -> bool:
@@ -66,8 +65,9 @@ def frame_ancestors() -> tuple[str, ...] | None:
 
 class EmbedAwareSessionInterface(SecureCookieSessionInterface):
     """Top-level sessions keep Flask's cookie (SameSite=Lax). An embedded session lives in its own cookie that a
-    cross-site frame can carry: __Host- prefixed, Secure, HttpOnly, SameSite=None and Partitioned (CHIPS), so it
-    is kept in a jar keyed by the portal's site and never seen by Docket opened top-level."""
+    cross-site frame can carry: __Host- prefixed, Secure (werkzeug adds it to every Partitioned cookie), HttpOnly,
+    SameSite=None and Partitioned (CHIPS), so it is kept in a jar keyed by the portal's site and never seen by
+    Docket opened top-level."""
 
     def open_session(self, app, request):
         embedded = EMBED_COOKIE in request.cookies
@@ -95,9 +95,6 @@ class EmbedAwareSessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_path(self, app):
         return "/" if _embedded_cookie.get() else super().get_cookie_path(app)
-
-    def get_cookie_secure(self, app):
-        return True if _embedded_cookie.get() else super().get_cookie_secure(app)
 
     def get_cookie_samesite(self, app):
         return "None" if _embedded_cookie.get() else super().get_cookie_samesite(app)
