@@ -114,6 +114,16 @@ EQUIVALENT = {
                                                             "keys" for n in (2, 3)},
     "webapp.auth.service.x_open_session__mutmut_1": "every caller (sign-in, embedded launch) passes the browser's "
                                                     "user agent",
+    # webapp/publishing/
+    **{f"webapp.publishing.publisher.xǁPublisherǁ_attach__mutmut_{n}": "file names never hold a '/' (an upload "
+                                                                      "keeps a path's last part), the one character "
+                                                                      "safe='' changes; letters are always safe"
+       for n in (6, 7)},
+    "webapp.publishing.publisher.xǁPublisherǁ_check_landing_window__mutmut_3": "the wait is wall-clock time in "
+                                                                              "microseconds: exactly two minutes "
+                                                                              "can't be told from a moment either side",
+    "webapp.publishing.service.x_request_bulk__mutmut_7": "BulkOutcome.queued is only read for its truth (message, "
+                                                          "flash category): None is as false as 0",
 }
 
 KILLED = {"killed", "timeout", "caught by type check"}

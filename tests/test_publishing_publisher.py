@@ -292,6 +292,18 @@ def test_a_credit_note_another_item_published_is_not_taken_for_this_one(app, adm
     assert (done.xero_id, fresh(earlier).xero_id) == ("cn-2", "cn-1")
 
 
+def test_a_credit_note_without_a_number_is_found_by_contact_date_and_total(app, admin_client, admin, coding,
+                                                                           supplier, xero_double):
+    item = credit(app, admin, coding, supplier, reference="")
+    cut = lost_create(app, admin_client, item, xero_double)
+    assert not {"CreditNoteNumber", "Reference"} & set(json.loads(cut.request_body))
+    script(xero_double, ok({"CreditNotes": [note("cn-2", number="AF-2"), {"CreditNoteID": "cn-1", "Total": "12.00"}]}),
+           ATTACHED)
+    done = run(app, cut)
+    assert [r.method for r in xero_double.requests] == ["PUT", "GET", "POST"]
+    assert (done.state, done.xero_id) == (DONE, "cn-1")
+
+
 def test_a_customer_credit_note_is_found_by_its_reference_as_xero_numbers_it_itself(app, admin_client, admin, coding,
                                                                                     xero_double):
     customer = make_contact(admin.business, "Bramley Homes", xero_id="c0ffee00-0000-4000-8000-000000000002",

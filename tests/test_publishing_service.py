@@ -262,6 +262,14 @@ def status_changes(item) -> list[tuple]:
         (ItemHistory.item == item.id) & (ItemHistory.field == "status")).order_by(ItemHistory.id)]
 
 
+def test_a_published_item_is_not_published_again_until_reopened(app, admin_client, admin, coding, supplier,
+                                                               xero_double):
+    item = published(app, admin_client, admin, coding, supplier, xero_double)
+    again = admin_client.form(f"/b/{admin.business_id}/items/{item.id}/publish", follow_redirects=True)
+    assert flashed(ALREADY) in again.text
+    assert PublishAttempt.select().count() == 1 and len(xero_double.requests) == 2
+
+
 def test_a_published_item_reopened_goes_back_to_the_inbox_keeping_its_xero_link(app, admin_client, admin, coding,
                                                                                 supplier, xero_double):
     item = published(app, admin_client, admin, coding, supplier, xero_double)

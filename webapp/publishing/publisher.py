@@ -108,7 +108,7 @@ class Publisher:
         numbers it itself."""
         if self.destination.xero_object != "CreditNote":
             return element.get("Url") == self.context.url
-        key = "CreditNoteNumber" if "CreditNoteNumber" in body else "Reference"  # the one the create sent
+        key = "CreditNoteNumber" if self.destination.type == "ACCPAYCREDIT" else "Reference"  # as the create sent it
         same = (element.get(key) or "") == (body.get(key) or "") \
             and Decimal(str(element.get("Total"))) == Decimal(str(self.item.total))
         return same and not Item.select().where((Item.xero_id == element.get("CreditNoteID"))
