@@ -53,6 +53,11 @@ MODULES = {
     "webapp/publishing/pace.py": ["tests/test_publishing.py"],
     "jobs/publishing.py": ["tests/test_publishing_jobs.py"],
     "webapp/accounts/access.py": ["tests/test_access_checks.py", "tests/test_access.py"],
+    "webapp/publishing/publisher.py": ["tests/test_publishing_publisher.py", "tests/test_publishing_faults.py"],
+    "webapp/publishing/service.py": ["tests/test_publishing_service.py", "tests/test_publishing.py"],
+    "webapp/publishing/auto.py": ["tests/test_publishing_auto.py", "tests/test_publishing.py"],
+    "webapp/publishing/pace.py": ["tests/test_publishing_pace.py", "tests/test_publishing.py"],
+    "jobs/publishing.py": ["tests/test_publishing.py", "tests/test_publishing_faults.py", "tests/test_jobs.py"],
     "webapp/auth/": ["tests/test_sign_in_sessions.py", "tests/test_auth_views.py", "tests/test_access.py",
                      "tests/test_sign_in_limits.py"],
     "webapp/embed/": ["tests/test_embed.py", "tests/test_embed_launch_checks.py"],
@@ -146,6 +151,16 @@ EQUIVALENT = {
                                                                                "None is as false as False",
     **{f"webapp.embed.session.xǁEmbedAwareSessionInterfaceǁget_cookie_samesite__mutmut_{n}":
        "werkzeug title-cases SameSite: none and NONE are written SameSite=None" for n in (4, 5)},
+    # webapp/publishing/
+    **{f"webapp.publishing.publisher.xǁPublisherǁ_attach__mutmut_{n}": "file names never hold a '/' (an upload "
+                                                                      "keeps a path's last part), the one character "
+                                                                      "safe='' changes; letters are always safe"
+       for n in (6, 7)},
+    "webapp.publishing.publisher.xǁPublisherǁ_check_landing_window__mutmut_3": "the wait is wall-clock time in "
+                                                                              "microseconds: exactly two minutes "
+                                                                              "can't be told from a moment either side",
+    "webapp.publishing.service.x_request_bulk__mutmut_7": "BulkOutcome.queued is only read for its truth (message, "
+                                                          "flash category): None is as false as 0",
 }
 
 KILLED = {"killed", "timeout", "caught by type check"}

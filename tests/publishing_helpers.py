@@ -1,5 +1,7 @@
-"""A business connected to the sandbox's UK organisation with its lists refreshed, and items coded from them."""
+"""A business connected to the sandbox's UK organisation with its lists refreshed, and items coded from them; or,
+without the sandbox, a connected business whose Xero is a script (`xero_double`)."""
 import hashlib
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -11,9 +13,16 @@ from tests.items_helpers import make_coded_item, pdf_bytes
 from tests.test_integrations_flow import connect
 from tests.test_lists_refresh import refresh
 from tests.test_jobs import _work
+from tests.test_xero_client_requests import FakeXero
+from webapp.integrations.models import Connection
+from webapp.integrations.token_store import DbTokenStore
 from webapp.items import storage
 from webapp.items.models import Document
 from webapp.lists.models import Category, Contact, PaymentMethod, TaxRate
+from webapp.xero.tokens import TokenSet
+
+API = "https://api.xero.com/api.xro/2.0"  # Xero's, as the app has it without XERO_BASE_URL
+SCRIPTED_TENANT = "tenant-scripted"
 
 
 @pytest.fixture
@@ -66,3 +75,43 @@ def sandbox_creates(sandbox, endpoint="Invoices") -> list[dict]:
 def work(app):
     """Run every queued job (publishing, then the attachments queued behind each document) until none is left."""
     _work(app)
+
+
+def ok(body: dict):
+    """A 200 answer from Xero with a JSON body, for FakeXero."""
+    return 200, {"Content-Type": "application/json"}, body
+
+
+def invoice(xero_id="inv-1", number="INV-9", **fields) -> dict:
+    return {"InvoiceID": xero_id, "InvoiceNumber": number, "Status": "DRAFT", **fields}
+
+
+ATTACHED = ok({"Attachments": [{"AttachmentID": "att-1"}]})
+
+
+@pytest.fixture
+def xero_double(app, admin, tmp_path):
+    """The admin's business connected (its tokens sealed as the connect flow does) and Xero's API played by a
+    script: append answers to `.answers`; `.requests` are the requests Xero received."""
+    from webapp.integrations import xero_access
+
+    app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path / "documents")
+    app.config["XERO_BASE_URL"] = ""  # Xero's own addresses (and links to its pages); nothing leaves the fake
+    xero_access.init_app(app)
+    connection = Connection.create(business=admin.business_id, tenant_id=SCRIPTED_TENANT, tenant_name="Hartley",
+                                   status="connected")
+    DbTokenStore(app.extensions["xero"].cipher).save(connection.id, TokenSet("access-1", "refresh-1",
+                                                                             time.time() + 3600))
+    fake = FakeXero()
+    app.extensions["xero"].http.mount("https://", fake)
+    return fake
+
+
+def run_attempt(app, attempt):
+    """The attempt's job (or its retry) running once; the attempt as it was saved."""
+    from jobs.publishing import publish_attempt
+    from webapp.publishing.models import PublishAttempt
+
+    with app.app_context():
+        publish_attempt(attempt.id)
+    return PublishAttempt.get_by_id(attempt.id)

@@ -10,10 +10,18 @@ from webapp.jobruns.models import FAILED, SUCCEEDED, JobRun
 from webapp.queues import QUEUE_NAMES, enqueue_housekeeping
 
 
+class _BurstWorker(SimpleWorker):
+    """A worker without rq's command channel (stop or kill it from outside), of no use in a burst: with redis-py 8.2
+    its listening thread could hold the end of each burst for its 60 s poll."""
+
+    def subscribe(self):
+        pass
+
+
 def _work(app):
     connection = redis.Redis.from_url(REDIS_URL)
     with app.app_context():
-        SimpleWorker(list(QUEUE_NAMES), connection=connection).work(burst=True)
+        _BurstWorker(list(QUEUE_NAMES), connection=connection).work(burst=True)
 
 
 def _old_run(business_id, days):

@@ -8,19 +8,19 @@ from webapp.rules import queries as rules
 
 
 def wants_auto_publish(item: Item) -> bool:
-    method = item.payment_method if item.payment_method_id else None
+    method = item.payment_method  # None without one
     if method is not None and method.auto_publish in ("always", "never"):
         return method.auto_publish == "always"
-    rule = rules.rule(item.contact_id) if item.contact_id else None
+    rule = rules.rule(item.contact_id)
     return bool(rule and rule.auto_publish)
 
 
 def publish_on_arrival(item: Item) -> bool:
-    """Queue the item when it is ready and its rules ask for it; True when it was queued."""
-    if item.status != "ready" or not wants_auto_publish(item):
+    """Queue the item when its rules ask for it and it may go; True when it was queued."""
+    if not wants_auto_publish(item):
         return False
     try:
         request_publish(item, user_id=None)
     except PublishRefused:
-        return False  # e.g. not connected: it stays Ready for a person to publish
+        return False  # not ready, or not connected: it stays for a person to fix and publish
     return True

@@ -34,7 +34,7 @@ class StillLanding(Exception):
     """An earlier create call of this attempt may still land in Xero; look again after `seconds`."""
 
     def __init__(self, seconds: float):
-        super().__init__(f"an earlier create may still land; look again in {seconds:.0f} s")
+        super().__init__()
         self.seconds = seconds
 
 
@@ -77,7 +77,7 @@ class Publisher:
 
     def _check_still_a_draft(self) -> None:
         endpoint = self.destination.endpoint
-        status = element_of(self.client.get(f"{endpoint}/{self.item.xero_id}"), endpoint).get("Status", "")
+        status = element_of(self.client.get(f"{endpoint}/{self.item.xero_id}"), endpoint)["Status"]
         if status not in EDITABLE_IN_XERO:
             raise payload.NotPublishable(
                 f"The document in Xero is no longer a draft (its status is {status.title()}), so Docket won't "
@@ -94,23 +94,22 @@ class Publisher:
 
     def _find(self) -> dict | None:
         """The document an earlier run of this attempt created, if Xero has it (matched by its Url)."""
-        body = json.loads(self.attempt.request_body)
-        contact_id = body.get("Contact", {}).get("ContactID")
-        clauses = [f'Contact.ContactID==Guid("{contact_id}")'] if contact_id else []
-        if body.get("Date"):
-            year, month, day = body["Date"].split("-")
-            clauses.append(f"Date==DateTime({int(year)},{int(month)},{int(day)})")
-        answer = self.client.get(self.destination.endpoint, params={"where": " AND ".join(clauses)} if clauses else None)
-        return next((element for element in answer.get(self.destination.endpoint, [])
-                     if self._is_ours(element, body)), None)
+        body = json.loads(self.attempt.request_body)  # its contact and date are never missing: the checks see to it
+        year, month, day = body["Date"].split("-")
+        where = (f'Contact.ContactID==Guid("{body["Contact"]["ContactID"]}") '
+                 f"AND Date==DateTime({int(year)},{int(month)},{int(day)})")
+        answer = self.client.get(self.destination.endpoint, params={"where": where})
+        return next((element for element in answer[self.destination.endpoint] if self._is_ours(element, body)), None)
 
     def _is_ours(self, element: dict, body: dict) -> bool:
         """Invoices and bank transactions carry the attempt's link as their Url. Credit notes have no Url in
-        Xero: one with the same contact, date, number and total that no other item published is taken as ours."""
+        Xero: one with the same contact, date, number (or reference) and total that no other item published is taken
+        as ours. A supplier's credit note carries the supplier's number; a customer's carries a reference, as Xero
+        numbers it itself."""
         if self.destination.xero_object != "CreditNote":
             return element.get("Url") == self.context.url
-        number = NUMBER_FIELDS["CreditNote"]
-        same = (element.get(number) or element.get("Reference")) == (body.get(number) or body.get("Reference")) \
+        key = "CreditNoteNumber" if self.destination.type == "ACCPAYCREDIT" else "Reference"  # as the create sent it
+        same = (element.get(key) or "") == (body.get(key) or "") \
             and Decimal(str(element.get("Total"))) == Decimal(str(self.item.total))
         return same and not Item.select().where((Item.xero_id == element.get("CreditNoteID"))
                                                 & (Item.id != self.item.id)).exists()
@@ -142,7 +141,7 @@ class Publisher:
 
     def _finish(self) -> None:
         link = self.endpoints.document_link(self.client.tenant_id, self.destination.type, self.attempt.xero_id)
-        what = OBJECT_NAMES.get(self.destination.type, "document")
+        what = OBJECT_NAMES[self.destination.type]
         with database.atomic():
             self._save(state=DONE, message="")
             changes.change(self.item, {"status": "published", "xero_object": self.destination.xero_object,
@@ -175,7 +174,7 @@ def element_of(answer: dict, endpoint: str) -> dict:
     """The single element of a Xero answer, or the element's own validation errors raised as Xero's error."""
     elements = answer.get(endpoint) or [{}]
     element = elements[0]
-    errors = [error.get("Message", "") for error in element.get("ValidationErrors") or []]
+    errors = [error["Message"] for error in element.get("ValidationErrors") or [] if error.get("Message")]
     if errors or element.get("StatusAttributeString") == "ERROR":
         raise XeroValidationError(errors or ["Xero did not accept this document."])
     return element

@@ -31,7 +31,7 @@ class PublishRefused(Exception):
 @dataclass(frozen=True)
 class BulkOutcome:
     queued: int
-    refused: dict  # item id -> reason
+    refused: int  # items not sent: not ready, checks to fix, already publishing
     waiting_for_queue: bool = False  # saved, but the job queue was out of reach: a worker's sweep sends them
 
     @property
@@ -40,33 +40,29 @@ class BulkOutcome:
         if self.waiting_for_queue:
             text += " " + QUEUE_UNREACHABLE
         if self.refused:
-            text += f" Not sent ({len(self.refused)}): they have checks to fix or are not ready."
+            text += f" Not sent ({self.refused}): they have checks to fix or are not ready."
         return text.strip()
 
 
-def refusal(item: Item, review: Review | None = None, settings: PublishingSettings | None = None) -> str:
-    """Why this item can't be published now ("" when it can): status, checks, Docket's lock date, the connection."""
+def refusal(item: Item) -> str:
+    """Why this item can't be published now ("" when it can): its status, its checks (Docket's lock date is one of
+    them), the connection."""
     if item.status not in PUBLISHABLE:
         if item.status in ("publishing", "published"):
             return "This item is already publishing or published."
         return "Fix what the checks list first: the item is not ready."
-    problems = (review or Review(item)).checks()
+    problems = Review(item).checks()
     if problems:
         return problems[0].message
-    settings = settings or PublishingSettings.of(item.business_id)
-    if settings.docket_lock_date and item.date and item.date <= settings.docket_lock_date:
-        return (f"The date {item.date:%d %b %Y} is on or before Docket's lock date "
-                f"{settings.docket_lock_date:%d %b %Y} for this business: change the date, or ask an admin to move "
-                "the lock date in Settings.")
     connection = Connection.for_business(item.business_id)
     if connection is None or connection.status != CONNECTED:
         return "Connect this business to Xero first (Integrations), or Reconnect if the connection needs it."
     return ""
 
 
-def request_publish(item: Item, *, user_id: int | None, review: Review | None = None) -> PublishAttempt:
+def request_publish(item: Item, *, user_id: int | None) -> PublishAttempt:
     """Queue one item: an attempt with its own Idempotency-Key, the item marked Publishing, a job per attempt."""
-    reason = refusal(item, review)
+    reason = refusal(item)
     if reason:
         raise PublishRefused(reason)
     with database.atomic():
@@ -77,14 +73,8 @@ def request_publish(item: Item, *, user_id: int | None, review: Review | None = 
 
 def request_bulk(items: list[Item], *, user_id: int, business_id: int) -> BulkOutcome:
     """Queue every item that may go now as one publishing run (banner "Publishing 3 of 40"); say what was left."""
-    settings = PublishingSettings.of(business_id)
-    refused, chosen = {}, []
-    for item in items:
-        reason = refusal(item, settings=settings)
-        if reason:
-            refused[item.id] = reason
-        else:
-            chosen.append(item)
+    chosen = [item for item in items if not refusal(item)]
+    refused = len(items) - len(chosen)
     if not chosen:
         return BulkOutcome(0, refused)
     with database.atomic():
@@ -98,11 +88,6 @@ def request_bulk(items: list[Item], *, user_id: int, business_id: int) -> BulkOu
 def open_attempt(item_id: int) -> PublishAttempt | None:
     return (PublishAttempt.select().where((PublishAttempt.item == item_id) & PublishAttempt.state.in_(OPEN_STATES))
             .order_by(PublishAttempt.id.desc()).first())
-
-
-def latest_attempts(item_id: int, limit: int = 20) -> list[PublishAttempt]:
-    return list(PublishAttempt.select().where(PublishAttempt.item == item_id)
-                .order_by(PublishAttempt.id.desc()).limit(limit))
 
 
 def reopen(item: Item, *, user_id: int) -> bool:
@@ -153,7 +138,7 @@ def save_settings(business_id: int, form, *, user_id: int) -> dict[str, str]:
                "costs_publish_as": PUBLISH_AS, "sales_publish_as": PUBLISH_AS}
     errors, values = {}, {}
     for name, allowed in choices.items():
-        value = form.get(name, "")
+        value = form.get(name)
         if value not in allowed:
             errors[name] = "Choose one of the options."
         values[name] = value
