@@ -135,6 +135,23 @@ def lines(item_id: int) -> list[LineItem]:
                 .where(LineItem.item == item_id).order_by(LineItem.position, LineItem.id))
 
 
+def open_items(business_id: int, workspace: str) -> list[Item]:
+    """The workspace's items still waiting to be published (Inbox and Ready), with what their checks read joined in."""
+    query = Item.select(Item, Contact).join_from(Item, Contact, JOIN.LEFT_OUTER)
+    return list(with_coding(query, Item).where((Item.business == business_id) & (Item.workspace == workspace)
+                                               & Item.status.in_(("inbox", "ready"))).order_by(Item.id))
+
+
+def lines_of(item_ids: list[int]) -> dict[int, list[LineItem]]:
+    """The line items of many items in one query, by item id (an item without lines is missing)."""
+    found: dict[int, list[LineItem]] = {}
+    if item_ids:
+        for line in (with_coding(LineItem.select(LineItem), LineItem).where(LineItem.item.in_(item_ids))
+                     .order_by(LineItem.item, LineItem.position, LineItem.id)):
+            found.setdefault(line.item_id, []).append(line)
+    return found
+
+
 def with_coding(query, model):
     """Join in the category, tax rate and tracking options `model` (an item, line or rule) points at, each
     loaded under its field's name, so reading them costs no further query."""
