@@ -9,7 +9,7 @@ from tests import xero_helpers as xh
 from tests.publishing_helpers import coded, uk, work  # noqa: F401
 from tests.test_lists_refresh import refresh
 from webapp.items.models import Item, ItemHistory
-from webapp.lists.models import Category
+from webapp.lists.models import Category, Contact
 
 READY_TEXT = "Ready to publish: nothing here that Xero would reject."
 PUBLISH_BLOCKED = 'disabled aria-describedby="publish-why"'
@@ -73,6 +73,19 @@ def test_a_category_archived_in_xero_sends_a_ready_item_back_to_the_inbox_after_
     _account_status(sandbox, uk, "429", "ACTIVE")
     refresh(xero_app, uk, steps=["categories"])
     assert _fresh(item).status == "ready"
+
+
+def test_a_supplier_archived_in_xero_sends_its_items_back_to_the_inbox_when_the_webhook_arrives(xero_app, uk,
+                                                                                                 sandbox):
+    from jobs.webhooks import refresh_contacts
+    item = coded(xero_app, uk, contact="Travis Perkins")
+    supplier = Contact.get((Contact.business == uk) & (Contact.name == "Travis Perkins"))
+    answer = requests.put(f"{sandbox.url}/operator/api/contacts/{supplier.xero_id}/status",
+                          json={"status": "ARCHIVED"}, timeout=10)
+    answer.raise_for_status()
+    with xero_app.app_context():
+        refresh_contacts(uk, contact_ids=[supplier.xero_id])
+    assert _fresh(item).status == "inbox"
 
 
 def test_a_failed_item_shows_its_failure_not_ready(xero_app, admin_client, uk, sandbox):
