@@ -34,6 +34,8 @@ def for_field(item, name: str, choices) -> list[tuple]:
         return [BLANK] + list(PUBLISH_TO[item.workspace].items())
     if name == "publish_as":
         return [BLANK] + list(PUBLISH_AS.items())
+    if name == "currency":
+        return _currencies(item, choices)
     lists = {"category": lambda: choices.categories, "tax_rate": lambda: choices.tax_rates,
              "payment_method": lambda: choices.payment_methods,
              "tracking_option_1": lambda: _tracking(choices, 0), "tracking_option_2": lambda: _tracking(choices, 1)}
@@ -43,6 +45,16 @@ def for_field(item, name: str, choices) -> list[tuple]:
     if current and all(value != current for value, _ in found):
         found.append((current, f"{_text(getattr(item, name))} (archived in Xero)"))
     return [BLANK] + found
+
+
+def _currencies(item, choices) -> list[tuple]:
+    """The organisation's currencies, its base currency first; an item's other code stays, marked."""
+    base = choices.organisation.base_currency if choices.organisation else ""
+    codes = list(dict.fromkeys([base, *choices.currencies] if base else choices.currencies))
+    found = [(code, f"{code} (base currency)" if code == base else code) for code in codes]
+    if item is not None and item.currency and item.currency not in codes:
+        found.append((item.currency, f"{item.currency} (not turned on in Xero)"))
+    return found
 
 
 def _tracking(choices, index: int) -> list:
