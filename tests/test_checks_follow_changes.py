@@ -152,3 +152,4 @@ def test_an_edit_that_makes_an_item_a_duplicate_shows_the_notice_and_blocks_publ
     assert f'id="field-duplicate" hx-swap-oob="true"' in edited.text
     assert "Not a duplicate" in edited.text and PUBLISH_BLOCKED in edited.text
     assert _fresh(second).status == "inbox" and _fresh(second).duplicate_of_id == first.id
+
