@@ -102,7 +102,7 @@ def test_after_refresh_a_failed_item_lists_the_lock_date_and_an_edit_that_fixes_
     refresh(xero_app, uk, steps=["organisation"])
     assert _fresh(item).status == "failed"  # a refresh explains the failure; it doesn't hide it
     page = _page(admin_client, item)
-    assert "period lock date 30 Jun 2026: publish as Draft" in page and PUBLISH_BLOCKED in page
+    assert "period lock date 30 Jun 2026: publish as Draft or Awaiting approval" in page and PUBLISH_BLOCKED in page
     edited = admin_client.hx("POST", f"/b/{uk}/items/{item.id}/fields/publish_as", data={"value": "draft"})
     assert edited.status_code == 200
     assert _fresh(item).status == "ready"

@@ -102,7 +102,7 @@ def _lock_date(item, organisation) -> list[Check]:
         return [Check("date", f"{when}, and Xero refuses bank transactions in a locked period: change the date, "
                               "or publish to Purchases as a Draft.")]
     if item.publish_as in POSTED_AS:
-        return [Check("date", f"{when}: publish as Draft, or change the date.")]
+        return [Check("date", f"{when}: publish as Draft or Awaiting approval, or change the date.")]
     return []
 
 
