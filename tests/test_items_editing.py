@@ -240,6 +240,16 @@ def test_history_tab_shows_who_changed_what(admin_client, admin, item, coding):
     assert admin.user.name in history and "calculated" in history
 
 
+def test_history_names_fields_as_the_page_does(admin_client, admin, item, coding):
+    tracked = _edit(admin_client, item, "tracking_option_1", str(coding.project_a.id))
+    assert tracked.status_code == 200 and "Saved" in tracked.text, tracked.text
+    make_contact(admin.business, "Bolt & Nut Co")
+    assert _edit(admin_client, item, "contact", "Bolt & Nut Co").status_code == 200
+    history = admin_client.hx("GET", _url(item, "?tab=history"), target="item-tab").text
+    assert "<td>Project</td>" in history and "Tracking option 1" not in history
+    assert "<td>Supplier</td>" in history and "<td>Contact</td>" not in history
+
+
 def test_notes(admin_client, admin, item):
     empty = admin_client.hx("POST", _url(item, "/notes"), data={"text": "   "})
     assert empty.status_code == 422 and "Write the note first." in empty.text

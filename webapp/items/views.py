@@ -97,8 +97,9 @@ def _tab_context(item, tab: str) -> dict:
     """What one tab shows: the fields, line items and checks; the notes; or the history."""
     if tab == "notes":
         return {"notes": list(queries.notes(item.id))}
-    if tab == "history":
-        return {"history": list(queries.history(item.id))}
+    if tab == "history":  # fields named as on the page: Supplier or Customer, the organisation's tracking names
+        return {"history": list(queries.history(item.id)),
+                "field_names": options.labels(item.workspace, Choices.for_item(item))}
     review = Review(item)
     return {"choices": review.choices, "lines": review.lines, "checks": review.checks(),
             "editable": item.status in EDITABLE_STATUSES, "fields": options.shown_fields(review.choices),
