@@ -76,6 +76,14 @@ def test_categories_show_the_sandbox_chart_of_accounts(uk, admin_client):
     assert len(archived) == len(rows) + 1
 
 
+def test_the_type_filter_offers_only_the_types_of_the_organisations_chart(uk, admin_client):
+    page = admin_client.get(url(uk, "categories")).text
+    types = page[page.index('<option value="">All types</option>'):]
+    types = types[:types.index("</select>")]
+    assert '<option value="OVERHEADS"' in types and '<option value="REVENUE"' in types
+    assert "PAYG" not in types and "Superannuation" not in types and '"BANK"' not in types
+
+
 def test_suppliers_tracking_and_tax_rates_from_the_sandbox(uk, admin_client):
     suppliers = admin_client.get(url(uk, "suppliers", q="travis")).text
     assert table_rows(suppliers)[0].startswith("Travis Perkins")
