@@ -71,9 +71,7 @@ def _record(connection_id: int, run_id: int, outcome: str, failed: bool = False)
 
 def record_failure(job, connection, exc_type, exc_value, traceback) -> None:
     """RQ failure callback: the run ends with a plain message instead of staying 'in progress'."""
-    message = ("Xero asked us to slow down, so the refresh stopped. Try Refresh integration data again later."
-               if issubclass(exc_type, XeroRateLimited)
-               else "Xero did not respond, so the refresh stopped. Try Refresh integration data again later.")
+    message = _stopped_because(exc_value) + ", so the refresh stopped. Try Refresh integration data again later."
     with database.connection_context():
         run = JobRun.get_by_id(job.args[0])
         connection = Connection.for_business(run.business_id)
@@ -81,6 +79,14 @@ def record_failure(job, connection, exc_type, exc_value, traceback) -> None:
             _record(connection.id, run.id, message, failed=True)
         else:
             runs.fail_run(run.id, message)
+
+
+def _stopped_because(error: BaseException) -> str:
+    if isinstance(error, XeroRateLimited):
+        return "Xero asked us to slow down"
+    if isinstance(error, XeroUnavailable) and error.status:
+        return f"Xero answered that it is unavailable (error {error.status}, on Xero's side)"
+    return "Xero did not respond"
 
 
 def refresh_all_connections() -> int:

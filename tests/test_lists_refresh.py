@@ -2,6 +2,7 @@
 import json
 import re
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -9,7 +10,7 @@ import redis
 import requests
 from rq.registry import ScheduledJobRegistry
 
-from jobs.sync import refresh_all_connections
+from jobs.sync import record_failure, refresh_all_connections
 from tests import factories
 from tests.conftest import REDIS_URL
 from tests import xero_helpers as xh
@@ -21,6 +22,7 @@ from webapp.lists import refresh as refresh_module
 from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, TaxRate,
                                  TrackingCategory, TrackingOption)
 from webapp.queues import enqueue_refresh
+from webapp.xero.errors import XeroRateLimited, XeroUnavailable
 from xero_sandbox.accounting.seed import account_id, contact_id
 
 
@@ -188,6 +190,21 @@ def test_a_second_refresh_request_joins_the_first(xero_app, admin):
 def test_refresh_of_a_business_not_connected_says_so(xero_app, admin):
     run = refresh(xero_app, admin.business_id)
     assert run.status == "failed" and "not connected to Xero" in run.last_error
+
+
+@pytest.mark.parametrize("error, said", [
+    (XeroUnavailable("GET Accounts", status=503), "Xero answered that it is unavailable (error 503, on Xero's side), "
+                                                  "so the refresh stopped."),
+    (XeroUnavailable("GET Accounts: ReadTimeout"), "Xero did not respond, so the refresh stopped."),
+    (XeroRateLimited(30), "Xero asked us to slow down, so the refresh stopped."),
+])
+def test_a_refresh_that_runs_out_of_retries_says_what_xero_did(connected, xero_app, error, said):
+    with xero_app.app_context():
+        run = enqueue_refresh(connected)
+    record_failure(SimpleNamespace(args=[run.id]), None, type(error), error, None)
+    ended = JobRun.get_by_id(run.id)
+    assert ended.status == "failed" and ended.last_error.startswith(said)
+    assert Connection.get(Connection.business == connected).last_refresh_outcome == ended.last_error
 
 
 def test_result_banner_follows_the_progress_banner(connected, admin_client, xero_app):
