@@ -203,6 +203,17 @@ def test_reconnect_same_organisation_keeps_the_connection(xero_app, admin_client
     assert second.id == first.id and second.status == "connected"
 
 
+def test_connected_since_stays_through_a_reconnect_and_starts_again_after_a_disconnect(xero_app, admin_client, admin,
+                                                                                       sandbox):
+    first = connect(admin_client, admin.business_id, organisations=[xh.UK_ORG], sandbox=sandbox)
+    since = first.connected_at
+    again = connect(admin_client, admin.business_id, organisations=[xh.UK_ORG], sandbox=sandbox)
+    assert again.connected_at == since and again.connected_by_id == admin.user_id
+    admin_client.form(f"/b/{admin.business_id}/integrations/xero/disconnect")
+    fresh = connect(admin_client, admin.business_id, organisations=[xh.UK_ORG], sandbox=sandbox)
+    assert fresh.id == first.id and fresh.connected_at > since
+
+
 def test_reconnect_to_another_organisation_asks_first(xero_app, admin_client, admin, sandbox):
     connect(admin_client, admin.business_id, organisations=[xh.UK_ORG], sandbox=sandbox)
     callback = xh.consent(start(admin_client, admin.business_id), [xh.UK_ORG, xh.AU_ORG])
