@@ -328,6 +328,9 @@ def test_admin_links_a_payment_method_inline(admin_client, admin, methods):
     assert f'<option value="{methods["savings"].id}" selected>Savings</option>' in response.text
     assert "Closed Account" not in response.text  # archived bank accounts are not offered
     assert PaymentMethod.get_by_id(cash.id).bank_account_id == methods["savings"].id
+    saved = response.text.index('<span class="saved">Saved</span>')
+    assert response.text.rindex('name="bank_account"', 0, saved) > response.text.rindex("<form", 0, saved)
+    assert response.text.count("Saved") == 1  # beside the select that changed only
 
 
 def test_admin_unlinks_without_htmx_and_is_redirected(admin_client, admin, methods):
