@@ -250,6 +250,23 @@ def test_history_names_fields_as_the_page_does(admin_client, admin, item, coding
     assert "<td>Supplier</td>" in history and "<td>Contact</td>" not in history
 
 
+def _tax_options(page: str) -> list[str]:
+    select = page[page.index('id="input-tax_rate"'):]
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select[:select.index("</select>")])
+
+
+def test_a_cost_offers_expense_tax_rates_first_and_income_ones_after_a_divider(admin_client, admin, item, coding):
+    options = _tax_options(admin_client.get(_url(item)).text)
+    divider = options.index("── Other tax rates ──")
+    assert "20% (VAT on Expenses)" in options[:divider] and "No VAT" in options[:divider]
+    assert options[divider + 1:] == ["20% (VAT on Income)"]
+    sale = make_item(admin.business, workspace="sales")
+    options = _tax_options(admin_client.get(_url(sale)).text)
+    divider = options.index("── Other tax rates ──")
+    assert options[1:divider] == ["20% (VAT on Income)", "No VAT"]
+    assert "20% (VAT on Expenses)" in options[divider + 1:]
+
+
 def test_notes(admin_client, admin, item):
     empty = admin_client.hx("POST", _url(item, "/notes"), data={"text": "   "})
     assert empty.status_code == 422 and "Write the note first." in empty.text
