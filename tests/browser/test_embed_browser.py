@@ -124,7 +124,7 @@ def test_connect_xero_from_the_frame_in_a_top_level_window(page, live_server, xe
         consent_at_sandbox(popup, [xh.UK_ORG])
         popup.get_by_role("button", name="Allow access for 1 organisation").click()
         expect(popup.get_by_role("heading", name="Signed in to Xero")).to_be_visible()
-        popup.close()
+        popup.wait_for_event("close", timeout=10_000)  # the window closes itself
 
         expect(frame.get_by_role("heading", name="Choose an organisation")).to_be_visible()  # by polling
         assert Connection.select().count() == 0  # not until the admin confirms inside the frame
