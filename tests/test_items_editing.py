@@ -166,7 +166,8 @@ def test_item_becomes_ready_when_nothing_would_stop_publishing(admin_client, ite
 def test_lock_date_warning_appears_for_an_early_date_and_goes_for_a_later_one(admin_client, admin, item, coding):
     Organisation.update(period_lock_date=date(2026, 3, 31)).where(Organisation.business == admin.business_id).execute()
     _edit(admin_client, item, "publish_as", "awaiting_payment")
-    warning = "is on or before Xero's period lock date 31 Mar 2026: publish as Draft or Awaiting approval, or change the date."
+    warning = ("is on or before Xero's period lock date 31 Mar 2026: publish as Draft or Awaiting approval, or change "
+               "the date.")
     assert warning in _said(_edit(admin_client, item, "date", "2026-03-15"))
     assert warning not in _said(_edit(admin_client, item, "date", "2026-04-01"))
     _edit(admin_client, item, "date", "2026-03-31")

@@ -114,8 +114,8 @@ def test_a_sales_invoice_arrives_in_xero_with_its_own_number(xero_app, admin_cli
 def test_a_lock_date_blocks_before_any_call(xero_app, admin_client, uk, sandbox):
     item = coded(xero_app, uk, day=date(2026, 3, 20), publish_as="awaiting_payment")
     response = admin_client.form(f"/b/{uk}/items/{item.id}/publish", follow_redirects=True)
-    assert "on or before Xero's period lock date 31 Mar 2026: publish as Draft or Awaiting approval, or change the date" in \
-        response.text.replace("&#39;", "'")
+    assert ("on or before Xero's period lock date 31 Mar 2026: publish as Draft or Awaiting approval, or change the "
+            "date") in response.text.replace("&#39;", "'")
     assert _fresh(item).status == "inbox"  # the lock date is one of the checks: never Ready
     assert not PublishAttempt.select().exists() and sandbox_documents(sandbox, _tenant(sandbox)) == []
 

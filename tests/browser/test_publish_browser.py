@@ -1,5 +1,7 @@
 """In Chromium: publish a bill, a paid bill, a spend money, a sales invoice and a supplier credit note to the
 sandbox from their Item details pages, then open each in the sandbox's operator pages with its attachment."""
+from datetime import date
+
 import pytest
 from playwright.sync_api import expect
 
@@ -24,8 +26,9 @@ DESTINATIONS = [
 
 def test_publish_every_destination_and_open_it_in_xero(page, live_server, xero_app, uk, admin):
     card = PaymentMethod.get(PaymentMethod.business == uk)
-    items = [(name, coded(xero_app, uk, payment_method=card, text=f"{name} receipt", **fields), xero_type, status)
-             for name, fields, xero_type, status in DESTINATIONS]
+    items = [(name, coded(xero_app, uk, payment_method=card, text=f"{name} receipt", day=date(2026, 5, 10 + number),
+                          **fields), xero_type, status)  # a day each: the same supplier, total and day is a duplicate
+             for number, (name, fields, xero_type, status) in enumerate(DESTINATIONS)]
     sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
     for name, item, xero_type, status in items:
         page.goto(f"{live_server.url}/b/{uk}/items/{item.id}")
