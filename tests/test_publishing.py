@@ -111,6 +111,20 @@ def test_a_sales_invoice_arrives_in_xero_with_its_own_number(xero_app, admin_cli
     assert len(sandbox_documents(sandbox, _tenant(sandbox))) == 1
 
 
+
+def test_publish_then_open_the_next_item_of_the_tab(xero_app, admin_client, uk):
+    older = coded(xero_app, uk, day=date(2026, 5, 1), text="older")
+    newer = coded(xero_app, uk, day=date(2026, 5, 2), text="newer")
+    then_next = {"then": "next", "queue": "queue=ready&sort=-created"}
+    answer = admin_client.form(f"/b/{uk}/items/{newer.id}/publish", then_next)
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == f"/b/{uk}/items/{older.id}?queue=ready"
+    assert _fresh(newer).status == "publishing"
+    assert "in the background" in admin_client.get(answer.headers["Location"]).text
+    last = admin_client.hx("POST", f"/b/{uk}/items/{older.id}/publish", data=then_next, target="item-publish")
+    assert "HX-Redirect" not in last.headers and "Publishing…" in last.text  # nothing after it: stay and watch
+    assert _fresh(older).status == "publishing"
+
 def test_a_lock_date_blocks_before_any_call(xero_app, admin_client, uk, sandbox):
     item = coded(xero_app, uk, day=date(2026, 3, 20), publish_as="awaiting_payment")
     response = admin_client.form(f"/b/{uk}/items/{item.id}/publish", follow_redirects=True)

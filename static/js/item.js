@@ -15,6 +15,22 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-shortcuts-toggle]")) toggleShortcuts();
   });
+  // Publish, then the next item of the inbox tab this page was opened from (its view is this page's query string);
+  // the "then open the next item" choice is remembered in this browser.
+  function prepare(root) {
+    root.querySelectorAll("[data-queue-view]").forEach(function (input) { input.value = location.search.slice(1); });
+    root.querySelectorAll("input[data-remember]").forEach(function (box) {
+      var kept = window.localStorage.getItem("docket:" + box.getAttribute("data-remember"));
+      if (kept !== null) box.checked = kept === "yes";
+    });
+  }
+  prepare(document);
+  document.addEventListener("htmx:afterSettle", function () { prepare(document); });
+  document.addEventListener("htmx:oobAfterSwap", function () { prepare(document); });
+  document.addEventListener("change", function (event) {
+    var box = event.target.closest("input[data-remember]");
+    if (box) window.localStorage.setItem("docket:" + box.getAttribute("data-remember"), box.checked ? "yes" : "no");
+  });
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     var target = null;
