@@ -80,3 +80,36 @@ def test_previous_and_next_cost_two_small_queries_among_ten_thousand_items(admin
             steps = _steps(admin_client, admin.business_id, middle.id, query)
         assert counter.count <= 6, (query, counter.count)
         assert steps, query
+
+
+def test_search_finds_items_by_supplier_reference_description_or_amount_as_it_changes(admin_client, admin):
+    acme = make_contact(admin.business, "Acme Fuels Ltd")
+    diesel = make_item(admin.business, contact=acme, reference="INV-0042", description="Diesel for the van",
+                       total=Decimal("1234.50"))
+    other = make_item(admin.business, reference="PO-77", description="Printer paper", total=Decimal("18.00"))
+    found = {
+        "acme": [diesel], "FUELS": [diesel], "inv-004": [diesel], "van diesel": [diesel], "1,234.50": [diesel],
+        "1234.5": [diesel], "18.00": [other], "paper": [other], "zzz": [], "100%": [], "a_b": [],
+    }
+    for query, items in found.items():
+        rows = ROW.findall(admin_client.hx("GET", f"/b/{admin.business_id}/inbox/costs",
+                                           query_string={"q": query}, target="items-table").text)
+        assert sorted(map(int, rows)) == sorted(item.id for item in items), query
+    acme.name = "Brightwell Fuels"
+    acme.save()  # a supplier renamed in Xero: the search follows
+    edited = admin_client.hx("POST", f"/b/{admin.business_id}/items/{other.id}/fields/reference",
+                             data={"value": "BRIGHT-1"})
+    assert edited.status_code == 200
+    rows = ROW.findall(_inbox(admin_client, admin.business_id, "q=bright"))
+    assert sorted(map(int, rows)) == sorted([diesel.id, other.id])
+    assert ROW.findall(_inbox(admin_client, admin.business_id, "q=acme")) == []
+
+
+def test_search_over_ten_thousand_items_stays_within_the_query_budget(admin_client, admin):
+    seed_items(admin.business, 10_000, contacts=[make_contact(admin.business, "Acme"),
+                                                 make_contact(admin.business, "Bolt & Nut Co")])
+    with count_queries() as counter:
+        page = admin_client.hx("GET", f"/b/{admin.business_id}/inbox/costs", query_string={"q": "bolt 99"},
+                               target="items-table")
+    assert counter.count <= 10, counter.count
+    assert "1–50 of" in page.text and len(ROW.findall(page.text)) == 50

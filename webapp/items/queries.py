@@ -2,13 +2,14 @@
 
 An inbox page costs one count and one page of rows (contact and category joined in), plus one query for the
 supplier filter's choices, however many items the business has."""
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, PostgresqlDatabase, fn
 
 from webapp.accounts.models import User
-from webapp.db import joined_text
+from webapp.db import database, joined_text
 from webapp.inputs import parse_id
 from webapp.items.choices import live
 from webapp.items.models import STATUSES, Document, Item, ItemHistory, ItemNote, LineItem
@@ -22,6 +23,7 @@ DEFAULT_SORT = "-created"
 TABS = {"review": ("To review", ("processing", "inbox", "failed")), "ready": ("Ready", ("ready",)),
         "published": ("Published", ("publishing", "published")), "archive": ("Archive", ("archived",))}
 DEFAULT_TAB = "review"
+MAX_SEARCH_WORDS = 6
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Inbox(Paged):
     sort: str = DEFAULT_SORT
     tab: str = DEFAULT_TAB
     counts: dict = field(default_factory=dict)  # tab -> items in it
+    search: str = ""
     status: str = ""
     contact: int | None = None
     date_from: date | None = None
@@ -44,11 +47,11 @@ class Inbox(Paged):
 
     @property
     def filtered(self) -> bool:
-        return bool(self.status or self.contact or self.date_from or self.date_to or self.attention)
+        return bool(self.search or self.status or self.contact or self.date_from or self.date_to or self.attention)
 
     def args(self, **changes) -> dict:
         """The query string of this view with `changes`, for links that keep the other filters."""
-        current = {"queue": self.tab, "status": self.status, "contact": self.contact, "from": self.date_from,
+        current = {"queue": self.tab, "q": self.search, "status": self.status, "contact": self.contact, "from": self.date_from,
                    "to": self.date_to, "attention": "1" if self.attention else "", "sort": self.sort,
                    "page": self.page}
         current.update(changes)
@@ -115,6 +118,8 @@ def _beyond(column, value, item_id: int, descending: bool, nulls_first: bool = F
 def _where(business_id: int, view: Inbox):
     where = (Item.business == business_id) & (Item.workspace == view.workspace)
     where &= (Item.status == view.status) if view.status else Item.status.in_(TABS[view.tab][1])
+    for word in view.search.lower().split()[:MAX_SEARCH_WORDS]:
+        where &= _containing(word)
     if view.contact:
         where &= Item.contact == view.contact
     if view.date_from:
@@ -124,6 +129,15 @@ def _where(business_id: int, view: Inbox):
     if view.attention:
         where &= Item.needs_attention == True
     return where
+
+
+def _containing(word: str):
+    """Items whose supplier or customer, reference, description or total contain `word`: `item.search_text`, which
+    the database keeps (migration m0009), through its trigram index (pg_trgm on PostgreSQL, FTS5 on SQLite)."""
+    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", word.replace(",", "")) + "%"
+    if isinstance(database.obj, PostgresqlDatabase):
+        return Item.id.in_(SQL("(SELECT id FROM item WHERE search_text LIKE %s ESCAPE '\\')", [pattern]))
+    return Item.id.in_(SQL("(SELECT rowid FROM item_search WHERE search_text LIKE ? ESCAPE '\\')", [pattern]))
 
 
 def _order(view: Inbox) -> list:
@@ -148,6 +162,7 @@ def parse(workspace: str, args) -> Inbox:
     tab = next((tab for tab, (_, statuses) in TABS.items() if status in statuses), None) if status else None
     tab = tab or (args.get("queue") if args.get("queue") in TABS else DEFAULT_TAB)
     return Inbox(workspace=workspace, page=parse_id(args.get("page")) or 1,
+                 search=" ".join(args.get("q", "").split())[:100],
                  sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT, tab=tab, status=status,
                  contact=parse_id(args.get("contact")), date_from=_date(args.get("from")),
                  date_to=_date(args.get("to")), attention=args.get("attention") in ("1", "on", "y"))
