@@ -257,5 +257,5 @@ def test_refresh_integration_data_runs_a_job_against_xero(xero_app, admin_client
     assert "Refresh in progress" in admin_client.get(f"/b/{admin.business_id}/integrations").text
     _work(xero_app)
     page = admin_client.get(f"/b/{admin.business_id}/integrations").text
-    assert "Refresh finished." in page and "Refresh in progress" not in page
+    assert "Refresh finished at " in page and "Refresh in progress" not in page
     assert "Categories: " in page and "Suppliers and customers: " in page and " added" in page

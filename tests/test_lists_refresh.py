@@ -207,14 +207,26 @@ def test_a_refresh_that_runs_out_of_retries_says_what_xero_did(connected, xero_a
     assert Connection.get(Connection.business == connected).last_refresh_outcome == ended.last_error
 
 
-def test_result_banner_follows_the_progress_banner(connected, admin_client, xero_app):
+def test_result_banner_follows_the_progress_banner_for_the_person_who_started_it(connected, admin, admin_client,
+                                                                                    standard_client, xero_app):
     with xero_app.app_context():
-        enqueue_refresh(connected)
+        run = enqueue_refresh(connected, requested_by=admin.user_id)
     assert "Refresh in progress" in admin_client.get(f"/b/{connected}/inbox/costs").text
+    others = standard_client.get(f"/b/{connected}/inbox/costs").text
+    assert 'id="banners"' in others and "Refresh in progress" not in others  # not their job
     _work(xero_app)
-    fragment = admin_client.hx("GET", f"/b/{connected}/banners", target="banners")
-    assert fragment.status_code == 286
-    assert "Refresh finished. Everything was already up to date." in fragment.text
+    polled = admin_client.hx("GET", f"/b/{connected}/banners?was=running", target="banners")
+    finished_at = JobRun.get_by_id(run.id).finished_at
+    assert polled.status_code == 286 and json.loads(polled.headers["HX-Trigger"]) == {"job-ended": True}
+    assert f"Refresh finished at {finished_at:%H:%M} UTC. Everything was already up to date." in polled.text
+    assert "Refresh finished" not in standard_client.get(f"/b/{connected}/inbox/costs").text
+    assert "HX-Trigger" not in admin_client.hx("GET", f"/b/{connected}/banners", target="banners").headers
+
+    standard_client.hx("POST", f"/b/{connected}/banners/{run.id}/dismiss", target="banners")
+    assert JobRun.get_by_id(run.id).dismissed_at is None  # only the person who started it dismisses its banner
+    dismissed = admin_client.hx("POST", f"/b/{connected}/banners/{run.id}/dismiss", target="banners")
+    assert dismissed.status_code == 200 and "Refresh finished" not in dismissed.text
+    assert "Refresh finished at" not in admin_client.get(f"/b/{connected}/integrations").text
 
 
 def test_daily_run_refreshes_connected_businesses_and_books_tomorrow_once(connected, xero_app):
