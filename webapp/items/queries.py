@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from peewee import JOIN, SQL, PostgresqlDatabase, fn
+from peewee import JOIN, SQL, PostgresqlDatabase, Tuple, fn
 
 from webapp.accounts.models import User
 from webapp.db import database, joined_text
@@ -106,20 +106,22 @@ def neighbours(business_id: int, view: Inbox, item: Item) -> tuple[int | None, i
 
 def _beyond(column, value, item_id: int, descending: bool, nulls_first: bool = False):
     """Rows after (value, item_id) in the order column, id (both descending or both ascending), empty values last;
-    with `nulls_first`, the order is the reverse one, so empty values come first."""
+    with `nulls_first`, the order is the reverse one, so empty values come first. A row-value comparison, so an
+    index on the column serves it."""
     past = (lambda a, b: a < b) if descending else (lambda a, b: a > b)
+    nullable = column.null
     if value is None:
         tie = column.is_null() & past(Item.id, item_id)
         return tie if not nulls_first else tie | column.is_null(False)
-    beyond = past(column, value) | ((column == value) & past(Item.id, item_id))
-    return beyond if nulls_first else beyond | column.is_null()
+    beyond = past(Tuple(column, Item.id), Tuple(value, item_id))
+    return beyond | column.is_null() if nullable and not nulls_first else beyond
 
 
 def _where(business_id: int, view: Inbox):
     where = (Item.business == business_id) & (Item.workspace == view.workspace)
     where &= (Item.status == view.status) if view.status else Item.status.in_(TABS[view.tab][1])
-    for word in view.search.lower().split()[:MAX_SEARCH_WORDS]:
-        where &= _containing(word)
+    if view.search:
+        where &= _containing(view.search.lower().split()[:MAX_SEARCH_WORDS])
     if view.contact:
         where &= Item.contact == view.contact
     if view.date_from:
@@ -131,13 +133,17 @@ def _where(business_id: int, view: Inbox):
     return where
 
 
-def _containing(word: str):
-    """Items whose supplier or customer, reference, description or total contain `word`: `item.search_text`, which
-    the database keeps (migration m0009), through its trigram index (pg_trgm on PostgreSQL, FTS5 on SQLite)."""
-    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", word.replace(",", "")) + "%"
+def _containing(words: list[str]):
+    """Items whose supplier or customer, reference, description or total contain every word: `item.search_text`,
+    which the database keeps (migration m0009), through its trigram index (pg_trgm on PostgreSQL, FTS5 on SQLite),
+    all words in one lookup."""
+    patterns = ["%" + re.sub(r"([\\%_])", r"\\\1", word.replace(",", "")) + "%" for word in words]
     if isinstance(database.obj, PostgresqlDatabase):
-        return Item.id.in_(SQL("(SELECT id FROM item WHERE search_text LIKE %s ESCAPE '\\')", [pattern]))
-    return Item.id.in_(SQL("(SELECT rowid FROM item_search WHERE search_text LIKE ? ESCAPE '\\')", [pattern]))
+        table, key, param = "item", "id", "%s"
+    else:
+        table, key, param = "item_search", "rowid", "?"
+    each = " AND ".join([f"search_text LIKE {param} ESCAPE '\\'"] * len(patterns))
+    return Item.id.in_(SQL(f"(SELECT {key} FROM {table} WHERE {each})", patterns))
 
 
 def _order(view: Inbox) -> list:

@@ -1,6 +1,7 @@
-"""The inbox search: `item.search_text` (supplier or customer name, reference, description and total, lower case)
-kept by the database itself, so every way an item or a contact's name changes keeps it right, with a trigram index
-on PostgreSQL (LIKE '%word%' uses it) and an FTS5 index on SQLite."""
+"""The inbox search and its queue order: `item.search_text` (supplier or customer name, reference, description and
+total, lower case) kept by the database itself, so every way an item or a contact's name changes keeps it right,
+with a trigram index on PostgreSQL (LIKE '%word%' uses it) and an FTS5 index on SQLite; an index for sorting the
+inbox by total."""
 import peewee
 from playhouse.migrate import migrate
 
@@ -13,8 +14,9 @@ WATCHED = "contact_id, reference, description, total"
 
 
 def up(db, migrator):
-    # filled by the database (the app's model doesn't name the column), so NULL until the triggers write it
-    migrate(migrator.add_column("item", "search_text", peewee.TextField(null=True)))
+    # filled by the database's triggers (the app never writes it), NULL until they have
+    migrate(migrator.add_column("item", "search_text", peewee.TextField(null=True)),
+            migrator.add_index("item", ("business_id", "workspace", "total"), False))  # sorting by total
     if isinstance(db, peewee.PostgresqlDatabase):
         _postgres(db)
     else:
