@@ -17,10 +17,15 @@
   });
   // Publish, then the next item of the inbox tab this page was opened from (its view is this page's query string);
   // the "then open the next item" choice is remembered in this browser.
+  function stored() {
+    try { return window.localStorage; } catch (blocked) { return null; } // a portal's frame may have no storage
+  }
   function prepare(root) {
     root.querySelectorAll("[data-queue-view]").forEach(function (input) { input.value = location.search.slice(1); });
+    var storage = stored();
+    if (!storage) return;
     root.querySelectorAll("input[data-remember]").forEach(function (box) {
-      var kept = window.localStorage.getItem("docket:" + box.getAttribute("data-remember"));
+      var kept = storage.getItem("docket:" + box.getAttribute("data-remember"));
       if (kept !== null) box.checked = kept === "yes";
     });
   }
@@ -29,7 +34,8 @@
   document.addEventListener("htmx:oobAfterSwap", function () { prepare(document); });
   document.addEventListener("change", function (event) {
     var box = event.target.closest("input[data-remember]");
-    if (box) window.localStorage.setItem("docket:" + box.getAttribute("data-remember"), box.checked ? "yes" : "no");
+    var storage = stored();
+    if (box && storage) storage.setItem("docket:" + box.getAttribute("data-remember"), box.checked ? "yes" : "no");
   });
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;

@@ -94,7 +94,9 @@ def test_publishing_inside_the_frame_is_announced_to_the_portal(page, live_serve
         frame = page.frame_locator("#docket-frame")
         expect(frame.get_by_role("navigation", name="Main")).to_be_visible()
         settled(page)
-        frame.locator(f"#items-table a[href$='/items/{item.id}']").first.click()
+        frame.get_by_role("link", name="Ready 1").click()  # coded, it waits in the Ready tab
+        settled(page)
+        frame.locator(f"#items-table a[href*='/items/{item.id}?']").first.click()
         expect(frame.get_by_role("heading", name=item.reference)).to_be_visible()
         settled(page)
         frame.get_by_role("button", name="Publish", exact=True).click()

@@ -44,20 +44,18 @@ def _postgres(db):
 
 def _sqlite(db):
     text = TEXT["sqlite"]
-    db.execute_sql("CREATE VIRTUAL TABLE item_search USING fts5(search_text, content='item', content_rowid='id', "
-                   "tokenize='trigram')")
+    # FTS5 keeps its own copy (not an external-content table, whose index breaks when told to forget a value it
+    # never indexed: a row inserted with its search_text already set)
+    db.execute_sql("CREATE VIRTUAL TABLE item_search USING fts5(search_text, tokenize='trigram')")
     refresh = f"UPDATE item SET search_text = {text.format(row='item')} WHERE id = NEW.id;"
     db.execute_sql(f"CREATE TRIGGER item_search_insert AFTER INSERT ON item BEGIN {refresh} END")
     db.execute_sql(f"CREATE TRIGGER item_search_update AFTER UPDATE OF {WATCHED} ON item BEGIN {refresh} END")
-    # the FTS5 index follows search_text: an external-content table must be told the old value it indexed (a row
-    # never indexed yet, search_text NULL, has none to take out)
-    forget = ("INSERT INTO item_search(item_search, rowid, search_text) SELECT 'delete', OLD.id, OLD.search_text "
-              "WHERE OLD.search_text IS NOT NULL;")
-    db.execute_sql(f"CREATE TRIGGER item_search_index_delete AFTER DELETE ON item BEGIN {forget} END")
-    db.execute_sql(f"CREATE TRIGGER item_search_index_update AFTER UPDATE OF search_text ON item BEGIN {forget} "
+    db.execute_sql("CREATE TRIGGER item_search_index_update AFTER UPDATE OF search_text ON item BEGIN "
+                   "DELETE FROM item_search WHERE rowid = NEW.id; "
                    "INSERT INTO item_search(rowid, search_text) SELECT NEW.id, NEW.search_text "
                    "WHERE NEW.search_text IS NOT NULL; END")
+    db.execute_sql("CREATE TRIGGER item_search_index_delete AFTER DELETE ON item BEGIN "
+                   "DELETE FROM item_search WHERE rowid = OLD.id; END")
     db.execute_sql("CREATE TRIGGER contact_renamed AFTER UPDATE OF name ON contact WHEN OLD.name IS NOT NEW.name "
                    f"BEGIN UPDATE item SET search_text = {text.format(row='item')} WHERE contact_id = NEW.id; END")
     db.execute_sql(f"UPDATE item SET search_text = {text.format(row='item')}")
-    db.execute_sql("INSERT INTO item_search(item_search) VALUES ('rebuild')")
