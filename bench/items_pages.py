@@ -13,6 +13,11 @@ round robin, after a warm-up:
   details         GET /b/<id>/items/<item_id> (the details tab, with its line items and checks)
   inline edit     POST /b/<id>/items/<item_id>/fields/tax_rate (HTMX), value alternating between two tax rates;
                   each response must be 200 and the item's tax rate must have changed
+  search          GET /b/<id>/inbox/costs?q=supplier+137&sort=-total (HTMX, the table only): the inbox search as
+                  typed, through the trigram index (pg_trgm on PostgreSQL, FTS5 on SQLite); one supplier's items
+                  (1 in 200), a full first page
+  next/previous   GET /b/<id>/items/<item_id>/queue?sort=-total (HTMX): Previous and Next on Item details in the
+                  To review tab's order; both must be there
 
 The SQL query count per request comes from one further request per endpoint, outside the timed loop, under
 playhouse.test_utils.count_queries.
@@ -168,6 +173,7 @@ def _sign_in(app, email: str):
 def _endpoints(client, token: str, seeded: Seeded, items: int) -> list[Endpoint]:
     from webapp.db import database
     from webapp.items.models import Item
+    from webapp.items.queries import DEFAULT_TAB, TABS
 
     b, item_id = seeded.business_id, seeded.item_id
     list_url = f"/b/{b}/inbox/costs?page={PAGE}&sort={SORT}"
@@ -175,7 +181,8 @@ def _endpoints(client, token: str, seeded: Seeded, items: int) -> list[Endpoint]
     edit_url = f"{item_url}/fields/tax_rate"
     hx = {"HX-Request": "true", "X-CSRFToken": token}
     first = (PAGE - 1) * PAGE_SIZE + 1
-    showing = f"{first}–{min(items, PAGE * PAGE_SIZE)} of {items} items"
+    search_url = f"/b/{b}/inbox/costs?q=supplier+137&sort={SORT}"
+    queue_url = f"{item_url}/queue?sort={SORT}"
     edits = {"n": 0, "sent": None, "before": seeded.rates[1]}  # before: the item's tax rate when the edit is sent
 
     def ok(response) -> str:
@@ -186,9 +193,14 @@ def _endpoints(client, token: str, seeded: Seeded, items: int) -> list[Endpoint]
                                 else f"unexpected body {response.text[:80]!r}")
 
     def check_list(response) -> str:
+        with database.connection_context():  # To review, the default tab; the edited item moves in and out of it
+            review = Item.select().where(Item.status.in_(TABS[DEFAULT_TAB][1])).count()
+        showing = f"{first}–{min(review, PAGE * PAGE_SIZE)} of {review} items"
         rows = len(ROW.findall(response.text))
-        return ok(response) or ("" if rows == min(PAGE_SIZE, max(0, items - first + 1)) and showing in response.text
-                                else f"{rows} rows, {showing!r} {'shown' if showing in response.text else 'missing'}")
+        return ok(response) or ("" if rows == min(PAGE_SIZE, max(0, review - first + 1))
+                                and showing in response.text
+                                else f"{rows} rows, {showing!r} expected, page says "
+                                     f"{re.findall(r'[0-9]+–[0-9]+ of [0-9]+ items', response.text)}")
 
     def check_page(response) -> str:
         return check_list(response) or ("" if "<html" in response.text else "not a whole page")
@@ -201,6 +213,15 @@ def _endpoints(client, token: str, seeded: Seeded, items: int) -> list[Endpoint]
         return ok(response) or ("" if seeded.reference in response.text and lines >= 3
                                 else f"reference {'shown' if seeded.reference in response.text else 'missing'}, "
                                      f"{lines} line rows")
+
+    def check_search(response) -> str:
+        rows = len(ROW.findall(response.text))
+        return ok(response) or ("" if rows and response.text.count("Supplier 137 Ltd") >= rows
+                                else f"{rows} rows for the search")
+
+    def check_queue(response) -> str:
+        return ok(response) or ("" if 'rel="prev"' in response.text and 'rel="next"' in response.text
+                                else "Previous or Next missing")
 
     def send_edit():
         edits["sent"] = seeded.rates[edits["n"] % 2]  # the other rate each time, starting with rates[0]
@@ -224,6 +245,10 @@ def _endpoints(client, token: str, seeded: Seeded, items: int) -> list[Endpoint]
                  lambda: client.get(list_url, headers=hx | {"HX-Target": "items-table"}), check_fragment),
         Endpoint("details", f"GET {item_url}", TARGET_READ_MS, lambda: client.get(item_url), check_detail),
         Endpoint("inline edit", f"POST {edit_url}", TARGET_EDIT_MS, send_edit, check_edit),
+        Endpoint("search", f"GET {search_url}", TARGET_READ_MS,
+                 lambda: client.get(search_url, headers=hx | {"HX-Target": "items-table"}), check_search),
+        Endpoint("next/previous", f"GET {queue_url}", TARGET_READ_MS,
+                 lambda: client.get(queue_url, headers=hx | {"HX-Target": "item-queue"}), check_queue),
     ]
 
 

@@ -7,6 +7,7 @@ from webapp.accounts.models import utcnow
 from webapp.db import database
 from webapp.integrations.models import CONNECTED, Connection
 from webapp.integrations.xero_access import xero
+from webapp.items import editing
 from webapp.jobruns import service as runs
 from webapp.jobruns.models import JobRun
 from webapp.lists.refresh import STEPS, Refresher, describe, ensure_payment_methods
@@ -32,25 +33,33 @@ def refresh_connection(run_id: int, *, steps: list[str] | None = None) -> None:
         runs.set_steps(run_id, {step: {"label": STEPS[step], "state": "waiting"} for step in steps})
         refresher = Refresher(run.business_id, xero().client_for(connection))
         results = {}
-        for done, step in enumerate(steps, start=1):
-            runs.set_step(run_id, step, {"label": STEPS[step], "state": "running"})
-            try:
-                changes = refresher.run(step)
-            except XeroRateLimited as error:
-                if error.daily:  # hours away: retrying soon would only be refused again
-                    _record(connection.id, run_id, DAY_LIMIT_REACHED, failed=True)
-                    return
-                raise  # transient: RQ retries the refresh with backoff
-            except XeroUnavailable:
-                raise  # transient too
-            except XeroError as error:  # permanent; auth failures have already flagged the connection
-                _record(connection.id, run_id, error.user_message, failed=True)
-                return
-            results[step] = changes.as_dict()
-            runs.set_step(run_id, step, {"label": STEPS[step], "state": "done", **results[step]})
-            runs.record_progress(run_id, done)
-        ensure_payment_methods(run.business_id)
-        _record(connection.id, run_id, describe(results))
+        try:
+            outcome, failed = _run_steps(run_id, refresher, steps, results)
+        finally:
+            if results:  # lists changed: a lifted lock date or a restored category can make items Ready
+                editing.recheck(run.business_id)
+        _record(connection.id, run_id, outcome, failed)
+
+
+def _run_steps(run_id: int, refresher: Refresher, steps: list[str], results: dict) -> tuple[str, bool]:
+    """Each step in turn, its changes into `results`; the run's outcome and whether it failed."""
+    for done, step in enumerate(steps, start=1):
+        runs.set_step(run_id, step, {"label": STEPS[step], "state": "running"})
+        try:
+            changes = refresher.run(step)
+        except XeroRateLimited as error:
+            if error.daily:  # hours away: retrying soon would only be refused again
+                return DAY_LIMIT_REACHED, True
+            raise  # transient: RQ retries the refresh with backoff
+        except XeroUnavailable:
+            raise  # transient too
+        except XeroError as error:  # permanent; auth failures have already flagged the connection
+            return error.user_message, True
+        results[step] = changes.as_dict()
+        runs.set_step(run_id, step, {"label": STEPS[step], "state": "done", **results[step]})
+        runs.record_progress(run_id, done)
+    ensure_payment_methods(refresher.business_id)
+    return describe(results), False
 
 
 def _record(connection_id: int, run_id: int, outcome: str, failed: bool = False) -> None:
@@ -62,9 +71,7 @@ def _record(connection_id: int, run_id: int, outcome: str, failed: bool = False)
 
 def record_failure(job, connection, exc_type, exc_value, traceback) -> None:
     """RQ failure callback: the run ends with a plain message instead of staying 'in progress'."""
-    message = ("Xero asked us to slow down, so the refresh stopped. Try Refresh integration data again later."
-               if issubclass(exc_type, XeroRateLimited)
-               else "Xero did not respond, so the refresh stopped. Try Refresh integration data again later.")
+    message = _stopped_because(exc_value) + ", so the refresh stopped. Try Refresh integration data again later."
     with database.connection_context():
         run = JobRun.get_by_id(job.args[0])
         connection = Connection.for_business(run.business_id)
@@ -72,6 +79,14 @@ def record_failure(job, connection, exc_type, exc_value, traceback) -> None:
             _record(connection.id, run.id, message, failed=True)
         else:
             runs.fail_run(run.id, message)
+
+
+def _stopped_because(error: BaseException) -> str:
+    if isinstance(error, XeroRateLimited):
+        return "Xero asked us to slow down"
+    if isinstance(error, XeroUnavailable) and error.status:
+        return f"Xero answered that it is unavailable (error {error.status}, on Xero's side)"
+    return "Xero did not respond"
 
 
 def refresh_all_connections() -> int:

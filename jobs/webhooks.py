@@ -6,6 +6,7 @@ from rq import get_current_job
 from webapp.db import database
 from webapp.integrations.models import Connection
 from webapp.integrations.xero_access import xero
+from webapp.items import editing
 from webapp.lists.mapping import contact
 from webapp.lists.models import Contact
 from webapp.lists.upsert import upsert
@@ -39,6 +40,8 @@ def refresh_contacts(business_id: int, *, contact_ids: list[str]) -> None:
                         type(error).__name__)
             return
         changes = upsert(Contact, business_id, rows, complete=False)
+        if changes.updated or changes.archived:  # an archived or restored contact changes items' checks
+            editing.recheck(business_id)
     log.info("webhook contacts refreshed job_id=%s business_id=%s asked=%d found=%d added=%d updated=%d "
              "archived=%d", job_id, business_id, len(contact_ids), len(rows), changes.added, changes.updated,
              changes.archived)

@@ -249,6 +249,10 @@ def xero_app(app, sandbox):
     return app
 
 
+# Chromium logs every 422 an HTMX form gets back; those are Docket's answers to bad input, shown on the page.
+EXPECTED_CONSOLE_ERROR = re.compile(r"Failed to load resource: the server responded with a status of 422")
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (one per session: Playwright's sync API allows one loop)."""
@@ -260,9 +264,15 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A fresh page with its own cookie jar."""
+    """A fresh page with its own cookie jar; the test fails if any page or frame logged a console error."""
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(10_000)
+    errors = []
+    context.on("console", lambda message: errors.append(f"{message.text} ({message.location.get('url')})")
+               if message.type == "error" and not EXPECTED_CONSOLE_ERROR.search(message.text) else None)
+    context.on("weberror", lambda error: errors.append(str(error.error)))
+    page.console_errors = errors  # a test that provokes one takes it out (tests.browser.helpers.expected_errors)
     yield page
     context.close()
+    assert not errors, errors

@@ -10,6 +10,7 @@ from tests.items_helpers import make_coding, make_contact, pdf_bytes
 from webapp.accounts.models import Membership
 from webapp.db import database
 from webapp.items.models import Item, LineItem
+from webapp.jobruns.models import JobRun
 from webapp.models import ALL_MODELS
 
 URL_VARIABLE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
@@ -85,7 +86,10 @@ def _everything(business, client, membership) -> dict:
     client.form(f"/b/{business.id}/inbox/costs/upload", {"files": document})
     item = Item.get(Item.business == business)
     client.hx("POST", f"/b/{business.id}/items/{item.id}/lines", target="line-items")
+    client.form(f"/b/{business.id}/housekeeping")  # a job of this business (its banner can be dismissed)
+    run = JobRun.get(JobRun.business == business)
     return {"business_id": business.id, "item_id": item.id, "line_id": LineItem.get(LineItem.item == item).id,
+            "run_id": run.id,
             "contact_id": supplier.id, "list_name": "suppliers", "payment_method_id": card.id,
             "membership_id": membership.id, "workspace": "costs", "name": "reference", "pending_id": "unknown",
             "filename": "css/docket.css"}

@@ -203,6 +203,17 @@ def test_reconnect_same_organisation_keeps_the_connection(xero_app, admin_client
     assert second.id == first.id and second.status == "connected"
 
 
+def test_connected_since_stays_through_a_reconnect_and_starts_again_after_a_disconnect(xero_app, admin_client, admin,
+                                                                                       sandbox):
+    first = connect(admin_client, admin.business_id, organisations=[xh.UK_ORG], sandbox=sandbox)
+    since = first.connected_at
+    again = connect(admin_client, admin.business_id, organisations=[xh.UK_ORG], sandbox=sandbox)
+    assert again.connected_at == since and again.connected_by_id == admin.user_id
+    admin_client.form(f"/b/{admin.business_id}/integrations/xero/disconnect")
+    fresh = connect(admin_client, admin.business_id, organisations=[xh.UK_ORG], sandbox=sandbox)
+    assert fresh.id == first.id and fresh.connected_at > since
+
+
 def test_reconnect_to_another_organisation_asks_first(xero_app, admin_client, admin, sandbox):
     connect(admin_client, admin.business_id, organisations=[xh.UK_ORG], sandbox=sandbox)
     callback = xh.consent(start(admin_client, admin.business_id), [xh.UK_ORG, xh.AU_ORG])
@@ -246,5 +257,5 @@ def test_refresh_integration_data_runs_a_job_against_xero(xero_app, admin_client
     assert "Refresh in progress" in admin_client.get(f"/b/{admin.business_id}/integrations").text
     _work(xero_app)
     page = admin_client.get(f"/b/{admin.business_id}/integrations").text
-    assert "Refresh finished." in page and "Refresh in progress" not in page
+    assert "Refresh finished at " in page and "Refresh in progress" not in page
     assert "Categories: " in page and "Suppliers and customers: " in page and " added" in page

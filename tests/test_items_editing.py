@@ -166,7 +166,8 @@ def test_item_becomes_ready_when_nothing_would_stop_publishing(admin_client, ite
 def test_lock_date_warning_appears_for_an_early_date_and_goes_for_a_later_one(admin_client, admin, item, coding):
     Organisation.update(period_lock_date=date(2026, 3, 31)).where(Organisation.business == admin.business_id).execute()
     _edit(admin_client, item, "publish_as", "awaiting_payment")
-    warning = "is on or before Xero's period lock date 31 Mar 2026: publish as Draft, or change the date."
+    warning = ("is on or before Xero's period lock date 31 Mar 2026: publish as Draft or Awaiting approval, or change "
+               "the date.")
     assert warning in _said(_edit(admin_client, item, "date", "2026-03-15"))
     assert warning not in _said(_edit(admin_client, item, "date", "2026-04-01"))
     _edit(admin_client, item, "date", "2026-03-31")
@@ -238,6 +239,33 @@ def test_history_tab_shows_who_changed_what(admin_client, admin, item, coding):
     history = admin_client.hx("GET", _url(item, "?tab=history"), target="item-tab").text
     assert "<html" not in history and "20% (VAT on Expenses)" in history
     assert admin.user.name in history and "calculated" in history
+
+
+def test_history_names_fields_as_the_page_does(admin_client, admin, item, coding):
+    tracked = _edit(admin_client, item, "tracking_option_1", str(coding.project_a.id))
+    assert tracked.status_code == 200 and "Saved" in tracked.text, tracked.text
+    make_contact(admin.business, "Bolt & Nut Co")
+    assert _edit(admin_client, item, "contact", "Bolt & Nut Co").status_code == 200
+    history = admin_client.hx("GET", _url(item, "?tab=history"), target="item-tab").text
+    assert "<td>Project</td>" in history and "Tracking option 1" not in history
+    assert "<td>Supplier</td>" in history and "<td>Contact</td>" not in history
+
+
+def _tax_options(page: str) -> list[str]:
+    select = page[page.index('id="input-tax_rate"'):]
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select[:select.index("</select>")])
+
+
+def test_a_cost_offers_expense_tax_rates_first_and_income_ones_after_a_divider(admin_client, admin, item, coding):
+    options = _tax_options(admin_client.get(_url(item)).text)
+    divider = options.index("── Other tax rates ──")
+    assert "20% (VAT on Expenses)" in options[:divider] and "No VAT" in options[:divider]
+    assert options[divider + 1:] == ["20% (VAT on Income)"]
+    sale = make_item(admin.business, workspace="sales")
+    options = _tax_options(admin_client.get(_url(sale)).text)
+    divider = options.index("── Other tax rates ──")
+    assert options[1:divider] == ["20% (VAT on Income)", "No VAT"]
+    assert "20% (VAT on Expenses)" in options[divider + 1:]
 
 
 def test_notes(admin_client, admin, item):

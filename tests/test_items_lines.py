@@ -336,13 +336,16 @@ def test_one_line_edit_stays_within_its_query_budget(admin_client, item, three_l
 
 
 @pytest.mark.browser
-def test_editing_lines_in_chromium_at_360_px(live_server, page, admin, item, three_lines):
+def test_editing_lines_in_chromium_at_360_px(live_server, page, admin, item, three_lines, app, tmp_path):
     from playwright.sync_api import expect
 
     from tests import factories
     from tests.browser.helpers import sign_in
+    from tests.items_helpers import store_file
 
     page.set_viewport_size({"width": 360, "height": 740})
+    app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path / "documents")
+    store_file(app, item.document)  # the page shows the receipt
     sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
     page.goto(f"{live_server.url}/b/{item.business_id}/items/{item.id}")
     expect(page.locator("#line-totals")).to_have_text(

@@ -365,3 +365,12 @@ def test_names_stored_before_the_cleaning_are_cleaned_by_the_migration(admin_cli
     shown = _shown(admin_client, item)
     assert "Open invoicegpj.exe.pdf" in shown and "\u202e" not in shown
     assert ItemHistory.get(ItemHistory.field == "document").new == "invoicegpj.exe.pdf"
+
+
+def test_each_inbox_names_its_own_documents_and_uploads_on_choosing(admin_client, admin):
+    sales = admin_client.get(f"/b/{admin.business_id}/inbox/sales").text
+    costs = admin_client.get(f"/b/{admin.business_id}/inbox/costs").text
+    assert "Drop sales invoices and credit notes here" in sales and "receipts" not in sales.lower()
+    assert "Drop receipts, bills and credit notes here" in costs
+    # choosing files uploads them; an Upload button beside it would send an empty form afterwards
+    assert '<noscript><button type="submit" class="button primary">Upload</button></noscript>' in costs

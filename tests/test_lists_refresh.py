@@ -2,6 +2,7 @@
 import json
 import re
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -9,7 +10,7 @@ import redis
 import requests
 from rq.registry import ScheduledJobRegistry
 
-from jobs.sync import refresh_all_connections
+from jobs.sync import record_failure, refresh_all_connections
 from tests import factories
 from tests.conftest import REDIS_URL
 from tests import xero_helpers as xh
@@ -21,6 +22,7 @@ from webapp.lists import refresh as refresh_module
 from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, TaxRate,
                                  TrackingCategory, TrackingOption)
 from webapp.queues import enqueue_refresh
+from webapp.xero.errors import XeroRateLimited, XeroUnavailable
 from xero_sandbox.accounting.seed import account_id, contact_id
 
 
@@ -142,6 +144,7 @@ def test_the_daily_limit_stops_a_refresh_at_once_and_pauses_the_organisation(con
     counter = CallCounter(xero_app)
     requests.post(f"{sandbox.url}/operator/api/faults",  # Xero's daily 429, as seen without Retry-After
                   json={"status": 429, "problem": "day", "path": "Contacts"}).raise_for_status()
+    started = datetime.now(timezone.utc)
     run = refresh(xero_app, connected, steps=["contacts", "currencies"])
     assert run.status == "failed" and waits == [] and [p.split("?")[0] for p in counter.paths] == ["Contacts"]
     assert run.last_error == ("Xero's daily limit of calls for this organisation is used up. "
@@ -150,7 +153,7 @@ def test_the_daily_limit_stops_a_refresh_at_once_and_pauses_the_organisation(con
     with xero_app.app_context():
         paused = xero_app.extensions["xero"].limiter.status(tenant_id)
     assert paused.problem == "day"
-    assert paused.paused_until >= datetime.now(timezone.utc) + timedelta(minutes=14)
+    assert paused.paused_until >= started + timedelta(minutes=14)  # a pause of 15 minutes from the 429
 
 
 def test_contacts_changed_since_the_last_refresh_are_asked_for_at_a_utc_moment(connected, xero_app):
@@ -190,14 +193,41 @@ def test_refresh_of_a_business_not_connected_says_so(xero_app, admin):
     assert run.status == "failed" and "not connected to Xero" in run.last_error
 
 
-def test_result_banner_follows_the_progress_banner(connected, admin_client, xero_app):
+@pytest.mark.parametrize("error, said", [
+    (XeroUnavailable("GET Accounts", status=503), "Xero answered that it is unavailable (error 503, on Xero's side), "
+                                                  "so the refresh stopped."),
+    (XeroUnavailable("GET Accounts: ReadTimeout"), "Xero did not respond, so the refresh stopped."),
+    (XeroRateLimited(30), "Xero asked us to slow down, so the refresh stopped."),
+])
+def test_a_refresh_that_runs_out_of_retries_says_what_xero_did(connected, xero_app, error, said):
     with xero_app.app_context():
-        enqueue_refresh(connected)
+        run = enqueue_refresh(connected)
+    record_failure(SimpleNamespace(args=[run.id]), None, type(error), error, None)
+    ended = JobRun.get_by_id(run.id)
+    assert ended.status == "failed" and ended.last_error.startswith(said)
+    assert Connection.get(Connection.business == connected).last_refresh_outcome == ended.last_error
+
+
+def test_result_banner_follows_the_progress_banner_for_the_person_who_started_it(connected, admin, admin_client,
+                                                                                    standard_client, xero_app):
+    with xero_app.app_context():
+        run = enqueue_refresh(connected, requested_by=admin.user_id)
     assert "Refresh in progress" in admin_client.get(f"/b/{connected}/inbox/costs").text
+    others = standard_client.get(f"/b/{connected}/inbox/costs").text
+    assert 'id="banners"' in others and "Refresh in progress" not in others  # not their job
     _work(xero_app)
-    fragment = admin_client.hx("GET", f"/b/{connected}/banners", target="banners")
-    assert fragment.status_code == 286
-    assert "Refresh finished. Everything was already up to date." in fragment.text
+    polled = admin_client.hx("GET", f"/b/{connected}/banners?was=running", target="banners")
+    finished_at = JobRun.get_by_id(run.id).finished_at
+    assert polled.status_code == 286 and json.loads(polled.headers["HX-Trigger"]) == {"job-ended": True}
+    assert f"Refresh finished at {finished_at:%H:%M} UTC. Everything was already up to date." in polled.text
+    assert "Refresh finished" not in standard_client.get(f"/b/{connected}/inbox/costs").text
+    assert "HX-Trigger" not in admin_client.hx("GET", f"/b/{connected}/banners", target="banners").headers
+
+    standard_client.hx("POST", f"/b/{connected}/banners/{run.id}/dismiss", target="banners")
+    assert JobRun.get_by_id(run.id).dismissed_at is None  # only the person who started it dismisses its banner
+    dismissed = admin_client.hx("POST", f"/b/{connected}/banners/{run.id}/dismiss", target="banners")
+    assert dismissed.status_code == 200 and "Refresh finished" not in dismissed.text
+    assert "Refresh finished at" not in admin_client.get(f"/b/{connected}/integrations").text
 
 
 def test_daily_run_refreshes_connected_businesses_and_books_tomorrow_once(connected, xero_app):

@@ -76,6 +76,14 @@ def test_categories_show_the_sandbox_chart_of_accounts(uk, admin_client):
     assert len(archived) == len(rows) + 1
 
 
+def test_the_type_filter_offers_only_the_types_of_the_organisations_chart(uk, admin_client):
+    page = admin_client.get(url(uk, "categories")).text
+    types = page[page.index('<option value="">All types</option>'):]
+    types = types[:types.index("</select>")]
+    assert '<option value="OVERHEADS"' in types and '<option value="REVENUE"' in types
+    assert "PAYG" not in types and "Superannuation" not in types and '"BANK"' not in types
+
+
 def test_suppliers_tracking_and_tax_rates_from_the_sandbox(uk, admin_client):
     suppliers = admin_client.get(url(uk, "suppliers", q="travis")).text
     assert table_rows(suppliers)[0].startswith("Travis Perkins")
@@ -320,6 +328,9 @@ def test_admin_links_a_payment_method_inline(admin_client, admin, methods):
     assert f'<option value="{methods["savings"].id}" selected>Savings</option>' in response.text
     assert "Closed Account" not in response.text  # archived bank accounts are not offered
     assert PaymentMethod.get_by_id(cash.id).bank_account_id == methods["savings"].id
+    saved = response.text.index('<span class="saved">Saved</span>')
+    assert response.text.rindex('name="bank_account"', 0, saved) > response.text.rindex("<form", 0, saved)
+    assert response.text.count("Saved") == 1  # beside the select that changed only
 
 
 def test_admin_unlinks_without_htmx_and_is_redirected(admin_client, admin, methods):

@@ -92,11 +92,44 @@ def test_sales_destinations(xero_app, admin_client, uk, sandbox, fields, xero_ty
     assert _fresh(item).status == "published"
 
 
+def test_a_sales_invoice_arrives_in_xero_with_its_own_number(xero_app, admin_client, uk, sandbox):
+    """SI-1007 stays SI-1007 (Xero would number it INV-0001); a second SI-1007 is refused, and says why."""
+    first = coded(xero_app, uk, workspace="sales", contact="Bramley Homes", code="200", tax="OUTPUT2",
+                  publish_to="sales", publish_as="awaiting_payment", reference="SI-1007", text="first sale")
+    admin_client.form(f"/b/{uk}/items/{first.id}/publish")
+    work(xero_app)
+    assert _fresh(first).status == "published"
+    [document] = sandbox_documents(sandbox, _tenant(sandbox))
+    assert (document["type"], document["number"]) == ("ACCREC", "SI-1007")
+    again = coded(xero_app, uk, workspace="sales", contact="Bramley Homes", code="200", tax="OUTPUT2",
+                  publish_to="sales", publish_as="awaiting_payment", reference="SI-1007", total="99.00",
+                  day=date(2026, 5, 20), text="second sale")
+    admin_client.form(f"/b/{uk}/items/{again.id}/publish")
+    work(xero_app)
+    refused = _fresh(again)
+    assert refused.status == "failed" and "Xero already has a sales invoice with this number" in refused.publish_message
+    assert len(sandbox_documents(sandbox, _tenant(sandbox))) == 1
+
+
+
+def test_publish_then_open_the_next_item_of_the_tab(xero_app, admin_client, uk):
+    older = coded(xero_app, uk, day=date(2026, 5, 1), text="older")
+    newer = coded(xero_app, uk, day=date(2026, 5, 2), text="newer")
+    then_next = {"then": "next", "queue": "queue=ready&sort=-created"}
+    answer = admin_client.form(f"/b/{uk}/items/{newer.id}/publish", then_next)
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == f"/b/{uk}/items/{older.id}?queue=ready"
+    assert _fresh(newer).status == "publishing"
+    assert "in the background" in admin_client.get(answer.headers["Location"]).text
+    last = admin_client.hx("POST", f"/b/{uk}/items/{older.id}/publish", data=then_next, target="item-publish")
+    assert "HX-Redirect" not in last.headers and "Publishing…" in last.text  # nothing after it: stay and watch
+    assert _fresh(older).status == "publishing"
+
 def test_a_lock_date_blocks_before_any_call(xero_app, admin_client, uk, sandbox):
     item = coded(xero_app, uk, day=date(2026, 3, 20), publish_as="awaiting_payment")
     response = admin_client.form(f"/b/{uk}/items/{item.id}/publish", follow_redirects=True)
-    assert "on or before Xero's period lock date 31 Mar 2026: publish as Draft, or change the date" in \
-        response.text.replace("&#39;", "'")
+    assert ("on or before Xero's period lock date 31 Mar 2026: publish as Draft or Awaiting approval, or change the "
+            "date") in response.text.replace("&#39;", "'")
     assert _fresh(item).status == "inbox"  # the lock date is one of the checks: never Ready
     assert not PublishAttempt.select().exists() and sandbox_documents(sandbox, _tenant(sandbox)) == []
 

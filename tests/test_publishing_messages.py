@@ -18,9 +18,9 @@ TAX_FIX = ("Reload Lists → Tax rates and pick an active tax rate that fits the
            "then publish again.")
 CONTACT_FIX = ("Reload Lists → Suppliers or Lists → Customers and pick an active supplier or customer "
                "(or unarchive them in Xero and reload), then publish again.")
-LOCK_FIX = ("Set Publish as to Draft or Awaiting approval (Publish to Purchases or Sales, not Bank), or ask your "
-            "adviser to move the lock date in Xero and use Refresh integration data on the Integrations page, then "
-            "publish again.")
+LOCK_FIX = ("Publish as Draft or Awaiting approval (to Purchases or Sales, not Bank), or change the date, or ask "
+            "your adviser to move the lock date in Xero and use Refresh integration data on the Integrations page, "
+            "then publish again.")
 REPUBLISH_FIX = "Void or adjust it in Xero and clear publishing data on the item, then publish again."
 BANK_FIX = ("Reload Lists → Payment methods and link the payment method to an active bank account, or choose another "
             "payment method, then publish again.")
@@ -181,9 +181,9 @@ def test_several_messages_combined_listing_each_fix_once():
         "400; the item's date is on or before Xero's period lock date (30-Nov-2018). "
         "Reload Lists → Categories and pick an active category that fits the document, on the item and its lines "
         "(or unarchive it in Xero and reload); reload Lists → Tax rates and pick an active tax rate that fits the "
-        "category, on the item and its lines; set Publish as to Draft or Awaiting approval (Publish to Purchases or "
-        "Sales, not Bank), or ask your adviser to move the lock date in Xero and use Refresh integration data on the "
-        "Integrations page, then publish again.")
+        "category, on the item and its lines; publish as Draft or Awaiting approval (to Purchases or Sales, not "
+        "Bank), or change the date, or ask your adviser to move the lock date in Xero and use Refresh integration "
+        "data on the Integrations page, then publish again.")
     assert explained.message.count("Lists → Categories") == 1
     assert explained.action == "choose_active_category"
     assert explained.detail == "; ".join(errors.messages)

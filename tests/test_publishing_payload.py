@@ -129,10 +129,10 @@ def test_bill_carries_contact_dates_supplier_number_currency_status_url_and_noth
         "Url": "https://docket.example/items/7?attempt=3"}
 
 
-def test_sales_invoice_sends_the_reference_and_lets_xero_number_it():
+def test_sales_invoice_keeps_its_own_number():
     item = make(workspace="sales", publish_to="sales", category=SALES, tax_rate=VAT_INCOME, description="Wardrobe")
     body = payload.build(item, [], context())
-    assert body["Type"] == "ACCREC" and body["Reference"] == "TP-1001" and "InvoiceNumber" not in body
+    assert body["Type"] == "ACCREC" and body["InvoiceNumber"] == "TP-1001" and "Reference" not in body
     assert body["LineItems"][0]["Description"] == "Wardrobe"
 
 
@@ -141,7 +141,8 @@ def test_credit_notes_carry_the_number_the_spec_allows_and_no_url():
     customer = payload.build(make(type="credit_note", workspace="sales", publish_to="sales", category=SALES,
                                   tax_rate=VAT_INCOME), [], context())
     assert supplier["Type"] == "ACCPAYCREDIT" and supplier["CreditNoteNumber"] == "TP-1001"
-    assert customer["Type"] == "ACCRECCREDIT" and customer["Reference"] == "TP-1001"
+    assert customer["Type"] == "ACCRECCREDIT" and customer["CreditNoteNumber"] == "TP-1001"
+    assert "Reference" not in supplier and "Reference" not in customer
     assert "Url" not in supplier and "DueDate" not in supplier and "Url" not in customer
 
 

@@ -176,7 +176,7 @@ def test_sandbox_spend_receive_sale_and_credit_note_totals(uk):
     }
     assert {name: total(element) for name, element in created.items()} == dict.fromkeys(created, Decimal("19.99"))
     assert created["spend"]["Type"] == "SPEND" and created["receive"]["Type"] == "RECEIVE"
-    assert created["sale"]["Reference"] == "PO-9" and created["credit"]["Type"] == "ACCPAYCREDIT"
+    assert created["sale"]["InvoiceNumber"] == "PO-9" and created["credit"]["Type"] == "ACCPAYCREDIT"
 
 
 def test_sandbox_paid_bill_is_paid_in_full_by_the_payment(uk):

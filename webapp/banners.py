@@ -12,4 +12,5 @@ class Banner:
     action_url: str = ""
     steps: tuple = ()  # (label, state, counts text) per step of a running job
     kind: str = ""  # what the banner is about, for code that reacts to it (e.g. "needs-reconnect")
+    dismiss_run: int | None = None  # a job's result: the JobRun its Dismiss button marks read
 

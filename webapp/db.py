@@ -30,6 +30,13 @@ class MoneyField(peewee.DecimalField):
         return super().db_value(value if value is None else Decimal(value))
 
 
+def joined_text(column) -> peewee.Function:
+    """The column's values of the rows a query finds as one text, comma separated, in no set order."""
+    if isinstance(database.obj, peewee.PostgresqlDatabase):
+        return peewee.fn.string_agg(column, ",")
+    return peewee.fn.group_concat(column, ",")
+
+
 POOL_WAIT_SECONDS = 10  # a request waits this long for a pooled connection when every one is in use
 POOL_RECYCLE_SECONDS = 300
 

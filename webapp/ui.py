@@ -27,8 +27,8 @@ def current_banners() -> list:
     """The business's banners, read once per request and only when needed (most fragments don't draw them)."""
     if "banners" not in g:
         business = g.get("business")
-        g.banners = (connection_banners(business.id, g.membership.is_admin) + job_banners(business.id)
-                     if business else [])
+        g.banners = (connection_banners(business.id, g.membership.is_admin)
+                     + job_banners(business.id, current_user.id) if business else [])
     return g.banners
 
 

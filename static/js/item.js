@@ -1,4 +1,57 @@
-// Item details: rotate and zoom the document image (view only; the stored file is never changed).
+// Item details: rotate and zoom the document image (view only; the stored file is never changed), and the
+// keyboard shortcuts (j/k next and previous in the inbox tab's order, p Publish, e first field, ? the list).
+(function () {
+  "use strict";
+  function typing(target) {
+    return target.closest("input, select, textarea, [contenteditable]") !== null;
+  }
+  function toggleShortcuts() {
+    var list = document.getElementById("item-shortcuts");
+    var button = document.querySelector("[data-shortcuts-toggle]");
+    if (!list || !button) return;
+    list.hidden = !list.hidden;
+    button.setAttribute("aria-expanded", String(!list.hidden));
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-shortcuts-toggle]")) toggleShortcuts();
+  });
+  // Publish, then the next item of the inbox tab this page was opened from (its view is this page's query string);
+  // the "then open the next item" choice is remembered in this browser.
+  function stored() {
+    try { return window.localStorage; } catch (blocked) { return null; } // a portal's frame may have no storage
+  }
+  function prepare(root) {
+    root.querySelectorAll("[data-queue-view]").forEach(function (input) { input.value = location.search.slice(1); });
+    var storage = stored();
+    if (!storage) return;
+    root.querySelectorAll("input[data-remember]").forEach(function (box) {
+      var kept = storage.getItem("docket:" + box.getAttribute("data-remember"));
+      if (kept !== null) box.checked = kept === "yes";
+    });
+  }
+  prepare(document);
+  document.addEventListener("htmx:afterSettle", function () { prepare(document); });
+  document.addEventListener("htmx:oobAfterSwap", function () { prepare(document); });
+  document.addEventListener("change", function (event) {
+    var box = event.target.closest("input[data-remember]");
+    var storage = stored();
+    if (box && storage) storage.setItem("docket:" + box.getAttribute("data-remember"), box.checked ? "yes" : "no");
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    var target = null;
+    if (event.key === "j") target = document.querySelector("[data-queue=next]");
+    else if (event.key === "k") target = document.querySelector("[data-queue=prev]");
+    else if (event.key === "p") target = document.querySelector("#item-publish button.primary:not([disabled])");
+    else if (event.key === "e") {
+      var field = document.querySelector("#item-tab .item-field input:not([type=hidden]), #item-tab .item-field select");
+      if (field) { event.preventDefault(); field.focus(); }
+      return;
+    } else if (event.key === "?") { toggleShortcuts(); return; }
+    if (target) { event.preventDefault(); target.click(); }
+  });
+})();
+
 (function () {
   "use strict";
   var image = document.querySelector("[data-document-image]");

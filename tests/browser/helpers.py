@@ -6,3 +6,11 @@ def sign_in(page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def expected_errors(page, text: str) -> list[str]:
+    """Take the console errors containing `text` out of what the page fixture checks; there must be one."""
+    found = [error for error in page.console_errors if text in error]
+    assert found, (text, page.console_errors)
+    page.console_errors[:] = [error for error in page.console_errors if text not in error]
+    return found

@@ -8,10 +8,11 @@ from flask import Flask
 
 from portal_demo import create_app as create_portal, sign_launch
 from tests import xero_helpers as xh
+from tests.browser.helpers import expected_errors
 from tests.browser.test_connect_browser import consent_at_sandbox
 from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, LiveServer
 from tests.items_helpers import make_item
-from tests.publishing_helpers import coded, uk, work  # noqa: F401
+from tests.publishing_helpers import coded, stored_document, uk, work  # noqa: F401
 from webapp.embed.portals import Portal
 from webapp.embed.session import EMBED_COOKIE
 from webapp.integrations.models import Connection
@@ -53,8 +54,10 @@ def settled(page):
     })""")
 
 
-def test_portal_launches_docket_and_an_item_is_edited_inside_the_frame(page, live_server, portal, admin):
-    item = make_item(admin.business, reference="INV-0042")
+def test_portal_launches_docket_and_an_item_is_edited_inside_the_frame(page, live_server, portal, admin, app, tmp_path):
+    app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path / "documents")
+    item = make_item(admin.business, reference="INV-0042",
+                     document=stored_document(app, admin.business_id, "INV-0042"))  # the page shows the file
     page.goto(portal)
     frame = page.frame_locator("#docket-frame")
     nav = frame.get_by_role("navigation", name="Main")
@@ -91,7 +94,9 @@ def test_publishing_inside_the_frame_is_announced_to_the_portal(page, live_serve
         frame = page.frame_locator("#docket-frame")
         expect(frame.get_by_role("navigation", name="Main")).to_be_visible()
         settled(page)
-        frame.locator(f"#items-table a[href$='/items/{item.id}']").first.click()
+        frame.get_by_role("link", name="Ready 1").click()  # coded, it waits in the Ready tab
+        settled(page)
+        frame.locator(f"#items-table a[href*='/items/{item.id}?']").first.click()
         expect(frame.get_by_role("heading", name=item.reference)).to_be_visible()
         settled(page)
         frame.get_by_role("button", name="Publish", exact=True).click()
@@ -124,7 +129,7 @@ def test_connect_xero_from_the_frame_in_a_top_level_window(page, live_server, xe
         consent_at_sandbox(popup, [xh.UK_ORG])
         popup.get_by_role("button", name="Allow access for 1 organisation").click()
         expect(popup.get_by_role("heading", name="Signed in to Xero")).to_be_visible()
-        popup.close()
+        popup.wait_for_event("close", timeout=10_000)  # the window closes itself
 
         expect(frame.get_by_role("heading", name="Choose an organisation")).to_be_visible()  # by polling
         assert Connection.select().count() == 0  # not until the admin confirms inside the frame
@@ -164,6 +169,7 @@ def test_an_unlisted_origin_cannot_frame_docket(page, live_server, app, admin):
         expect(docket.get_by_role("heading", name="Opening Docket…")).to_have_count(0)
         assert events(page, "docket:ready").count() == 0
         assert any(listed_url in text for text in refusals), refusals  # the policy names only the listed portal
+    expected_errors(page, "frame-ancestors")
 
 
 @pytest.mark.parametrize("partitioned", [True, False])
@@ -193,8 +199,9 @@ def test_with_third_party_cookies_blocked_only_the_partitioned_cookie_keeps_the_
 def test_launch_messages_count_only_from_the_parent_at_the_portal_origin(page, live_server, app, admin):
     """A bare portal page that frames the launch page and lets the test post as the parent, a popup or the frame."""
     bare = Flask("bare_portal")
-    bare.add_url_rule("/", "index", lambda: f'<iframe id="docket-frame" name="docket" '
-                                          f'src="{live_server.url}/embed/start?portal=test-portal"></iframe>')
+    bare.add_url_rule("/", "index", lambda: f'<link rel="icon" href="data:,"><iframe id="docket-frame" '
+                                          f'name="docket" src="{live_server.url}/embed/start?portal=test-portal">'
+                                          '</iframe>')
     server = LiveServer(bare)
     url = server.url.replace("127.0.0.1", "localhost")
     app.config["EMBED_PORTALS"] = {"test-portal": Portal("test-portal", url, KEY)}

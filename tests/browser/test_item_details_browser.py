@@ -70,3 +70,32 @@ def test_code_an_uploaded_bill_on_the_item_details_page(page, live_server, admin
     expect(checks).to_contain_text("Ready to publish")
     item = Item.get()
     assert (item.date, item.status, item.contact_id) == (date(2026, 4, 2), "ready", joinery.id)
+
+
+def test_work_through_the_inbox_with_the_keyboard(page, live_server, admin):
+    sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
+    page.goto(f"{live_server.url}/b/{admin.business_id}/inbox/costs")
+    page.get_by_label("Choose files").set_input_files(
+        [{"name": f"bill-{n}.pdf", "mimeType": "application/pdf",
+          "buffer": pdf_bytes("Acme Supplies Ltd", f"Invoice No: INV-{n}", f"Invoice date: 1{n} Apr 2026")}
+         for n in (1, 2, 3)])
+    expect(page.locator("#items-table tbody tr")).to_have_count(3)
+    expect(page.locator(".queue-tabs [aria-current=page]")).to_have_text("To review 3")
+    page.locator("#items-table").get_by_role("link", name="13 Apr 2026").click()  # the newest, first in the tab
+    expect(page.get_by_role("heading", name="INV-3")).to_be_visible()
+    expect(page.get_by_role("link", name="Next →")).to_be_visible()
+    page.keyboard.press("j")
+    expect(page.get_by_role("heading", name="INV-2")).to_be_visible()
+    expect(page.get_by_role("link", name="Next →")).to_be_visible()
+    page.keyboard.press("j")
+    expect(page.get_by_role("heading", name="INV-1")).to_be_visible()
+    expect(page.locator("#item-queue [rel=next]")).to_have_count(0)  # the last one: nothing after it
+    page.keyboard.press("k")
+    expect(page.get_by_role("heading", name="INV-2")).to_be_visible()
+    expect(page.get_by_role("link", name="← Previous")).to_be_visible()
+    page.keyboard.press("?")
+    expect(page.get_by_role("region", name="Keyboard shortcuts")).to_contain_text("Publish (when the checks are clear)")
+    page.keyboard.press("e")
+    expect(page.get_by_label("Type", exact=True)).to_be_focused()
+    page.keyboard.press("j")  # typing in a field never moves on
+    expect(page.get_by_role("heading", name="INV-2")).to_be_visible()

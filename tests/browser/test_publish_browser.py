@@ -1,5 +1,7 @@
 """In Chromium: publish a bill, a paid bill, a spend money, a sales invoice and a supplier credit note to the
 sandbox from their Item details pages, then open each in the sandbox's operator pages with its attachment."""
+from datetime import date
+
 import pytest
 from playwright.sync_api import expect
 
@@ -24,11 +26,15 @@ DESTINATIONS = [
 
 def test_publish_every_destination_and_open_it_in_xero(page, live_server, xero_app, uk, admin):
     card = PaymentMethod.get(PaymentMethod.business == uk)
-    items = [(name, coded(xero_app, uk, payment_method=card, text=f"{name} receipt", **fields), xero_type, status)
-             for name, fields, xero_type, status in DESTINATIONS]
+    items = [(name, coded(xero_app, uk, payment_method=card, text=f"{name} receipt", day=date(2026, 5, 10 + number),
+                          **fields), xero_type, status)  # a day each: the same supplier, total and day is a duplicate
+             for number, (name, fields, xero_type, status) in enumerate(DESTINATIONS)]
     sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
+    page.goto(f"{live_server.url}/b/{uk}/items/{items[0][1].id}")
+    page.get_by_label("then open the next item").uncheck()  # stay on each page to watch it publish
     for name, item, xero_type, status in items:
         page.goto(f"{live_server.url}/b/{uk}/items/{item.id}")
+        expect(page.get_by_label("then open the next item")).not_to_be_checked()  # remembered in this browser
         page.get_by_role("button", name="Publish", exact=True).click()
         expect(page.locator("#item-publish")).to_contain_text("Publishing…")
         work(xero_app)
@@ -63,3 +69,17 @@ def test_code_an_item_inline_and_publish_it_without_reloading(page, live_server,
     expect(page.locator("#item-publish")).to_contain_text("Published to Xero")
     [document] = sandbox_documents(sandbox, xh.tenant_ids(sandbox.url)[xh.UK_ORG])
     assert (document["type"], document["contact"], document["total"]) == ("ACCPAY", "Travis Perkins", "120.00")
+
+
+def test_publish_moves_on_to_the_next_item_to_review(page, live_server, xero_app, uk, admin):
+    first = coded(xero_app, uk, day=date(2026, 5, 1), text="first", reference="INV-A")
+    second = coded(xero_app, uk, day=date(2026, 5, 2), text="second", reference="INV-B")
+    sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
+    page.goto(f"{live_server.url}/b/{uk}/inbox/costs?queue=ready")
+    page.locator("#items-table").get_by_role("link", name="02 May 2026").click()
+    expect(page.get_by_role("heading", name="INV-B")).to_be_visible()
+    page.keyboard.press("p")
+    expect(page.get_by_role("heading", name="INV-A")).to_be_visible()  # the next one in the Ready tab
+    expect(page.get_by_text("Publishing INV-B in the background")).to_be_visible()
+    assert page.url.endswith(f"/items/{first.id}?queue=ready")
+    assert Item.get_by_id(second.id).status == "publishing"

@@ -20,6 +20,13 @@ def test_refresh_banner_progress_then_result(xero_app, admin_client, live_server
     expect(banners).to_contain_text("Refresh in progress")
 
     _work(xero_app)  # the worker runs while the page keeps polling its banner
-    expect(banners).to_contain_text("Refresh finished.", timeout=8000)
+    expect(banners).to_contain_text("Refresh finished at", timeout=8000)
     expect(banners).to_contain_text("Categories:")
     expect(banners).not_to_contain_text("Refresh in progress")
+    facts = page.locator("#integrations-facts")  # redrawn when the job ended: no reload
+    expect(facts).not_to_contain_text("Not refreshed yet")
+    expect(facts).to_contain_text("Categories:")
+    banners.get_by_role("button", name="Dismiss").click()
+    expect(banners).not_to_contain_text("Refresh finished")
+    page.reload()
+    expect(page.locator("#banners")).not_to_contain_text("Refresh finished")

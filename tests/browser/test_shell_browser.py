@@ -3,7 +3,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import expected_errors, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +29,7 @@ def test_switching_business_shows_connections_only_where_admin(page, live_server
     response = page.goto(f"{live_server.url}/b/{standard_elsewhere.business_id}/integrations")
     assert response.status == 403
     expect(page.get_by_text("You don't have permission to do that.")).to_be_visible()
+    expected_errors(page, "status of 403")  # Chromium logs the refused page itself
 
 
 def test_role_change_saves_inline_without_a_page_load(page, live_server, admin, standard):

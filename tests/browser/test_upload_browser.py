@@ -48,7 +48,7 @@ def test_upload_a_pdf_and_open_it_from_the_inbox(page, live_server, admin):
 def test_select_all_on_this_page_counts_the_selection(page, live_server, admin):
     from tests.items_helpers import seed_items
 
-    seed_items(admin.business, 3)
+    seed_items(admin.business, 4)  # the first is Ready: three To review
     sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
     page.goto(f"{live_server.url}/b/{admin.business_id}/inbox/costs")
     page.get_by_label("Select all on this page").check()

@@ -82,12 +82,13 @@ def choose_organisation(attempt: ConnectAttempt, tenant_id: str) -> Connection:
     tokens = unseal(xero().cipher, f"attempt:{attempt.state}", attempt)
     with database.atomic():
         connection = Connection.for_business(attempt.business_id)
-        if connection is None:
-            connection = Connection.create(business=attempt.business_id, tenant_id=chosen.tenant_id)
+        # "Connected since" stays through a Reconnect; another organisation, or connecting again, starts afresh
+        if connection is None or connection.tenant_id != chosen.tenant_id or connection.status == DISCONNECTED:
+            connection = connection or Connection.create(business=attempt.business_id, tenant_id=chosen.tenant_id)
+            connection.connected_at, connection.connected_by = utcnow(), attempt.user_id
         connection.tenant_id, connection.tenant_name = chosen.tenant_id, chosen.name
         connection.xero_connection_id, connection.auth_event_id = chosen.connection_id, attempt.auth_event_id
         connection.status, connection.status_reason = CONNECTED, ""
-        connection.connected_at, connection.connected_by = utcnow(), attempt.user_id
         for column, value in seal(xero().cipher, connection_key(connection.id), tokens).items():
             setattr(connection, column, value)
         connection.save()

@@ -11,6 +11,7 @@ from webapp.integrations import service, window
 from webapp.integrations.models import Connection
 from webapp.integrations.service import ConnectFailed
 from webapp.integrations.xero_access import xero
+from webapp.jobruns.models import JobRun
 from webapp.queues import enqueue_refresh
 
 bp = Blueprint("integrations", __name__)
@@ -24,7 +25,8 @@ WINDOW_EXPIRED = ("This sign-in link has expired or was already used. Go back to
 @bp.get("/b/<int:business_id>/integrations")
 @admin_required
 def index():
-    return render("integrations/index.html", software=SOFTWARE, connection=Connection.for_business(g.business.id))
+    return render("integrations/index.html", software=SOFTWARE, connection=Connection.for_business(g.business.id),
+                  refresh=JobRun.latest(g.business.id, "refresh"))
 
 
 @bp.get("/b/<int:business_id>/integrations/xero/manage")

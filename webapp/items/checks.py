@@ -18,10 +18,17 @@ class Check:
 
 
 def for_item(item, choices, lines) -> list[Check]:
-    found = _missing(item, lines) + _archived(item, lines) + _tax_for_category(item, lines)
+    found = _duplicate(item) + _missing(item, lines) + _archived(item, lines) + _tax_for_category(item, lines)
     found += _lock_date(item, choices.organisation) + _docket_lock_date(item, choices.docket_lock_date)
     found += _currency(item, choices) + _bank(item) + _totals(item, lines)
     return found
+
+
+def _duplicate(item) -> list[Check]:
+    if not item.duplicate_of_id:
+        return []
+    return [Check("duplicate", f"This may be a duplicate of item {item.duplicate_of_id}: compare the two, then "
+                               "archive this one, or choose “Not a duplicate”.")]
 
 
 def _missing(item, lines) -> list[Check]:
@@ -95,7 +102,7 @@ def _lock_date(item, organisation) -> list[Check]:
         return [Check("date", f"{when}, and Xero refuses bank transactions in a locked period: change the date, "
                               "or publish to Purchases as a Draft.")]
     if item.publish_as in POSTED_AS:
-        return [Check("date", f"{when}: publish as Draft, or change the date.")]
+        return [Check("date", f"{when}: publish as Draft or Awaiting approval, or change the date.")]
     return []
 
 

@@ -36,6 +36,9 @@ class Choices:
         if "organisation" in item.__dict__:  # set by queries.item's join (an empty row when not connected)
             organisation = item.__dict__["organisation"]
             choices.__dict__["organisation"] = organisation if organisation and organisation.id else None
+        if "currency_codes" in item.__dict__:  # likewise
+            codes = item.__dict__["currency_codes"]
+            choices.__dict__["currencies"] = sorted(codes.split(",")) if codes else []
         if "publishing_settings" in item.__dict__:  # likewise (None when no lock date was ever set)
             settings = item.__dict__["publishing_settings"]
             choices.__dict__["docket_lock_date"] = settings.docket_lock_date if settings else None

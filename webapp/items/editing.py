@@ -3,8 +3,9 @@
 from dataclasses import dataclass, field
 
 from webapp.db import database
-from webapp.items import amounts, changes, duplicates
+from webapp.items import amounts, changes, duplicates, queries
 from webapp.items.changes import Changeset
+from webapp.items.choices import Choices
 from webapp.items.fields import FIELDS, FieldError
 from webapp.items.models import Item
 from webapp.items.review import Review
@@ -58,9 +59,22 @@ def after_change(item: Item, changed: list[str], *, user_id: int | None, review:
     return more
 
 
-def settle(item: Item, *, user_id: int | None, review: Review | None = None) -> None:
-    """Ready when nothing would stop publishing, back in the Inbox when something would."""
-    changes.change(item, _status(item, review or Review(item)), user_id=user_id, source="checks")
+def settle(item: Item, *, user_id: int | None, review: Review | None = None) -> bool:
+    """Ready when nothing would stop publishing, back in the Inbox when something would; True if it moved."""
+    return bool(changes.change(item, _status(item, review or Review(item)), user_id=user_id, source="checks"))
+
+
+def recheck(business_id: int) -> int:
+    """Run the checks again on every Inbox and Ready item after the business's lists changed (a refresh can lift
+    a lock date or bring back an archived category, or archive one in use); returns how many items moved."""
+    moved = 0
+    for workspace in ("costs", "sales"):
+        choices = Choices(business_id, workspace)
+        items = queries.open_items(business_id, workspace)
+        lines = queries.lines_of([item.id for item in items])
+        for item in items:
+            moved += settle(item, user_id=None, review=Review(item, choices, lines.get(item.id, [])))
+    return moved
 
 
 def _follow(item: Item, changeset: Changeset, changed: list[str], review: Review) -> list[str]:
@@ -77,7 +91,9 @@ def _follow(item: Item, changeset: Changeset, changed: list[str], review: Review
 
 
 def _status(item: Item, review: Review) -> dict:
-    if item.status not in ("inbox", "ready"):
+    """Inbox or Ready by the checks. A failed item moves too once someone changes it: the change is their answer
+    to the failure, and the checks say whether it is enough."""
+    if item.status not in EDITABLE_STATUSES:
         return {}
     return {"status": "inbox" if review.checks() else "ready"}
 

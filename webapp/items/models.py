@@ -71,6 +71,7 @@ class Item(BaseModel):
     xero_url = peewee.CharField(max_length=500, default="")
     published_at = peewee.DateTimeField(null=True)
     publish_message = peewee.TextField(default="")  # why the last publish failed and what to do; cleared on success
+    search_text = peewee.TextField(null=True)  # for the inbox search: written by the database's triggers (m0009) only
     created_at = peewee.DateTimeField(default=utcnow)
     created_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     updated_at = peewee.DateTimeField(default=utcnow)

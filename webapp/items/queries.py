@@ -2,20 +2,28 @@
 
 An inbox page costs one count and one page of rows (contact and category joined in), plus one query for the
 supplier filter's choices, however many items the business has."""
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, PostgresqlDatabase, Tuple, fn
 
 from webapp.accounts.models import User
+from webapp.db import database, joined_text
 from webapp.inputs import parse_id
+from webapp.items.choices import live
 from webapp.items.models import STATUSES, Document, Item, ItemHistory, ItemNote, LineItem
-from webapp.lists.models import Category, Contact, Organisation, PaymentMethod, TaxRate, TrackingOption
+from webapp.lists.models import Category, Contact, Currency, Organisation, PaymentMethod, TaxRate, TrackingOption
 from webapp.paging import Paged
 from webapp.publishing.models import PublishingSettings
 
 SORTS = {"date": (Item.date, "Date"), "total": (Item.total, "Total"), "created": (Item.created_at, "Added")}
 DEFAULT_SORT = "-created"
+# The inbox as a queue: each tab, its label and the statuses it holds; published items leave To review.
+TABS = {"review": ("To review", ("processing", "inbox", "failed")), "ready": ("Ready", ("ready",)),
+        "published": ("Published", ("publishing", "published")), "archive": ("Archive", ("archived",))}
+DEFAULT_TAB = "review"
+MAX_SEARCH_WORDS = 6
 
 
 @dataclass
@@ -27,6 +35,9 @@ class Inbox(Paged):
     total: int = 0
     page: int = 1
     sort: str = DEFAULT_SORT
+    tab: str = DEFAULT_TAB
+    counts: dict = field(default_factory=dict)  # tab -> items in it
+    search: str = ""
     status: str = ""
     contact: int | None = None
     date_from: date | None = None
@@ -36,14 +47,17 @@ class Inbox(Paged):
 
     @property
     def filtered(self) -> bool:
-        return bool(self.status or self.contact or self.date_from or self.date_to or self.attention)
+        return bool(self.search or self.status or self.contact or self.date_from or self.date_to or self.attention)
 
     def args(self, **changes) -> dict:
         """The query string of this view with `changes`, for links that keep the other filters."""
-        current = {"status": self.status, "contact": self.contact, "from": self.date_from, "to": self.date_to,
-                   "attention": "1" if self.attention else "", "sort": self.sort, "page": self.page}
+        current = {"queue": self.tab, "q": self.search, "status": self.status, "contact": self.contact, "from": self.date_from,
+                   "to": self.date_to, "attention": "1" if self.attention else "", "sort": self.sort,
+                   "page": self.page}
         current.update(changes)
-        defaults = {"sort": DEFAULT_SORT, "page": 1}
+        if current["status"]:  # a status names its tab
+            current["queue"] = None
+        defaults = {"queue": DEFAULT_TAB, "sort": DEFAULT_SORT, "page": 1}
         return {key: value for key, value in current.items()
                 if value not in ("", None) and defaults.get(key) != value}
 
@@ -59,13 +73,55 @@ class Inbox(Paged):
 
 
 def inbox(business_id: int, workspace: str, args) -> Inbox:
-    """One page of the workspace's items, filtered and sorted as `args` (the query string) asks."""
-    view = _parse(workspace, args)
-    where = (Item.business == business_id) & (Item.workspace == workspace)
-    if view.status:
-        where &= Item.status == view.status
-    else:
-        where &= Item.status != "archived"
+    """One page of one tab of the workspace's items, filtered and sorted as `args` (the query string) asks, with
+    every tab's count."""
+    view = parse(workspace, args)
+    where = _where(business_id, view)
+    view.fill(Item.select(Item, Contact, Category)
+              .join_from(Item, Contact, JOIN.LEFT_OUTER)
+              .join_from(Item, Category, JOIN.LEFT_OUTER)
+              .where(where).order_by(*_order(view)), Item.select().where(where))
+    view.contacts = list(contacts_in(business_id, workspace))
+    by_status = dict(Item.select(Item.status, fn.COUNT(Item.id)).where(
+        (Item.business == business_id) & (Item.workspace == workspace)).group_by(Item.status).tuples())
+    view.counts = {tab: sum(by_status.get(status, 0) for status in statuses) for tab, (_, statuses) in TABS.items()}
+    return view
+
+
+def neighbours(business_id: int, view: Inbox, item: Item) -> tuple[int | None, int | None]:
+    """The items before and after `item` in an inbox view (its tab, filters and sort): what Previous and Next
+    open. Two queries of one row each, by the sort's keys, however many items there are."""
+    column = SORTS[view.sort.lstrip("-")][0]
+    value = getattr(item, column.name)
+    descending = view.sort.startswith("-")
+    after = _beyond(column, value, item.id, descending)
+    before = _beyond(column, value, item.id, not descending, nulls_first=True)
+    where = _where(business_id, view)
+    following = Item.select(Item.id).where(where & after).order_by(*_order(view)).first()
+    backwards = [column.asc(nulls="FIRST"), Item.id.asc()] if descending else \
+        [column.desc(nulls="FIRST"), Item.id.desc()]
+    preceding = Item.select(Item.id).where(where & before).order_by(*backwards).first()
+    return (preceding.id if preceding else None), (following.id if following else None)
+
+
+def _beyond(column, value, item_id: int, descending: bool, nulls_first: bool = False):
+    """Rows after (value, item_id) in the order column, id (both descending or both ascending), empty values last;
+    with `nulls_first`, the order is the reverse one, so empty values come first. A row-value comparison, so an
+    index on the column serves it."""
+    past = (lambda a, b: a < b) if descending else (lambda a, b: a > b)
+    nullable = column.null
+    if value is None:
+        tie = column.is_null() & past(Item.id, item_id)
+        return tie if not nulls_first else tie | column.is_null(False)
+    beyond = past(Tuple(column, Item.id), Tuple(value, item_id))
+    return beyond | column.is_null() if nullable and not nulls_first else beyond
+
+
+def _where(business_id: int, view: Inbox):
+    where = (Item.business == business_id) & (Item.workspace == view.workspace)
+    where &= (Item.status == view.status) if view.status else Item.status.in_(TABS[view.tab][1])
+    if view.search:
+        where &= _containing(view.search.lower().split()[:MAX_SEARCH_WORDS])
     if view.contact:
         where &= Item.contact == view.contact
     if view.date_from:
@@ -74,15 +130,27 @@ def inbox(business_id: int, workspace: str, args) -> Inbox:
         where &= Item.date <= view.date_to
     if view.attention:
         where &= Item.needs_attention == True
+    return where
+
+
+def _containing(words: list[str]):
+    """Items whose supplier or customer, reference, description or total contain every word: `item.search_text`,
+    which the database keeps (migration m0009), through its trigram index (pg_trgm on PostgreSQL, FTS5 on SQLite),
+    all words in one lookup."""
+    patterns = ["%" + re.sub(r"([\\%_])", r"\\\1", word.replace(",", "")) + "%" for word in words]
+    if isinstance(database.obj, PostgresqlDatabase):
+        table, key, param = "item", "id", "%s"
+    else:
+        table, key, param = "item_search", "rowid", "?"
+    each = " AND ".join([f"search_text LIKE {param} ESCAPE '\\'"] * len(patterns))
+    return Item.id.in_(SQL(f"(SELECT {key} FROM {table} WHERE {each})", patterns))
+
+
+def _order(view: Inbox) -> list:
     column = SORTS[view.sort.lstrip("-")][0]
-    order = [column.desc(nulls="LAST"), Item.id.desc()] if view.sort.startswith("-") \
-        else [column.asc(nulls="LAST"), Item.id.asc()]
-    view.fill(Item.select(Item, Contact, Category)
-              .join_from(Item, Contact, JOIN.LEFT_OUTER)
-              .join_from(Item, Category, JOIN.LEFT_OUTER)
-              .where(where).order_by(*order), Item.select().where(where))
-    view.contacts = list(contacts_in(business_id, workspace))
-    return view
+    if view.sort.startswith("-"):
+        return [column.desc(nulls="LAST"), Item.id.desc()]
+    return [column.asc(nulls="LAST"), Item.id.asc()]
 
 
 def contacts_in(business_id: int, workspace: str):
@@ -93,11 +161,15 @@ def contacts_in(business_id: int, workspace: str):
             .where((Contact.business == business_id) & Contact.id.in_(used)).order_by(Contact.name, Contact.id))
 
 
-def _parse(workspace: str, args) -> Inbox:
+def parse(workspace: str, args) -> Inbox:
+    """The inbox view (tab, filters, sort, page) a query string asks for; anything unusable is left out."""
     sort = args.get("sort", DEFAULT_SORT)
+    status = args.get("status", "") if args.get("status", "") in STATUSES else ""
+    tab = next((tab for tab, (_, statuses) in TABS.items() if status in statuses), None) if status else None
+    tab = tab or (args.get("queue") if args.get("queue") in TABS else DEFAULT_TAB)
     return Inbox(workspace=workspace, page=parse_id(args.get("page")) or 1,
-                 sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT,
-                 status=args.get("status", "") if args.get("status", "") in STATUSES else "",
+                 search=" ".join(args.get("q", "").split())[:100],
+                 sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT, tab=tab, status=status,
                  contact=parse_id(args.get("contact")), date_from=_date(args.get("from")),
                  date_to=_date(args.get("to")), attention=args.get("attention") in ("1", "on", "y"))
 
@@ -110,8 +182,12 @@ def _date(value) -> date | None:
 
 
 def item(business_id: int, item_id: int) -> Item | None:
-    """One item of the business with everything its page shows joined in (None for another business's item)."""
-    query = (Item.select(Item, Document, Contact, PaymentMethod, Organisation, PublishingSettings.docket_lock_date)
+    """One item of the business with everything its page shows joined in (None for another business's item),
+    the organisation's currencies too (the currency select)."""
+    currencies = (Currency.select(joined_text(Currency.xero_id))
+                  .where((Currency.business == business_id) & live(Currency)))
+    query = (Item.select(Item, Document, Contact, PaymentMethod, Organisation, PublishingSettings.docket_lock_date,
+                         currencies.alias("currency_codes"))
              .join_from(Item, Document)
              .join_from(Item, Organisation, JOIN.LEFT_OUTER, on=Organisation.business == Item.business,
                         attr="organisation")
@@ -120,6 +196,11 @@ def item(business_id: int, item_id: int) -> Item | None:
              .join_from(Item, Contact, JOIN.LEFT_OUTER)
              .join_from(Item, PaymentMethod, JOIN.LEFT_OUTER))
     return with_coding(query, Item).where((Item.business == business_id) & (Item.id == item_id)).first()
+
+
+def item_only(business_id: int, item_id: int) -> Item | None:
+    """One item of the business, nothing joined (None for another business's item)."""
+    return Item.get_or_none((Item.business == business_id) & (Item.id == item_id))
 
 
 def document(business_id: int, item_id: int) -> Document | None:
@@ -133,6 +214,23 @@ def lines(item_id: int) -> list[LineItem]:
     """The item's line items in order, with their categories, tax rates and tracking options joined in."""
     return list(with_coding(LineItem.select(LineItem), LineItem)
                 .where(LineItem.item == item_id).order_by(LineItem.position, LineItem.id))
+
+
+def open_items(business_id: int, workspace: str) -> list[Item]:
+    """The workspace's items still waiting to be published (Inbox and Ready), with what their checks read joined in."""
+    query = Item.select(Item, Contact).join_from(Item, Contact, JOIN.LEFT_OUTER)
+    return list(with_coding(query, Item).where((Item.business == business_id) & (Item.workspace == workspace)
+                                               & Item.status.in_(("inbox", "ready"))).order_by(Item.id))
+
+
+def lines_of(item_ids: list[int]) -> dict[int, list[LineItem]]:
+    """The line items of many items in one query, by item id (an item without lines is missing)."""
+    found: dict[int, list[LineItem]] = {}
+    if item_ids:
+        for line in (with_coding(LineItem.select(LineItem), LineItem).where(LineItem.item.in_(item_ids))
+                     .order_by(LineItem.item, LineItem.position, LineItem.id)):
+            found.setdefault(line.item_id, []).append(line)
+    return found
 
 
 def with_coding(query, model):

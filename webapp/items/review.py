@@ -6,9 +6,11 @@ from webapp.items.choices import Choices
 
 
 class Review:
-    def __init__(self, item, choices: Choices | None = None):
+    def __init__(self, item, choices: Choices | None = None, lines: list | None = None):
         self.item = item
         self.choices = choices or Choices.for_item(item)
+        if lines is not None:
+            self.__dict__["lines"] = lines
 
     @cached_property
     def lines(self) -> list:

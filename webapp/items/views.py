@@ -1,5 +1,5 @@
 """Inbox pages for Costs and Sales: upload documents, list and filter items, open one item and its file."""
-from flask import Blueprint, abort, flash, g, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from webapp.accounts.access import member_required
@@ -74,8 +74,22 @@ def bulk_edit(workspace: str):
 def detail(item_id: int):
     item = queries.item(g.business.id, item_id) or abort(404)
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "details"
+    queue_args = {name: value for name, value in request.args.items() if name != "tab"}  # the inbox view it came from
     return render("items/detail.html", "items/_tab.html", targets=("item-tab",), item=item, tab=tab,
-                  title=item.reference or item.document.filename, workspaces=WORKSPACES, **_tab_context(item, tab))
+                  queue_args=queue_args, title=item.reference or item.document.filename, workspaces=WORKSPACES,
+                  **_tab_context(item, tab))
+
+
+@bp.get("/b/<int:business_id>/items/<int:item_id>/queue")
+@member_required
+def queue(item_id: int):
+    """Previous and Next for Item details, in the order of the inbox tab it was opened from (loaded after the page:
+    the page itself stays within its query budget)."""
+    item = queries.item_only(g.business.id, item_id) or abort(404)
+    view = queries.parse(item.workspace, request.args)
+    previous, following = queries.neighbours(g.business.id, view, item)
+    return render_template("items/_queue.html", item=item, view=view, previous=previous, following=following,
+                           queues=queries.TABS)
 
 
 @bp.get("/b/<int:business_id>/items/<int:item_id>/document")
@@ -97,8 +111,9 @@ def _tab_context(item, tab: str) -> dict:
     """What one tab shows: the fields, line items and checks; the notes; or the history."""
     if tab == "notes":
         return {"notes": list(queries.notes(item.id))}
-    if tab == "history":
-        return {"history": list(queries.history(item.id))}
+    if tab == "history":  # fields named as on the page: Supplier or Customer, the organisation's tracking names
+        return {"history": list(queries.history(item.id)),
+                "field_names": options.labels(item.workspace, Choices.for_item(item))}
     review = Review(item)
     return {"choices": review.choices, "lines": review.lines, "checks": review.checks(),
             "editable": item.status in EDITABLE_STATUSES, "fields": options.shown_fields(review.choices),
@@ -123,6 +138,7 @@ def _upload_context(workspace: str) -> dict:
 
 def _page_context(workspace: str, view: queries.Inbox) -> dict:
     return {"inbox": view, "title": WORKSPACES[workspace], "statuses": STATUSES, "sorts": queries.SORTS,
+            "queues": queries.TABS,
             **_upload_context(workspace)}
 
 

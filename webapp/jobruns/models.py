@@ -24,6 +24,7 @@ class JobRun(BaseModel):
     created_at = peewee.DateTimeField(default=utcnow, index=True)
     started_at = peewee.DateTimeField(null=True)
     finished_at = peewee.DateTimeField(null=True)
+    dismissed_at = peewee.DateTimeField(null=True)  # its result banner, by the person who started it
 
     class Meta:
         table_name = "job_run"

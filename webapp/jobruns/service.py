@@ -1,5 +1,6 @@
 """Recording background jobs as JobRun rows, and turning active ones into banners."""
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 from webapp.accounts.models import utcnow
@@ -49,10 +50,13 @@ def fail_run(run_id: int, message: str) -> None:
 RESULT_SHOWN_FOR = timedelta(minutes=10)
 
 
-def job_banners(business_id: int) -> list[Banner]:
-    """Jobs of one business still queued or running, then the outcome of those that just ended."""
-    just_ended = JobRun.kind.in_(RESULT_BANNER_KINDS) & (JobRun.finished_at > utcnow() - RESULT_SHOWN_FOR)
-    runs = list(JobRun.select().where((JobRun.business == business_id)
+def job_banners(business_id: int, user_id: int) -> list[Banner]:
+    """The jobs this person started in this business: those still queued or running, then the outcome of the last
+    that ended, until they dismiss it (at most RESULT_SHOWN_FOR). Others see jobs on their own pages (the rows, the
+    Integrations page), never someone else's banner."""
+    just_ended = JobRun.kind.in_(RESULT_BANNER_KINDS) & (JobRun.finished_at > utcnow() - RESULT_SHOWN_FOR) \
+        & JobRun.dismissed_at.is_null()
+    runs = list(JobRun.select().where((JobRun.business == business_id) & (JobRun.requested_by == user_id)
                                       & (JobRun.status.in_(ACTIVE_STATUSES) | just_ended))
                 .order_by(JobRun.created_at, JobRun.id))
     banners = [_progress_banner(run) for run in runs if run.status in ACTIVE_STATUSES]
@@ -63,11 +67,22 @@ def job_banners(business_id: int) -> list[Banner]:
     return banners
 
 
+def dismiss(business_id: int, user_id: int, run_id: int) -> bool:
+    """The person who started the run has read its result banner."""
+    return JobRun.update(dismissed_at=utcnow()).where(
+        (JobRun.id == run_id) & (JobRun.business == business_id) & (JobRun.requested_by == user_id)
+        & JobRun.dismissed_at.is_null()).execute() > 0
+
+
 def _result_banner(run: JobRun) -> Banner:
+    at = f"{run.finished_at:%H:%M} UTC"
     if run.kind == "publish":  # a run with items that failed ends "failed", with its summary as the error
-        return Banner("success", run.summary) if run.status == SUCCEEDED else Banner("warning", run.last_error)
-    return (Banner("success", f"Refresh finished. {run.summary}") if run.status == SUCCEEDED
-            else Banner("error", f"Refresh stopped. {run.last_error}"))
+        banner = Banner("success", f"{run.summary} (finished {at})") if run.status == SUCCEEDED \
+            else Banner("warning", f"{run.last_error} (finished {at})")
+    else:
+        banner = Banner("success", f"Refresh finished at {at}. {run.summary}") if run.status == SUCCEEDED \
+            else Banner("error", f"Refresh stopped at {at}. {run.last_error}")
+    return replace(banner, dismiss_run=run.id)
 
 
 def _progress_banner(run: JobRun) -> Banner:

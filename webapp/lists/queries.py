@@ -86,12 +86,19 @@ def is_connected(business_id: int) -> bool:
     return connection is not None and connection.is_connected
 
 
+def _types_in_chart(business_id: int) -> dict[str, str]:
+    """The account types this organisation's chart uses (a UK chart has no PAYG or superannuation), in Xero's order."""
+    used = {row.type for row in Category.select(Category.type).distinct()
+            .where((Category.business == business_id) & (Category.type != BANK))}
+    return {kind: label for kind, label in ACCOUNT_TYPES.items() if kind in used}
+
+
 def categories(business_id: int, args) -> Listing:
     """The chart of accounts without bank accounts, each with its default tax rate's name joined in."""
     f = _filters(args)
     listing = Listing("categories", TITLES["categories"], "lists/_categories_table.html", [], page=f["page"],
                       search=f["search"], type=f["type"], archived=f["archived"],
-                      extra={"business_id": business_id, "types": ACCOUNT_TYPES})
+                      extra={"business_id": business_id, "types": _types_in_chart(business_id)})
     where = (Category.business == business_id) & (Category.type != BANK)
     if listing.search:
         where &= Category.code.contains(listing.search) | Category.name.contains(listing.search)

@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Callable
 
-from webapp.accounts.models import utcnow
+from webapp.accounts.models import Business, utcnow
 from webapp.db import database
 from webapp.integrations.models import Connection
 from webapp.lists import mapping
@@ -65,6 +65,7 @@ class Refresher:
                 & (Connection.tenant_name != data["Name"])).execute()
         current = Organisation.get_or_none(Organisation.business == self.business_id)
         values = mapping.organisation(data, current.multi_currency if current else False)
+        _follow_organisation(self.business_id, values)
         values["tenant_id"] = self.client.tenant_id
         if current is None:
             Organisation.create(business=self.business_id, synced_at=utcnow(), **values)
@@ -123,6 +124,14 @@ class Refresher:
         Organisation.update(multi_currency=len(currencies) > 1).where(
             Organisation.business == self.business_id).execute()
         return changes
+
+
+def _follow_organisation(business_id: int, values: dict) -> None:
+    """The business takes its Xero organisation's base currency and country: new items default to them."""
+    same = {"base_currency": values["base_currency"], "country": values["country_code"]}
+    same = {name: value for name, value in same.items() if value}
+    if same:
+        Business.update(**same).where(Business.id == business_id).execute()
 
 
 def _next_cursor(newest: datetime | None, server_time: datetime | None) -> datetime | None:

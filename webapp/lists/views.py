@@ -55,7 +55,8 @@ def update_payment_method(payment_method_id: int):
     listing = queries.payment_methods(g.business.id, request.args)
     return render("lists/index.html", "lists/_payment_method_row.html", targets=(row_id,),
                   status=422 if errors else 200, listing=listing, title=listing.title,
-                  method=method, row_errors=errors, error_for=method.id)
+                  method=method, row_errors=errors, error_for=method.id,
+                  saved="" if errors else next((name for name in request.form if name != "csrf_token"), ""))
 
 
 def _saved(method) -> str:

@@ -105,8 +105,8 @@ RULES = (
     # Lock dates and dates
     rule(r"date cannot be before the (?P<which>period|end of year) lock date, currently set at (?P<date>[^\s.]+)",
          "the item's date is on or before Xero's {which} lock date ({date})",
-         "set Publish as to Draft or Awaiting approval (Publish to Purchases or Sales, not Bank), or ask your "
-         f"adviser to move the lock date in Xero and {REFRESH}", "publish_as_draft"),
+         "publish as Draft or Awaiting approval (to Purchases or Sales, not Bank), or change the date, or ask "
+         f"your adviser to move the lock date in Xero and {REFRESH}", "publish_as_draft"),
     # Currencies
     rule(r"Organisation is not subscribed to currency (?P<currency>[A-Z]{3})",
          "currency {currency} isn't turned on in this Xero organisation",

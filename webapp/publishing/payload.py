@@ -281,8 +281,10 @@ def _quantity_and_unit(source: _Source, line_amount: Decimal) -> tuple[Decimal, 
 
 
 def _reference_key(dest: Destination) -> str:
-    """Bills and supplier credit notes carry the supplier's number; the rest a reference (Xero numbers them)."""
-    return {"ACCPAY": "InvoiceNumber", "ACCPAYCREDIT": "CreditNoteNumber"}.get(dest.type, "Reference")
+    """Invoices and credit notes carry the document's own number (a supplier's, or the business's own on a sales
+    invoice, which Xero would otherwise number INV-…); bank transactions have only a reference."""
+    return {"ACCPAY": "InvoiceNumber", "ACCREC": "InvoiceNumber", "ACCPAYCREDIT": "CreditNoteNumber",
+            "ACCRECCREDIT": "CreditNoteNumber"}.get(dest.type, "Reference")
 
 
 def _bank_account(item):

@@ -1,6 +1,9 @@
 """Publish buttons (item, inbox selection), the item's publishing panel, and the Publishing settings."""
+from urllib.parse import parse_qsl
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from webapp.accounts.access import admin_required, member_required, publisher_required
 from webapp.embed import events
@@ -25,6 +28,12 @@ def publish(item_id: int):
         if wants_fragment():
             return _panel(item, refusal=str(refused)), 422
         flash(str(refused), "error")
+        return redirect(url_for("items.detail", item_id=item.id), 303)
+    following = _next_in_queue(item) if request.form.get("then") == "next" else None
+    if following:
+        flash(f"Publishing {item.reference or item.document.filename} in the background; it is on the Published "
+              "tab when done.", "info")
+        return ("", 200, {"HX-Redirect": following}) if wants_fragment() else redirect(following, 303)
     return _panel(item) if wants_fragment() else redirect(url_for("items.detail", item_id=item.id), 303)
 
 
@@ -93,6 +102,14 @@ def settings():
 
 def _item(item_id: int):
     return queries.item(g.business.id, item_id) or abort(404)
+
+
+def _next_in_queue(item) -> str | None:
+    """The page of the item after this one in the inbox tab the person works through (its view comes with the
+    form: the Item details address's query string)."""
+    view = queries.parse(item.workspace, MultiDict(parse_qsl(request.form.get("queue", "")[:2000])))
+    following = queries.neighbours(g.business.id, view, item)[1]
+    return url_for("items.detail", item_id=following, **view.args(page=None)) if following else None
 
 
 def _panel(item, refusal: str = ""):
