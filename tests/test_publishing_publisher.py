@@ -30,12 +30,12 @@ def supplier(admin):
     return make_contact(admin.business, "Acme Fuels", xero_id="c0ffee00-0000-4000-8000-000000000001")
 
 
-def coded(app, admin, coding, supplier, *, text="Acme Fuels fuel.pdf", **fields):
+def coded(app, admin, coding, supplier, *, text="Acme Fuels fuel.pdf", duplicate=False, **fields):
     document = stored_document(app, admin.business_id, text)
     values = {"total": Decimal("12.00"), "date": date(2026, 5, 1), "contact": supplier, "category": coding.fuel,
               "tax_rate": coding.vat20, "reference": "AF-1"}
     item = make_coded_item(admin.business, document=document, **(values | fields))
-    assert item.status == "ready"
+    assert (item.status, bool(item.duplicate_of_id)) == ("inbox" if duplicate else "ready", duplicate)
     return item
 
 
@@ -283,7 +283,9 @@ def test_a_credit_note_another_item_published_is_not_taken_for_this_one(app, adm
     earlier = credit(app, admin, coding, supplier, text="earlier credit.pdf")
     script(xero_double, ok({"CreditNotes": [note("cn-1")]}), ATTACHED)
     run(app, press_publish(admin_client, earlier))
-    item = credit(app, admin, coding, supplier, text="this credit.pdf")
+    item = credit(app, admin, coding, supplier, text="this credit.pdf", duplicate=True)  # same number and total
+    admin_client.form(f"/b/{admin.business_id}/items/{item.id}/not-duplicate")
+    assert fresh(item).status == "ready"
     cut = lost_create(app, admin_client, item, xero_double)
     later(cut, LANDING_WINDOW.total_seconds())
     script(xero_double, ok({"CreditNotes": [note("cn-1")]}), ok({"CreditNotes": [note("cn-2")]}), ATTACHED)
@@ -304,21 +306,37 @@ def test_a_credit_note_without_a_number_is_found_by_contact_date_and_total(app, 
     assert (done.state, done.xero_id) == (DONE, "cn-1")
 
 
-def test_a_customer_credit_note_is_found_by_its_reference_as_xero_numbers_it_itself(app, admin_client, admin, coding,
-                                                                                    xero_double):
+def test_a_customer_credit_note_is_found_by_its_own_number(app, admin_client, admin, coding, xero_double):
     customer = make_contact(admin.business, "Bramley Homes", xero_id="c0ffee00-0000-4000-8000-000000000002",
                             is_supplier=False, is_customer=True)
     item = coded(app, admin, coding, customer, workspace="sales", type="credit_note", publish_to="sales",
                  publish_as="awaiting_payment", category=coding.sales, tax_rate=coding.vat_income, reference="R-7")
     cut = lost_create(app, admin_client, item, xero_double)
-    assert json.loads(cut.request_body)["Reference"] == "R-7"
+    assert json.loads(cut.request_body)["CreditNoteNumber"] == "R-7"
     later(cut, LANDING_WINDOW.total_seconds())
-    numbered = {"CreditNoteID": "cn-9", "CreditNoteNumber": "CN-0001", "Reference": "R-7", "Total": "12.00"}
-    other = {"CreditNoteID": "cn-8", "CreditNoteNumber": "CN-0002", "Reference": "R-8", "Total": "12.00"}
-    script(xero_double, ok({"CreditNotes": [other, numbered]}), ATTACHED)
+    ours = {"CreditNoteID": "cn-9", "CreditNoteNumber": "R-7", "Reference": "", "Total": "12.00"}
+    other = {"CreditNoteID": "cn-8", "CreditNoteNumber": "CN-0002", "Reference": "R-7", "Total": "12.00"}
+    script(xero_double, ok({"CreditNotes": [other, ours]}), ATTACHED)
     done = run(app, cut)
     assert [r.method for r in xero_double.requests] == ["PUT", "GET", "POST"]  # found: not created a second time
-    assert (done.state, done.xero_id, done.xero_number) == (DONE, "cn-9", "CN-0001")
+    assert (done.state, done.xero_id, done.xero_number) == (DONE, "cn-9", "R-7")
+
+
+def test_a_customer_credit_note_sent_without_a_number_is_found_with_the_number_xero_gave_it(app, admin_client, admin,
+                                                                                            coding, xero_double):
+    customer = make_contact(admin.business, "Bramley Homes", xero_id="c0ffee00-0000-4000-8000-000000000002",
+                            is_supplier=False, is_customer=True)
+    item = coded(app, admin, coding, customer, workspace="sales", type="credit_note", publish_to="sales",
+                 publish_as="awaiting_payment", category=coding.sales, tax_rate=coding.vat_income, reference="")
+    cut = lost_create(app, admin_client, item, xero_double)
+    assert "CreditNoteNumber" not in json.loads(cut.request_body)
+    later(cut, LANDING_WINDOW.total_seconds())
+    other = {"CreditNoteID": "cn-8", "CreditNoteNumber": "CN-0002", "Total": "99.00"}
+    ours = {"CreditNoteID": "cn-9", "CreditNoteNumber": "CN-0003", "Total": "12.00"}
+    script(xero_double, ok({"CreditNotes": [other, ours]}), ATTACHED)
+    done = run(app, cut)
+    assert [r.method for r in xero_double.requests] == ["PUT", "GET", "POST"]  # found: not created a second time
+    assert (done.state, done.xero_id, done.xero_number) == (DONE, "cn-9", "CN-0003")
 
 
 # --- publishing again -------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from webapp.integrations.models import Connection
 from webapp.items.models import Item, ItemHistory
 from webapp.jobruns.models import RUNNING, JobRun
 from webapp.publishing.models import QUEUED, PublishAttempt, PublishingSettings
+from webapp.publishing import service
 from webapp.publishing.service import QUEUE_UNREACHABLE, BulkOutcome
 from webapp.queues import get_queue
 from webapp.redis_conn import connect
@@ -112,6 +113,19 @@ def test_publish_pressed_twice_sends_the_item_once(admin_client, admin, coding, 
     again = admin_client.form(f"/b/{admin.business_id}/items/{item.id}/publish", follow_redirects=True)
     assert flashed(ALREADY) in again.text  # from a page loaded before the first press (htmx shows progress instead)
     assert PublishAttempt.select().count() == 1
+
+
+def test_two_presses_that_both_read_the_item_ready_make_one_attempt(app, admin, coding, supplier, connected):
+    """Two requests at the same moment: each read the item Ready before either marked it Publishing."""
+    item = ready(admin, coding, supplier)
+    first, second = fresh(item), fresh(item)
+    with app.app_context():
+        service.request_publish(first, user_id=admin.user_id)
+        with pytest.raises(service.PublishRefused, match=ALREADY):
+            service.request_publish(second, user_id=admin.user_id)
+        outcome = service.request_bulk([second], user_id=admin.user_id, business_id=admin.business_id)  # a bulk run
+    assert (outcome.queued, outcome.refused) == (0, 1)
+    assert PublishAttempt.select().count() == 1 and fresh(item).status == "publishing"
 
 
 def test_a_lock_date_set_after_the_item_was_ready_refuses_it_with_the_checks_message(admin_client, admin, coding,

@@ -103,13 +103,14 @@ class Publisher:
 
     def _is_ours(self, element: dict, body: dict) -> bool:
         """Invoices and bank transactions carry the attempt's link as their Url. Credit notes have no Url in
-        Xero: one with the same contact, date, number (or reference) and total that no other item published is taken
-        as ours. A supplier's credit note carries the supplier's number; a customer's carries a reference, as Xero
-        numbers it itself."""
+        Xero: one with the same contact, date, number and total that no other item published is taken as ours (a
+        supplier's credit note carries the supplier's number, a customer's the business's own, as payload sends
+        them; Xero numbers a customer's credit note sent without one)."""
         if self.destination.xero_object != "CreditNote":
             return element.get("Url") == self.context.url
-        key = "CreditNoteNumber" if self.destination.type == "ACCPAYCREDIT" else "Reference"  # as the create sent it
-        same = (element.get(key) or "") == (body.get(key) or "") \
+        sent = body.get("CreditNoteNumber") or ""
+        numbered_by_xero = not sent and self.destination.type == "ACCRECCREDIT"
+        same = (numbered_by_xero or (element.get("CreditNoteNumber") or "") == sent) \
             and Decimal(str(element.get("Total"))) == Decimal(str(self.item.total))
         return same and not Item.select().where((Item.xero_id == element.get("CreditNoteID"))
                                                 & (Item.id != self.item.id)).exists()

@@ -20,6 +20,7 @@ from webapp.queues import enqueue_attempts
 
 log = logging.getLogger(__name__)
 PUBLISHABLE = ("ready", "failed")
+ALREADY_PUBLISHING = "This item is already publishing or published."
 QUEUE_UNREACHABLE = ("Docket's job queue can't be reached at the moment. This publish is saved and starts by itself "
                      "as soon as the queue is back; there is nothing to do.")
 
@@ -49,7 +50,7 @@ def refusal(item: Item) -> str:
     them), the connection."""
     if item.status not in PUBLISHABLE:
         if item.status in ("publishing", "published"):
-            return "This item is already publishing or published."
+            return ALREADY_PUBLISHING
         return "Fix what the checks list first: the item is not ready."
     problems = Review(item).checks()
     if problems:
@@ -66,6 +67,8 @@ def request_publish(item: Item, *, user_id: int | None) -> PublishAttempt:
     if reason:
         raise PublishRefused(reason)
     with database.atomic():
+        if not _claim(item):
+            raise PublishRefused(ALREADY_PUBLISHING)
         attempt = _new_attempt(item, user_id)
     _hand_to_queue([attempt.id])
     return attempt
@@ -73,16 +76,15 @@ def request_publish(item: Item, *, user_id: int | None) -> PublishAttempt:
 
 def request_bulk(items: list[Item], *, user_id: int, business_id: int) -> BulkOutcome:
     """Queue every item that may go now as one publishing run (banner "Publishing 3 of 40"); say what was left."""
-    chosen = [item for item in items if not refusal(item)]
-    refused = len(items) - len(chosen)
-    if not chosen:
-        return BulkOutcome(0, refused)
     with database.atomic():
+        chosen = [item for item in items if not refusal(item) and _claim(item)]
+        if not chosen:
+            return BulkOutcome(0, len(items))
         run = runs.start_run(RUN_KIND, business_id=business_id, requested_by=user_id)
         runs.mark_running(run.id, total=len(chosen))
         attempts = [_new_attempt(item, user_id, run_id=run.id) for item in chosen]
     queued = _hand_to_queue([attempt.id for attempt in attempts])
-    return BulkOutcome(len(attempts), refused, waiting_for_queue=not queued)
+    return BulkOutcome(len(attempts), len(items) - len(chosen), waiting_for_queue=not queued)
 
 
 def open_attempt(item_id: int) -> PublishAttempt | None:
@@ -122,6 +124,12 @@ def _hand_to_queue(attempt_ids: list[int]) -> bool:
         PublishAttempt.update(message=QUEUE_UNREACHABLE).where(
             PublishAttempt.id.in_(attempt_ids) & (PublishAttempt.job_id == "")).execute()
         return False
+
+
+def _claim(item: Item) -> bool:
+    """Mark the item Publishing only if it still has the status this request read: of two presses of Publish on
+    pages loaded before either (or a bulk run and a press), one goes and the other is refused; never two attempts."""
+    return Item.update(status="publishing").where((Item.id == item.id) & (Item.status == item.status)).execute() == 1
 
 
 def _new_attempt(item: Item, user_id: int | None, run_id: int | None = None) -> PublishAttempt:
