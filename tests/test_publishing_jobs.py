@@ -541,9 +541,9 @@ def test_the_sweep_books_the_next_while_an_attempt_is_open_and_none_after(books,
     assert books.booked("sweep") == {}
 
 
-def test_the_sweep_finishes_a_run_whose_worker_was_killed_before_counting_its_last_item(books, monkeypatch):
-    items = [books.item(total=f"{80 + n}.00") for n in range(2)]
-    run = books.publish_all(items)
+def killed_before_counting_the_last(books, monkeypatch):
+    """A run of two items whose worker is killed after the last item is done but before the run counts it."""
+    run = books.publish_all([books.item(total=f"{80 + n}.00") for n in range(2)])
     books.xero.answers += [created(1, 2), ATTACHED, ATTACHED]
     counted = jobs._progress
 
@@ -556,6 +556,11 @@ def test_the_sweep_finishes_a_run_whose_worker_was_killed_before_counting_its_la
     with pytest.raises(SystemExit):
         books.work()
     monkeypatch.undo()
+    return run
+
+
+def test_the_sweep_finishes_a_run_whose_worker_was_killed_before_counting_its_last_item(books, monkeypatch):
+    run = killed_before_counting_the_last(books, monkeypatch)
     assert (fresh(run).status, fresh(run).progress_done) == ("running", 1)
     books.run(jobs.sweep)
     finished = fresh(run)
@@ -661,20 +666,7 @@ def test_the_sweep_clears_only_the_queue_down_message(books, monkeypatch, redis_
 
 
 def test_the_sweep_settles_only_publishing_runs_with_nothing_left_open(books, monkeypatch):
-    finished_items = [books.item(total=f"{80 + n}.00") for n in range(2)]
-    run = books.publish_all(finished_items)
-    books.xero.answers += [created(1, 2), ATTACHED, ATTACHED]
-    counted = jobs._progress
-
-    def killed_on_the_last(attempt):
-        if attempt.id == max(a.id for a in PublishAttempt.select()) and attempt.state == DONE:
-            raise SystemExit("worker killed")
-        counted(attempt)
-
-    monkeypatch.setattr(jobs, "_progress", killed_on_the_last)
-    with pytest.raises(SystemExit):
-        books.work()
-    monkeypatch.undo()
+    run = killed_before_counting_the_last(books, monkeypatch)
     with books.app.app_context():
         housekeeping = enqueue_housekeeping(books.business_id)  # queued, another kind of run
         going_on = service.request_bulk([books.item(total="90.00"), books.item(total="91.00")],
