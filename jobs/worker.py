@@ -16,6 +16,7 @@ from webapp.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 MAINTENANCE_SECONDS = 30
+COMMAND_POLL_SECONDS = 1
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 RECONNECT_SECONDS = 2
 
@@ -37,6 +38,14 @@ class DocketWorker(Worker):
     def request_stop(self, signum, frame):
         self.asked_to_stop = True
         super().request_stop(signum, frame)
+
+    def subscribe(self):
+        """RQ's command channel (stop or kill a job from outside), its listener polling each second: RQ's polls
+        every 60 s, and with redis-py 8.2 stopping the worker waits for that poll to end."""
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=COMMAND_POLL_SECONDS, daemon=True,
+                                                       exception_handler=self._pubsub_exception_handler)
 
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
