@@ -159,8 +159,8 @@ EQUIVALENT = {
     "webapp.publishing.publisher.xǁPublisherǁ_check_landing_window__mutmut_3": "the wait is wall-clock time in "
                                                                               "microseconds: exactly two minutes "
                                                                               "can't be told from a moment either side",
-    "webapp.publishing.service.x_request_bulk__mutmut_7": "BulkOutcome.queued is only read for its truth (message, "
-                                                          "flash category): None is as false as 0",
+    **{f"webapp.publishing.service.x__claim__mutmut_{n}": "_new_attempt sets the status to publishing right after, "
+                                                         "in the same transaction" for n in (3, 4)},
 }
 
 KILLED = {"killed", "timeout", "caught by type check"}
