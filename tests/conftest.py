@@ -249,8 +249,10 @@ def xero_app(app, sandbox):
     return app
 
 
-# Chromium logs every 422 an HTMX form gets back; those are Docket's answers to bad input, shown on the page.
-EXPECTED_CONSOLE_ERROR = re.compile(r"Failed to load resource: the server responded with a status of 422")
+# Chromium logs every 422 an HTMX form gets back; those are Docket's answers to bad input, shown on the page. And a
+# request still on its way when a test's live server stops is reset; what a test waits for would fail it anyway.
+EXPECTED_CONSOLE_ERROR = re.compile(r"Failed to load resource: (the server responded with a status of 422"
+                                    r"|net::ERR_CONNECTION_(RESET|REFUSED))")
 
 
 @pytest.fixture(scope="session")

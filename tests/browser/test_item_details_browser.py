@@ -35,6 +35,7 @@ def test_code_an_uploaded_bill_on_the_item_details_page(page, live_server, admin
         {"name": "acme-bill.pdf", "mimeType": "application/pdf", "buffer": content})
     page.locator("#items-table").get_by_role("link", name="12 Apr 2026").click()
     expect(page.get_by_role("heading", name="INV-0042")).to_be_visible()
+    page.wait_for_load_state()  # htmx has taken the fields over (a change typed before that posts nothing)
 
     supplier = page.get_by_label("Supplier", exact=True)
     supplier.fill("Pennine Joinery Supplies")
