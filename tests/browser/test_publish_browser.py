@@ -78,6 +78,7 @@ def test_publish_moves_on_to_the_next_item_to_review(page, live_server, xero_app
     page.goto(f"{live_server.url}/b/{uk}/inbox/costs?queue=ready")
     page.locator("#items-table").get_by_role("link", name="02 May 2026").click()
     expect(page.get_by_role("heading", name="INV-B")).to_be_visible()
+    page.wait_for_load_state()  # the page's keys are listened for
     page.keyboard.press("p")
     expect(page.get_by_role("heading", name="INV-A")).to_be_visible()  # the next one in the Ready tab
     expect(page.get_by_text("Publishing INV-B in the background")).to_be_visible()
