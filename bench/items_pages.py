@@ -15,7 +15,7 @@ round robin, after a warm-up:
                   each response must be 200 and the item's tax rate must have changed
   search          GET /b/<id>/inbox/costs?q=supplier+137&sort=-total (HTMX, the table only): the inbox search as
                   typed, through the trigram index (pg_trgm on PostgreSQL, FTS5 on SQLite): supplier 137's items and
-                  those whose total holds 137, about 3% of them
+                  those whose total holds 137, about 800
   next/previous   GET /b/<id>/items/<item_id>/queue?sort=-total (HTMX): Previous and Next on Item details in the
                   To review tab's order; both must be there
 
