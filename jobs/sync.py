@@ -35,8 +35,8 @@ def refresh_connection(run_id: int, *, steps: list[str] | None = None) -> None:
         results = {}
         try:
             outcome, failed = _run_steps(run_id, refresher, steps, results)
-        finally:
-            if results:  # lists changed: a lifted lock date or a restored category can make items Ready
+        finally:  # lists changed: a lifted lock date, a restored category or a currency turned on makes items Ready
+            if any(any(counts.values()) for counts in results.values()):
                 editing.recheck(run.business_id)
         _record(connection.id, run_id, outcome, failed)
 

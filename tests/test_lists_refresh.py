@@ -17,6 +17,7 @@ from tests import xero_helpers as xh
 from tests.test_integrations_flow import connect, start
 from tests.test_jobs import _work
 from webapp.integrations.models import Connection
+from webapp.items import editing
 from webapp.jobruns.models import SUCCEEDED, JobRun
 from webapp.lists import refresh as refresh_module
 from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, TaxRate,
@@ -101,6 +102,18 @@ def test_unchanged_refresh_costs_a_handful_of_calls(connected, xero_app):
     run = refresh(xero_app, connected)
     assert run.summary == "Everything was already up to date."
     assert len(counter.paths) <= 8, counter.paths
+
+
+def test_an_unchanged_refresh_checks_no_items_again_and_a_changed_one_does(connected, xero_app, sandbox,
+                                                                            monkeypatch):
+    rechecked = []
+    monkeypatch.setattr(editing, "recheck", rechecked.append)
+    refresh(xero_app, connected)
+    assert rechecked == []  # the daily refresh of every business mostly changes nothing: no work on their items
+    requests.put(f"{sandbox.url}/operator/api/contacts/{contact_id('uk', 'Jewson Ltd')}/name",
+                 json={"name": "Jewson Builders Merchants"}).raise_for_status()
+    refresh(xero_app, connected)
+    assert rechecked == [connected]
 
 
 def test_incremental_refresh_fetches_only_changed_contacts(connected, xero_app, sandbox):
