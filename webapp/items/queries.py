@@ -51,9 +51,9 @@ class Inbox(Paged):
 
     def args(self, **changes) -> dict:
         """The query string of this view with `changes`, for links that keep the other filters."""
-        current = {"queue": self.tab, "q": self.search, "status": self.status, "contact": self.contact, "from": self.date_from,
-                   "to": self.date_to, "attention": "1" if self.attention else "", "sort": self.sort,
-                   "page": self.page}
+        current = {"queue": self.tab, "q": self.search, "status": self.status, "contact": self.contact,
+                   "from": self.date_from, "to": self.date_to, "attention": "1" if self.attention else "",
+                   "sort": self.sort, "page": self.page}
         current.update(changes)
         if current["status"]:  # a status names its tab
             current["queue"] = None
