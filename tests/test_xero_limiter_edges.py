@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from tests.conftest import REDIS_URL
-from tests.test_xero_limiter import SETTINGS, FakeTime, at
+from tests.test_xero_limiter import SETTINGS, at, clock, prefix  # noqa: F401 (fixtures)
 from webapp.xero.limiter import XeroBusy, XeroLimiter
 
 ORG_A, ORG_B = "org-a", "org-b"
@@ -17,20 +17,6 @@ APP_PAUSE = "docket:xero-limit:app:paused"
 @pytest.fixture
 def connection():
     return redis.Redis.from_url(REDIS_URL)
-
-
-@pytest.fixture
-def prefix(connection):
-    name = f"test-limiter-{uuid.uuid4().hex}"
-    yield name
-    keys = list(connection.scan_iter(f"{name}:*"))
-    if keys:
-        connection.delete(*keys)
-
-
-@pytest.fixture
-def clock():
-    return FakeTime()
 
 
 @pytest.fixture
