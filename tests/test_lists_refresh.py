@@ -243,6 +243,16 @@ def test_result_banner_follows_the_progress_banner_for_the_person_who_started_it
     assert "Refresh finished at" not in admin_client.get(f"/b/{connected}/integrations").text
 
 
+def test_another_persons_refresh_is_a_quiet_line_on_integrations_not_a_banner(connected, admin_client, standard,
+                                                                               xero_app):
+    with xero_app.app_context():
+        run = enqueue_refresh(connected, requested_by=standard.user_id)
+    page = admin_client.get(f"/b/{connected}/integrations").text
+    started = JobRun.get_by_id(run.id).created_at
+    assert f"In progress, started by {standard.user.name} at {started:%H:%M} UTC" in page
+    assert "Refresh in progress" not in page  # the banner is the starter's
+
+
 def test_daily_run_refreshes_connected_businesses_and_books_tomorrow_once(connected, xero_app):
     idle = factories.make_business()
     with xero_app.app_context():
