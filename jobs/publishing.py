@@ -19,7 +19,7 @@ from webapp.items import changes, queries
 from webapp.items.review import Review
 from webapp.jobruns import service as runs
 from webapp.jobruns.models import ACTIVE_STATUSES, JobRun
-from webapp.publishing import messages, payload
+from webapp.publishing import contacts, messages, payload
 from webapp.publishing.models import (CREATED, DONE, FAILED, OPEN_STATES, QUEUED, RUN_KIND, SENDING,
                                       PublishAttempt, PublishingSettings)
 from webapp.publishing.rates import MissingRate, rate_source
@@ -57,11 +57,16 @@ def publish_batch(attempt_ids: list[int]) -> None:
         with database.connection_context():
             attempts = list(PublishAttempt.select().where(PublishAttempt.id.in_(held) & PublishAttempt.state.in_(
                 OPEN_STATES)).order_by(PublishAttempt.id))
+            prepared = [p for attempt in attempts if attempt.state == QUEUED and (p := _prepare(attempt))]
+            by_business: dict[int, list] = {}
+            for p in prepared:
+                by_business.setdefault(p.attempt.business_id, []).append(p)
             groups: dict[tuple, list] = {}  # one call per organisation and kind of document
-            for attempt in attempts:
-                prepared = _prepare(attempt) if attempt.state == QUEUED else None
-                if prepared:
-                    groups.setdefault((attempt.business_id, prepared.destination.endpoint), []).append(prepared)
+            for of_business in by_business.values():
+                ready, waiting = _with_new_contacts_created(of_business)
+                retrying |= waiting
+                for p in ready:
+                    groups.setdefault((p.attempt.business_id, p.destination.endpoint), []).append(p)
             for (_, endpoint), group in groups.items():
                 retrying |= _create_together(endpoint, group)
     finally:
@@ -214,6 +219,36 @@ def _settle_finished_runs() -> None:
 
 # --- batches --------------------------------------------------------------------------------------
 
+def _with_new_contacts_created(group: list[_Prepared]) -> tuple[list[_Prepared], set[int]]:
+    """Create in Xero, with one call, the new suppliers and customers of one organisation's attempts. Returns the
+    attempts that can go on, and those booked to try again later; an attempt whose contact Xero refused fails."""
+    client = xero().client_for(group[0].connection)
+    try:
+        refused = contacts.create_in_xero(client, [p.item.contact for p in group])
+    except XeroRateLimited as error:
+        return [], _again_later(group, error)
+    except XeroError as error:
+        for prepared in group:
+            _handle(prepared.attempt, prepared.item, error)
+        return [], {prepared.attempt.id for prepared in group}
+    for prepared in group:
+        if prepared.item.contact_id in refused:
+            _fail(prepared.attempt, prepared.item, refused[prepared.item.contact_id], "")
+    return [p for p in group if p.item.contact_id not in refused], set()
+
+
+def _again_later(group: list[_Prepared], error: XeroRateLimited) -> set[int]:
+    """Xero took none of the batch's call: the whole batch goes again once the limit allows."""
+    for prepared in group:
+        save_step(prepared.attempt, state=QUEUED, message=messages.explain(error).message)
+    ids, delay = [prepared.attempt.id for prepared in group], max(1, error.retry_after)
+    log.info("publish batch of %s attempts will be tried again in %s s: %s", len(ids), delay,
+             error.__class__.__name__)
+    job = get_queue(QUEUE).enqueue_in(timedelta(seconds=delay), publish_batch, ids)
+    PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(ids)).execute()
+    return set(ids)
+
+
 def _create_together(endpoint: str, group: list[_Prepared]) -> set[int]:
     """One call creating the group's documents (summarizeErrors=false: each element succeeds or fails alone).
     Returns the attempts booked to try again later (after a 429, a 5xx or a timeout), which must wait for it."""
@@ -232,15 +267,8 @@ def _create_together(endpoint: str, group: list[_Prepared]) -> set[int]:
         params["unitdp"] = 4
     try:
         answer = xero().client_for(connection).put(endpoint, {endpoint: bodies}, params=params, idempotency_key=key)
-    except XeroRateLimited as error:  # Xero took none of it: the whole batch goes again later
-        for prepared in group:
-            save_step(prepared.attempt, state=QUEUED, message=messages.explain(error).message)
-        ids, delay = [prepared.attempt.id for prepared in group], max(1, error.retry_after)
-        log.info("publish batch of %s attempts will be tried again in %s s: %s", len(ids), delay,
-                 error.__class__.__name__)
-        job = get_queue(QUEUE).enqueue_in(timedelta(seconds=delay), publish_batch, ids)
-        PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(ids)).execute()
-        return set(ids)
+    except XeroRateLimited as error:
+        return _again_later(group, error)
     except XeroError as error:
         for prepared in group:
             _handle(prepared.attempt, prepared.item, error)

@@ -7,6 +7,7 @@ from webapp.db import database
 from webapp.integrations.models import Connection
 from webapp.integrations.xero_access import xero
 from webapp.items import editing
+from webapp.lists import new_contacts
 from webapp.lists.mapping import contact
 from webapp.lists.models import Contact
 from webapp.lists.upsert import upsert
@@ -39,6 +40,7 @@ def refresh_contacts(business_id: int, *, contact_ids: list[str]) -> None:
             log.warning("webhook contacts failed job_id=%s business_id=%s error=%s", job_id, business_id,
                         type(error).__name__)
             return
+        new_contacts.link_from_refresh(business_id, rows)
         changes = upsert(Contact, business_id, rows, complete=False)
         if changes.updated or changes.archived:  # an archived or restored contact changes items' checks
             editing.recheck(business_id)

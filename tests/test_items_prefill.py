@@ -89,3 +89,22 @@ def test_read_fields_returns_only_what_was_found():
     assert fields == {"date": date(2026, 3, 12), "total": Decimal("120.00"), "reference": "INV-0042",
                       "contact_id": 7}
     assert prefill.read_fields("A photo with no words we understand", [(7, "Acme Supplies Ltd")]) == {}
+
+
+@pytest.mark.parametrize("text, expected", [
+    (RECEIPT, "GB123456789"),
+    ("VAT Reg No: GB 123 4567 89\nTotal 120.00", "GB 123 4567 89"),
+    ("GST/HST No: 123456789 RT0001", "123456789 RT0001"),
+    ("ABN 51 824 753 556", "51 824 753 556"),
+    ("VAT 20%  20.00\nTotal 120.00", None),  # a VAT amount is not a VAT number
+    ("Tax invoice 2026-03-12", None),
+])
+def test_find_tax_number_needs_its_label(text, expected):
+    assert prefill.find_tax_number(text) == expected
+
+
+def test_the_business_s_own_tax_number_and_email_are_skipped():
+    text = "From: accounts@acme.example VAT No GB 999 9999 73\nBill to: Hartley, books@hartley.example VAT GB123456789"
+    assert prefill.find_tax_number(text, not_these=("GB999999973",)) == "GB123456789"
+    assert prefill.find_email(text, not_these=("ACCOUNTS@acme.example",)) == "books@hartley.example"
+    assert prefill.find_email("no address here, just @ signs and a@b") is None

@@ -6,8 +6,10 @@ from decimal import Decimal
 from typing import Callable
 
 from webapp.inputs import parse_id
+from webapp.items import reading
 from webapp.items.choices import BANK, PUBLISH_AS, PUBLISH_TO, Choices, active_contact_named, find
 from webapp.items.models import TYPES
+from webapp.lists import new_contacts
 from webapp.lists.models import Category, PaymentMethod, TaxRate, TrackingOption
 
 MONEY = re.compile(r"-?[0-9]{1,13}(\.[0-9]{1,4})?")
@@ -106,17 +108,19 @@ def entry(model, message: str, extra=None):
 
 
 def contact(raw: str, item):
+    """One of the workspace's suppliers (customers), or a new one that publishing will create in Xero."""
     name = " ".join((raw or "").split())
     if not name:
         return None
     matches = active_contact_named(item.business_id, item.workspace, name)
     who = "supplier" if item.workspace == "costs" else "customer"
-    if not matches:
-        raise FieldError(f"There is no {who} called “{name}” in Xero's list. Pick one from the suggestions, or add "
-                         "them in Xero and then use Refresh integration data.")
     if len(matches) > 1:
         raise FieldError(f"Xero has two {who}s called “{name}”. Rename one in Xero so they can be told apart.")
-    return matches[0]
+    if matches:
+        return matches[0]
+    if len(name) > new_contacts.NAME_LIMIT:
+        raise FieldError(f"Xero takes names of up to {new_contacts.NAME_LIMIT} characters (this has {len(name)}).")
+    return new_contacts.add(item.business_id, item.workspace, name, **reading.contact_details(item))
 
 
 def currency(raw: str, item) -> str:

@@ -1,6 +1,7 @@
 """Read a few fields from a document's text layer: only what can be read reliably, everything stays editable.
 
-Pure functions over text (no database, no Flask): date, total, reference, and which known contact is named."""
+Pure functions over text (no database, no Flask): date, total, reference, which known contact is named, and a new
+contact's email address and tax number."""
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -107,6 +108,32 @@ def find_reference(text: str) -> str | None:
         if re.search(r"\d", value):
             return value
     return None
+
+EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+TAX_NUMBER = re.compile(
+    r"\b(?:VAT|GST|HST|ABN|tax)\s*(?:/\s*HST\s*)?(?:reg(?:istration|\.)?\s*)?(?:no\.?|number|num\.?|#|id)?\s*[:#.]?\s*"
+    r"(?P<number>(?:[A-Z]{2}\s?)?[0-9][0-9 ]{6,18}[0-9](?:\s?[A-Z]{2}\s?[0-9]{4})?)\b", re.IGNORECASE)
+
+
+def find_email(text: str, *, not_these: tuple[str, ...] = ()) -> str | None:
+    """The first email address in the text that isn't one of `not_these` (the business's own, say)."""
+    skip = {address.casefold() for address in not_these}
+    return next((match.group() for match in EMAIL.finditer(text) if match.group().casefold() not in skip), None)
+
+
+def find_tax_number(text: str, *, not_these: tuple[str, ...] = ()) -> str | None:
+    """A VAT, GST/HST or ABN number after its label ("VAT Reg No: GB 123 4567 89"), spaces kept as printed; numbers
+    equal to one of `not_these` (the organisation's own), spaces ignored, are skipped."""
+    skip = {_compact(number) for number in not_these if number}
+    for match in TAX_NUMBER.finditer(text):
+        number = " ".join(match.group("number").split())
+        if _compact(number) not in skip:
+            return number
+    return None
+
+
+def _compact(number: str) -> str:
+    return re.sub(r"\s", "", number).upper()
 
 
 def match_contact(text: str, contacts) -> int | None:

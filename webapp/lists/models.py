@@ -5,6 +5,7 @@ from webapp.accounts.models import Business, utcnow
 from webapp.db import BaseModel, MoneyField
 
 ACTIVE, ARCHIVED = "ACTIVE", "ARCHIVED"
+NEW_IN_DOCKET = "new:"  # xero_id prefix of a contact typed in Docket that publishing has yet to create in Xero
 
 
 class XeroListEntry(BaseModel):
@@ -80,6 +81,15 @@ class Contact(XeroListEntry):
     class Meta:
         table_name = "contact"
         indexes = ((("business", "xero_id"), True), (("business", "name"), False))
+
+    @property
+    def in_xero(self) -> bool:
+        return not self.xero_id.startswith(NEW_IN_DOCKET)
+
+    @classmethod
+    def from_xero(cls):
+        """The condition for contacts Xero has (not those waiting to be created there)."""
+        return ~cls.xero_id.startswith(NEW_IN_DOCKET)
 
 
 class TrackingCategory(XeroListEntry):

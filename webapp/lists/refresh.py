@@ -9,7 +9,7 @@ from typing import Callable
 from webapp.accounts.models import Business, utcnow
 from webapp.db import database
 from webapp.integrations.models import Connection
-from webapp.lists import mapping
+from webapp.lists import mapping, new_contacts
 from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, SyncCursor, TaxRate,
                                  TrackingCategory, TrackingOption)
 from webapp.lists.upsert import Changes, upsert
@@ -96,7 +96,8 @@ class Refresher:
             if len(contacts) < CONTACTS_PAGE_SIZE or (page_count is not None and page >= page_count):
                 break
             page += 1
-        changes = upsert(Contact, self.business_id, rows, complete=since is None)
+        new_contacts.link_from_refresh(self.business_id, rows)
+        changes = upsert(Contact, self.business_id, rows, complete=since is None, scope=Contact.from_xero())
         SyncCursor.update(modified_since=_next_cursor(newest, server_time)).where(SyncCursor.id == cursor.id).execute()
         return changes
 

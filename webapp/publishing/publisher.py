@@ -1,6 +1,7 @@
 """Putting one item into Xero step by step (create, attach the document, record the payment), saving the state
 after each step so that a run cut short at any moment can start again without making a second document.
 
+- queued: a supplier or customer typed in Docket is created in Xero first (see contacts).
 - queued → sending: the request body is saved, then the create call goes out with the attempt's
   Idempotency-Key (Xero replays its first answer to a repeat of the same call).
 - A run that finds the attempt still "sending" doesn't know whether Xero got it: it looks the document up by
@@ -17,7 +18,7 @@ from webapp.accounts.models import utcnow
 from webapp.db import database
 from webapp.items import changes, storage
 from webapp.items.models import Item
-from webapp.publishing import payload
+from webapp.publishing import contacts, payload
 from webapp.publishing.models import CREATED, DONE, QUEUED, SENDING, PublishAttempt
 from webapp.xero.errors import XeroValidationError
 
@@ -47,6 +48,7 @@ class Publisher:
     def advance(self) -> None:
         """Take the attempt from wherever it stopped to done; Xero's errors propagate as XeroError."""
         if self.attempt.state == QUEUED:
+            self._create_new_contact()
             body = payload.build(self.item, self.lines, self.context)
             self._save(state=SENDING, request_body=json.dumps(body))
             self._create(body)
@@ -61,6 +63,11 @@ class Publisher:
         if self.destination.pays and self.attempt.payment_id in ("", PAYING):
             self._pay()
         self._finish()
+
+    def _create_new_contact(self) -> None:
+        refused = contacts.create_in_xero(self.client, [self.item.contact])
+        if refused:
+            raise payload.NotPublishable(refused[self.item.contact_id])
 
     def _create(self, body: dict) -> None:
         endpoint = self.destination.endpoint

@@ -1,0 +1,215 @@
+"""A supplier or customer Xero doesn't have yet: typed on an item, shown as new, created in Xero by the first publish
+that needs it (with what the document says of it), exactly once however the publish is cut short, and linked
+rather than duplicated when Xero has the name already."""
+from datetime import date
+from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from jobs.publishing import publish_attempt
+from tests import xero_helpers as xh
+from tests.items_helpers import make_coding, make_contact, make_item
+from tests.publishing_helpers import (ATTACHED, coded, invoice, ok, run_attempt, sandbox_creates,  # noqa: F401
+                                      sandbox_documents, stored_document, uk, work, xero_double)
+from tests.test_lists_refresh import refresh
+from tests.test_integrations_flow import connect
+from tests.test_publishing_publisher import press_publish, script, sent
+from webapp.integrations.models import Connection
+from webapp.integrations.xero_access import xero
+from webapp.items.models import Item
+from webapp.lists import new_contacts
+from webapp.lists.models import Contact
+from webapp.publishing import contacts as publishing_contacts
+from webapp.publishing.models import FAILED, PublishAttempt
+
+NEW = "Brightwell Office Supplies Ltd"
+SAID_NEW = "New supplier — created in Xero when published"
+
+
+def _name(client, item, name):
+    return client.hx("POST", f"/b/{item.business_id}/items/{item.id}/fields/contact", data={"value": name})
+
+
+def _fresh(item) -> Item:
+    return Item.get_by_id(item.id)
+
+
+def _in_xero(app, business_id: int, name: str) -> list[dict]:
+    """The organisation's contacts of this name, as Xero's API answers."""
+    with app.app_context():
+        client = xero().client_for(Connection.for_business(business_id))
+        return client.get("Contacts", params={"where": f'Name=="{name}"'})["Contacts"]
+
+
+def _put_contact_in_xero(app, business_id: int, name: str) -> str:
+    with app.app_context():
+        client = xero().client_for(Connection.for_business(business_id))
+        return client.put("Contacts", {"Contacts": [{"Name": name}]})["Contacts"][0]["ContactID"]
+
+
+# --- naming a new supplier -------------------------------------------------------------------------
+
+def test_a_name_xero_lacks_is_taken_as_a_new_supplier_and_the_item_can_be_ready(admin_client, admin):
+    coding = make_coding(admin.business)
+    item = make_item(admin.business, category=coding.fuel, tax_rate=coding.vat20, total=Decimal("12.00"),
+                     date=date(2026, 5, 1))
+    response = _name(admin_client, item, f"  {NEW} ")
+    assert response.status_code == 200 and SAID_NEW in response.text
+    contact = _fresh(item).contact
+    assert (contact.name, contact.in_xero, contact.is_supplier) == (NEW, False, True)
+    assert _fresh(item).status == "ready"
+    page = admin_client.get(f"/b/{item.business_id}/items/{item.id}").text
+    assert SAID_NEW in page
+
+
+def test_the_same_new_name_on_another_item_is_the_same_supplier(admin_client, admin):
+    first, second = make_item(admin.business), make_item(admin.business)
+    _name(admin_client, first, NEW)
+    _name(admin_client, second, NEW.upper())
+    assert _fresh(first).contact_id == _fresh(second).contact_id
+    assert Contact.select().where(Contact.name ** NEW).count() == 1
+    suggestions = admin_client.hx("GET", f"/b/{first.business_id}/items/{first.id}/contact-options?value=Bright")
+    assert f'<option value="{NEW}">' in suggestions.text
+    listed = admin_client.get(f"/b/{first.business_id}/lists/suppliers").text
+    assert NEW in listed and "New: created in Xero when published" in listed
+
+
+def test_a_new_customer_on_a_sales_item(admin_client, admin):
+    item = make_item(admin.business, workspace="sales")
+    response = _name(admin_client, item, "Fernhill Parish Council")
+    assert "New customer — created in Xero when published" in response.text
+    assert _fresh(item).contact.is_customer
+
+
+def test_a_name_too_long_for_xero_is_refused_and_nothing_is_saved(admin_client, admin):
+    supplier = make_contact(admin.business, "Acme Fuels Ltd")
+    item = make_item(admin.business, contact=supplier)
+    response = _name(admin_client, item, "A" * 256)
+    assert response.status_code == 422
+    assert "Xero takes names of up to 255 characters (this has 256)." in response.text
+    assert _fresh(item).contact_id == supplier.id and Contact.select().count() == 1
+
+
+def test_an_existing_supplier_is_still_matched_not_made_new(admin_client, admin):
+    supplier = make_contact(admin.business, "Acme Fuels Ltd")
+    item = make_item(admin.business)
+    response = _name(admin_client, item, "acme fuels ltd")
+    assert _fresh(item).contact_id == supplier.id and SAID_NEW not in response.text
+
+
+# --- publishing creates it in Xero (the sandbox) ------------------------------------------------------
+
+def test_publishing_creates_the_supplier_once_with_what_the_document_says(xero_app, admin_client, uk, sandbox):
+    item = coded(xero_app, uk, text=f"{NEW} accounts@brightwell.example VAT Reg No: GB 123 4567 89 "
+                                    "Bill to Hartley & Moss Joinery Ltd finance@example.com")
+    _name(admin_client, item, NEW)
+    admin_client.form(f"/b/{uk}/items/{item.id}/publish")
+    work(xero_app)
+    published = _fresh(item)
+    assert published.status == "published", published.publish_message
+    [created] = _in_xero(xero_app, uk, NEW)
+    assert (created["EmailAddress"], created["TaxNumber"]) == ("accounts@brightwell.example", "GB 123 4567 89")
+    assert published.contact.xero_id == created["ContactID"] and published.contact.in_xero
+    [call] = sandbox_creates(sandbox, "Contacts")
+    assert call["elements"] == 1 and call["idempotency_key"]
+    [document] = sandbox_documents(sandbox, xh.tenant_ids(sandbox.url)[xh.UK_ORG])
+    assert document["contact"] == NEW
+    assert SAID_NEW not in admin_client.get(f"/b/{uk}/items/{item.id}").text
+
+
+def test_a_bulk_publish_creates_its_new_names_with_one_call(xero_app, admin_client, uk, sandbox):
+    items = [coded(xero_app, uk, total=f"{n + 10}.00") for n in range(3)]
+    for item, name in zip(items, (NEW, NEW, "Quayside Print Co")):
+        _name(admin_client, item, name)
+    admin_client.hx("POST", f"/b/{uk}/inbox/costs/publish", data={"item": [item.id for item in items]})
+    work(xero_app)
+    assert {_fresh(item).status for item in items} == {"published"}
+    assert [call["elements"] for call in sandbox_creates(sandbox, "Contacts")] == [2]
+    assert len(_in_xero(xero_app, uk, NEW)) == len(_in_xero(xero_app, uk, "Quayside Print Co")) == 1
+    assert len({_fresh(item).contact.xero_id for item in items}) == 2
+
+
+def test_a_name_added_in_xero_meanwhile_is_used_not_duplicated(xero_app, admin_client, uk, sandbox):
+    item = coded(xero_app, uk)
+    _name(admin_client, item, NEW)
+    added = _put_contact_in_xero(xero_app, uk, NEW)
+    admin_client.form(f"/b/{uk}/items/{item.id}/publish")
+    work(xero_app)
+    assert _fresh(item).status == "published"
+    assert [c["ContactID"] for c in _in_xero(xero_app, uk, NEW)] == [added]
+    assert _fresh(item).contact.xero_id == added
+
+
+def test_a_publish_cut_short_after_xero_created_the_supplier_creates_it_once(xero_app, admin_client, uk, sandbox,
+                                                                           monkeypatch):
+    item = coded(xero_app, uk)
+    _name(admin_client, item, NEW)
+    admin_client.form(f"/b/{uk}/items/{item.id}/publish")
+
+    def killed(*args, **kwargs):
+        raise SystemExit("worker killed before saving the ContactID")
+    monkeypatch.setattr(new_contacts, "link", killed)
+    with xero_app.app_context(), pytest.raises(SystemExit):
+        publish_attempt(PublishAttempt.get().id)
+    monkeypatch.undo()
+    assert not _fresh(item).contact.in_xero and len(_in_xero(xero_app, uk, NEW)) == 1
+    work(xero_app)  # the job still queued carries on
+    assert _fresh(item).status == "published"
+    [created] = _in_xero(xero_app, uk, NEW)
+    assert _fresh(item).contact.xero_id == created["ContactID"]
+
+
+def test_refreshes_keep_new_suppliers_and_link_those_xero_has_now(xero_app, admin_client, admin, sandbox):
+    connect(admin_client, admin.business_id, organisations=[xh.UK_ORG], sandbox=sandbox)
+    first, second = make_item(admin.business), make_item(admin.business)
+    _name(admin_client, first, NEW)
+    _name(admin_client, second, "Quayside Print Co")
+    added = _put_contact_in_xero(xero_app, admin.business_id, NEW)
+    refresh(xero_app, admin.business_id)  # the first: Xero's whole list, which marks what Xero lacks as removed
+    linked, waiting = _fresh(first).contact, _fresh(second).contact
+    assert (linked.xero_id, linked.is_archived) == (added, False)
+    assert (waiting.in_xero, waiting.is_archived) == (False, False)
+    added = _put_contact_in_xero(xero_app, admin.business_id, "Quayside Print Co")
+    refresh(xero_app, admin.business_id)  # only what changed since
+    assert _fresh(second).contact.xero_id == added
+    assert Contact.select().where(Contact.business == admin.business_id).count() == \
+        Contact.select().where((Contact.business == admin.business_id) & Contact.from_xero()).count()
+
+
+# --- Xero's refusals (Xero played by a script) --------------------------------------------------------
+
+def _coded_item(app, admin) -> Item:
+    """An item coded but for its supplier, its document stored (publishing attaches it)."""
+    coding = make_coding(admin.business)
+    return make_item(admin.business, document=stored_document(app, admin.business_id, "A bill"), category=coding.fuel,
+                     tax_rate=coding.vat20, total=Decimal("12.00"), date=date(2026, 5, 1))
+
+
+def test_a_new_supplier_xero_refuses_fails_the_item_with_xeros_words(app, admin_client, admin, xero_double):
+    item = _coded_item(app, admin)
+    _name(admin_client, item, NEW)
+    attempt = press_publish(admin_client, item)
+    script(xero_double, ok({"Contacts": [{"Name": NEW, "ValidationErrors": [
+        {"Message": "Email address must be valid."}]}]}))
+    assert run_attempt(app, attempt).state == FAILED
+    assert _fresh(item).publish_message == (
+        f"Xero didn't create the new supplier “{NEW}”: Email address must be valid. Change the supplier on the item, "
+        "or add them in Xero and use Refresh integration data.")
+    assert sent(xero_double) == ["PUT /Contacts?summarizeErrors=false"]
+
+
+def test_a_name_xero_says_is_taken_is_looked_up_and_used(app, admin_client, admin, xero_double):
+    item = _coded_item(app, admin)
+    _name(admin_client, item, 'The "Best" Supplies')
+    attempt = press_publish(admin_client, item)
+    taken = f'The contact name The "Best" Supplies {publishing_contacts.NAME_TAKEN}.'
+    script(xero_double, ok({"Contacts": [{"ValidationErrors": [{"Message": taken}]}]}),
+           ok({"Contacts": [{"ContactID": "c-77", "Name": 'The "Best" Supplies', "ContactStatus": "ACTIVE"}]}),
+           ok({"Invoices": [invoice()]}), ATTACHED)
+    run_attempt(app, attempt)
+    assert _fresh(item).contact.xero_id == "c-77"
+    look_up = xero_double.requests[1]
+    assert look_up.method == "GET"
+    assert parse_qs(urlsplit(look_up.url).query)["where"] == ['Name.ToLower()=="the \\"best\\" supplies" AND '
+                                                            'ContactStatus=="ACTIVE"']
