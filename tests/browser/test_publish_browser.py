@@ -8,6 +8,8 @@ from playwright.sync_api import expect
 from tests import factories, xero_helpers as xh
 from tests.browser.helpers import sign_in
 from tests.publishing_helpers import coded, sandbox_documents, uk, work  # noqa: F401
+from webapp.integrations.models import Connection
+from webapp.integrations.xero_access import xero
 from webapp.items.models import Item
 from webapp.lists.models import PaymentMethod
 
@@ -84,3 +86,33 @@ def test_publish_moves_on_to_the_next_item_to_review(page, live_server, xero_app
     expect(page.get_by_text("Publishing INV-B in the background")).to_be_visible()
     assert page.url.endswith(f"/items/{first.id}?queue=ready")
     assert Item.get_by_id(second.id).status == "publishing"
+
+
+def test_a_brand_new_supplier_is_created_in_xero_once_and_both_bills_point_at_it(page, live_server, xero_app, uk,
+                                                                                  admin, sandbox):
+    name = "Brightwell Office Supplies Ltd"
+    first = coded(xero_app, uk, day=date(2026, 5, 1), text="first bill")
+    second = coded(xero_app, uk, day=date(2026, 5, 2), text="second bill")
+    sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
+    page.goto(f"{live_server.url}/b/{uk}/items/{first.id}")
+    page.get_by_label("then open the next item").uncheck()
+    for item in (first, second):  # both named before either is published: the name is new to Xero for both
+        page.goto(f"{live_server.url}/b/{uk}/items/{item.id}")
+        supplier = page.get_by_label("Supplier", exact=True)
+        supplier.fill(name)
+        supplier.press("Tab")
+        expect(page.locator("#field-contact")).to_contain_text("New supplier — created in Xero when published")
+        expect(page.locator("#item-status")).to_have_text("Ready")
+    for item in (first, second):
+        page.goto(f"{live_server.url}/b/{uk}/items/{item.id}")
+        page.get_by_role("button", name="Publish", exact=True).click()
+        work(xero_app)
+        expect(page.locator("#item-publish")).to_contain_text("Published to Xero", timeout=10_000)
+        page.reload()
+        expect(page.get_by_label("Supplier", exact=True)).to_have_value(name)
+        expect(page.locator("#field-contact")).not_to_contain_text("New supplier")
+    documents = sandbox_documents(sandbox, xh.tenant_ids(sandbox.url)[xh.UK_ORG])
+    assert [d["contact"] for d in documents] == [name, name]
+    with xero_app.app_context():
+        client = xero().client_for(Connection.for_business(uk))
+        assert len(client.get("Contacts", params={"where": f'Name=="{name}"'})["Contacts"]) == 1
