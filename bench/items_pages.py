@@ -2,7 +2,7 @@
 
 Per backend, on a fresh database: one business with an admin, a small UK chart (tests.items_helpers.make_coding),
 200 suppliers, 9,999 cost items spread over them (tests.items_helpers.seed_items) and one detail item with a
-supplier, category, tax rate, both trackings and 3 line items (10,000 in the list); on PostgreSQL then ANALYZE.
+supplier, category, tax rate, both trackings and 3 line items (10,000 in the list); then ANALYZE.
 Signed in through the real login form with Flask's test client, it times these requests in-process (no network),
 round robin, after a warm-up:
 
@@ -148,12 +148,14 @@ def _seed(items: int, password_hash: str) -> Seeded:
 
 
 def _analyze() -> None:
-    """Planner statistics for the freshly seeded tables, as autovacuum would gather them in production (it is off
-    on the CI/bench server, conf.d/90-ci.conf, so without this the planner believes every table is empty)."""
-    from webapp.db import database
+    """Planner statistics for the freshly seeded tables, as production gathers them: autovacuum on PostgreSQL (it is
+    off on the CI/bench server, conf.d/90-ci.conf, so without this the planner believes every table is empty), the
+    workers' hourly ANALYZE on SQLite (jobs.maintenance.refresh_statistics)."""
+    from webapp.db import database, gather_statistics
 
-    with database.connection_context():
-        database.execute_sql("ANALYZE")
+    if not gather_statistics():
+        with database.connection_context():
+            database.execute_sql("ANALYZE")
 
 
 def _sign_in(app, email: str):
@@ -295,7 +297,7 @@ def bench_backend(backend: str, args, directory: str, password_hash: str) -> tup
 
     app = _docket_app(common.database_url(backend, directory, "docket-items-bench.db"))
     seeded = _seed(args.items, password_hash)
-    if backend == "postgres" and args.analyze:
+    if args.analyze:
         _analyze()
     client, token = _sign_in(app, seeded.email)
     endpoints = _endpoints(client, token, seeded, args.items)
@@ -334,9 +336,9 @@ def report(results: dict[str, list[Endpoint]], args) -> str:
          f"requests per endpoint, round robin, after {args.warmup} warm-up rounds; p50/p95 nearest rank"),
         ("Baseline: GET /healthz (runs SELECT 1 on the request's database connection, opened per request on SQLite, "
          "pooled on PostgreSQL, like every request's; no Redis); p95/base = p95 / the baseline's p95 in the same run"),
-        ("PostgreSQL: " + ("ANALYZE after seeding (autovacuum, which would do it in production, is off on this "
-                           "server)" if args.analyze else "no ANALYZE after seeding (--no-analyze): no planner "
-                           "statistics") + "; SQLite: no ANALYZE (the app never runs it)"),
+        ("ANALYZE after seeding, as production gathers statistics (PostgreSQL's autovacuum, off on this server; "
+         "SQLite: the workers' hourly ANALYZE)" if args.analyze else
+         "no ANALYZE after seeding (--no-analyze): no planner statistics"),
         "Queries: SQL statements of one further request per endpoint (playhouse.test_utils.count_queries)",
         "Requests:",
         *(f"  {e.name:<14} {e.request}" for e in endpoints),
@@ -361,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per endpoint")
     parser.add_argument("--warmup", type=int, default=20, help="untimed rounds of every endpoint first")
     parser.add_argument("--no-analyze", dest="analyze", action="store_false",
-                        help="on PostgreSQL, skip the ANALYZE after seeding (the planner then has no statistics)")
+                        help="skip the ANALYZE after seeding (the planner then has no statistics)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="also cProfile --requests further requests per endpoint and print the top N functions "
                              "by own time")

@@ -9,8 +9,13 @@ at a random moment (seeded) after it starts its first publishing job, starting a
 then finishes.
 
     .venv/bin/python -m bench.publish_drill [--items 100] [--kills 10] [--seed N] [--backend postgres|sqlite]
+                                            [--new-suppliers 10]
 
-Exits 1 (WRONG) on any duplicate or lost item, or when the publish doesn't finish within --timeout seconds.
+Every third item has one of --new-suppliers suppliers Xero doesn't have yet (typed as on Item details): the publish
+creates each in Xero first, and the drill checks each is there exactly once.
+
+Exits 1 (WRONG) on any duplicate or lost item or new supplier, or when the publish doesn't finish within --timeout
+seconds.
 Its own databases: PostgreSQL `docket_drill` (or a SQLite file) and Redis db 12 (flushed)."""
 import argparse
 import logging
@@ -177,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-seconds", type=int, default=2, help="PUBLISH_SWEEP_SECONDS for the workers")
     parser.add_argument("--timeout", type=float, default=1200,
                         help="seconds the last worker may take to finish the publish before the drill says WRONG")
+    parser.add_argument("--new-suppliers", type=int, default=10,
+                        help="every third item gets one of this many suppliers Xero doesn't have yet, created in "
+                             "Xero by the publish (0: none)")
     parser.add_argument("--keep-log", action="store_true",
                         help="keep the workers' log (it is kept anyway when something is WRONG)")
     args = parser.parse_args(argv)
@@ -199,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             business_id, user_id, tenant_id = env.connect_uk(app, sandbox)
             mix = build_mix(args.items, rng)
             item_ids = env.make_items(app, business_id, mix)
+            new_names = env.name_new_suppliers(app, business_id, user_id, item_ids, args.new_suppliers)
             limits = sandbox.check_limits()
 
             start = time.time()
@@ -231,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             end = time.time()
             final.stop()
             verdict = env.check_published(app, sandbox, tenant_id, run_id, item_ids, mix)
+            _check_new_suppliers(app, business_id, new_names, verdict)
             if not finished:
                 verdict.problems.insert(0, f"the publish did not finish within {args.timeout:.0f} s of the last "
                                            f"worker starting")
@@ -246,6 +256,18 @@ def main(argv: list[str] | None = None) -> int:
             if live[0] is not None and live[0].alive():
                 live[0].kill()
             sandbox.stop()
+
+
+def _check_new_suppliers(app, business_id: int, new_names: dict[int, str], verdict) -> None:
+    """Each new supplier is in Xero exactly once (check_published has already matched every document's contact
+    to its item's)."""
+    in_xero = env.new_suppliers_in_xero(app, business_id)
+    expected = set(new_names.values())
+    verdict.facts["new suppliers"] = (f"{len(expected)} names on {len(new_names)} items; in Xero: "
+                                      f"{sum(in_xero.values())} contacts of those names")
+    wrong = {name: in_xero.get(name, 0) for name in expected | set(in_xero) if in_xero.get(name, 0) != 1}
+    if wrong:
+        verdict.problems.append(f"new suppliers not in Xero exactly once: {wrong}")
 
 
 def _scheduler_times(log_path: str, last_kill: float) -> list[str]:
@@ -319,6 +341,7 @@ def report(args, limits, docket, sandbox, mix, kills, finished_early, start, las
     lines.append("Worker logs: " + ", ".join(f"{k} {v}" for k, v in _log_facts(log_path).items()))
     lines.append(f"Sandbox documents: {verdict.facts.get('documents')}, payments: {verdict.facts.get('payments')}; "
                  f"run: {verdict.facts.get('run')}")
+    lines.append(f"New suppliers: {verdict.facts.get('new suppliers')}")
     lines.append("")
     if verdict.problems:
         lines += [f"WRONG  {problem}" for problem in verdict.problems]
@@ -326,7 +349,7 @@ def report(args, limits, docket, sandbox, mix, kills, finished_early, start, las
         lines.append(f"OK: 0 duplicates, 0 lost: every item published exactly once ({args.items} documents, one "
                      "Url marker and one "
                      "(contact, total) each, one attachment each, paid bills paid once, the run says "
-                     f"\"Published {args.items} of {args.items}.\")")
+                     f"\"Published {args.items} of {args.items}.\"; each new supplier created in Xero once)")
     return "\n".join(lines)
 
 

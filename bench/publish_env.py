@@ -47,6 +47,8 @@ def call_kind(method: str, path: str) -> str:
         return "attachment" if method in ("PUT", "POST") else "attachment read"
     if parts[0] == "Payments":
         return "payment" if method in ("PUT", "POST") else "payment read"
+    if parts[0] == "Contacts" and method == "PUT":
+        return "contact create"
     if parts[0] in ("Invoices", "BankTransactions", "CreditNotes"):
         if method == "GET":
             return "look-up" if len(parts) == 1 else "read one"
@@ -294,6 +296,38 @@ def make_items(app, business_id: int, mix: list[str], *, first_total: int = 100)
                                paid=paid, payment_method=card if paid else None)
             ids.append(item.id)
     return ids
+
+
+NEW_SUPPLIER = "Drill New Supplier"
+
+
+def name_new_suppliers(app, business_id: int, user_id: int, item_ids: list[int], names: int) -> dict[int, str]:
+    """Every third item gets one of `names` suppliers Xero doesn't have ("Drill New Supplier 0", …), typed as a
+    person types it on Item details (editing.edit_field); returns item id -> name."""
+    from webapp.db import database
+    from webapp.items import editing, queries
+
+    named = {}
+    with app.app_context(), database.connection_context():
+        for n, item_id in enumerate(item_ids):
+            if names and n % 3 == 0:
+                name = f"{NEW_SUPPLIER} {n % names}"
+                edit = editing.edit_field(queries.item(business_id, item_id), "contact", name, user_id=user_id)
+                assert not edit.error, edit.error
+                named[item_id] = name
+    return named
+
+
+def new_suppliers_in_xero(app, business_id: int) -> Counter:
+    """How many contacts of each "Drill New Supplier …" name the organisation has, as Xero's API answers."""
+    from webapp.db import database
+    from webapp.integrations.models import Connection
+    from webapp.integrations.xero_access import xero
+
+    with app.app_context(), database.connection_context():
+        client = xero().client_for(Connection.for_business(business_id))
+        found = client.get("Contacts", params={"where": f'Name.StartsWith("{NEW_SUPPLIER}")'})["Contacts"]
+    return Counter(contact["Name"] for contact in found)
 
 
 def request_bulk(app, business_id: int, user_id: int, item_ids: list[int]):

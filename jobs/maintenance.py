@@ -5,7 +5,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from webapp.accounts.models import utcnow
-from webapp.db import database
+from webapp.db import database, gather_statistics
 from webapp.jobruns import service as runs
 from webapp.jobruns.models import ACTIVE_STATUSES, JobRun
 from webapp.redis_conn import get_redis
@@ -19,7 +19,14 @@ INTERRUPTED = {
     "housekeeping": "It was interrupted before it could finish; nothing was lost. Run it again.",
 }
 JOB_GRACE = timedelta(minutes=1)  # a run is saved a moment before its job is queued
+STATISTICS_EVERY = timedelta(hours=1)
 ENDED = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+
+
+def refresh_statistics() -> None:
+    """The database's planner statistics, at most once an hour across all workers."""
+    if get_redis().set("docket:statistics-gathered", "1", nx=True, ex=int(STATISTICS_EVERY.total_seconds())):
+        gather_statistics()
 
 
 def run_housekeeping(run_id: int) -> None:

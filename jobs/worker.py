@@ -7,7 +7,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutErr
 from rq import Worker
 from rq.exceptions import StopRequested
 
-from jobs.maintenance import fail_runs_without_jobs
+from jobs.maintenance import fail_runs_without_jobs, refresh_statistics
 from jobs.publishing import sweep
 from jobs.sync import ensure_daily_refresh
 from webapp import create_app
@@ -26,8 +26,9 @@ class DocketWorker(Worker):
 
     RQ takes over a dead worker's scheduler (jobs booked for later: retries, sweeps) only at a maintenance pass,
     and an idle worker reaches one only when its wait for a job times out; both are shortened here. Each pass
-    also sweeps for publish attempts nobody is carrying, so resuming them never depends on a scheduler, and puts
-    back what a Redis restart took: the daily refresh's booking, and job runs whose job is gone."""
+    also sweeps for publish attempts nobody is carrying, so resuming them never depends on a scheduler, puts
+    back what a Redis restart took (the daily refresh's booking, and job runs whose job is gone), and once an hour
+    refreshes SQLite's planner statistics."""
 
     asked_to_stop = False  # by SIGINT/SIGTERM, as opposed to stopping because Redis went away
 
@@ -49,7 +50,7 @@ class DocketWorker(Worker):
 
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
-        for task in (sweep, ensure_daily_refresh, fail_runs_without_jobs):
+        for task in (sweep, ensure_daily_refresh, fail_runs_without_jobs, refresh_statistics):
             try:
                 task()
             except Exception:  # a passing database or Redis outage must not stop the worker; the next pass does it

@@ -8,6 +8,7 @@ from tests.conftest import REDIS_URL
 from webapp.accounts.models import utcnow
 from webapp.jobruns.models import FAILED, SUCCEEDED, JobRun
 from webapp.queues import QUEUE_NAMES, enqueue_housekeeping
+from webapp.redis_conn import get_redis
 
 
 class _BurstWorker(SimpleWorker):
@@ -76,3 +77,27 @@ def test_a_crashing_job_is_recorded_as_failed_with_a_plain_message(app, admin, m
     failed = JobRun.get_by_id(run.id)
     assert failed.status == FAILED
     assert failed.last_error == "Housekeeping stopped unexpectedly. Try again; nothing was lost."
+
+
+def test_the_workers_gather_sqlite_planner_statistics_once_an_hour(app, backend, admin, monkeypatch):
+    """Without statistics SQLite searches a large inbox through the wrong index; PostgreSQL has autovacuum."""
+    from jobs import maintenance
+    from tests.items_helpers import make_item
+    from webapp.db import database
+
+    make_item(admin.business)
+    gathered = []
+    monkeypatch.setattr(maintenance, "gather_statistics", lambda: gathered.append(1) or True)
+    with app.app_context():
+        maintenance.refresh_statistics()
+        maintenance.refresh_statistics()  # the next maintenance pass, 30 s later
+        assert gathered == [1]
+        assert get_redis().ttl("docket:statistics-gathered") > 3500
+        monkeypatch.undo()
+        get_redis().delete("docket:statistics-gathered")
+        maintenance.refresh_statistics()
+        if backend == "sqlite":
+            tables = {row[0] for row in database.execute_sql("SELECT tbl FROM sqlite_stat1").fetchall()}
+            assert {"item", "document", "membership"} <= tables
+        else:
+            assert not maintenance.gather_statistics()

@@ -6,7 +6,8 @@ from playhouse.db_url import connect
 
 database = peewee.DatabaseProxy()
 
-SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal",
+                  "analysis_limit": 1000}  # ANALYZE samples this many rows per index: quick on any size of table
 
 
 class BaseModel(peewee.Model):
@@ -55,6 +56,17 @@ def open_database(url: str, pool_size: int = 0) -> peewee.Database:
         db = connect(url)
     database.initialize(db)
     return db
+
+
+def gather_statistics() -> bool:
+    """ANALYZE on SQLite, which keeps no planner statistics by itself (PostgreSQL's autovacuum does). Without them
+    it reads a large inbox through the wrong index: a search of 100,000 items counted its matches by scanning the
+    status index (44 ms) instead of looking the few hundred matches up (8 ms). True when it ran."""
+    if not isinstance(database.obj, peewee.SqliteDatabase):
+        return False
+    with database.connection_context():
+        database.execute_sql("ANALYZE")
+    return True
 
 
 def init_app(app) -> None:
