@@ -17,8 +17,8 @@ class Paged:
     def last_shown(self) -> int:
         return min(self.page * PAGE_SIZE, self.total)
 
-    def fill(self, query, count_query=None) -> None:
-        """Count the matches, keep the page within range, and load that page's rows."""
-        self.total = (count_query if count_query is not None else query).count()
+    def fill(self, query, count_query=None, total: int | None = None) -> None:
+        """Count the matches (unless the `total` is known), keep the page within range, and load that page's rows."""
+        self.total = total if total is not None else (count_query if count_query is not None else query).count()
         self.page = min(max(self.page, 1), self.pages)
         self.rows = list(query.paginate(self.page, PAGE_SIZE))

@@ -1,9 +1,11 @@
 """Read side of the inbox and item pages: filters, sorting and paging in a fixed, small number of queries.
 
-An inbox page costs one count and one page of rows (contact and category joined in), plus one query for the
-supplier filter's choices, however many items the business has."""
+An inbox page costs one count per status (the tabs' counts, which also give the page's total) and one page of rows
+(contact and category joined in), plus, for the whole page, one query for the supplier filter's choices, however
+many items the business has."""
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 
 from peewee import JOIN, SQL, PostgresqlDatabase, Tuple, fn
@@ -36,14 +38,19 @@ class Inbox(Paged):
     page: int = 1
     sort: str = DEFAULT_SORT
     tab: str = DEFAULT_TAB
-    counts: dict = field(default_factory=dict)  # tab -> items in it
+    counts: dict = field(default_factory=dict)  # tab -> items in it that match the search and filters
     search: str = ""
     status: str = ""
     contact: int | None = None
     date_from: date | None = None
     date_to: date | None = None
     attention: bool = False
-    contacts: list = field(default_factory=list)
+    business_id: int | None = None
+
+    @cached_property
+    def contacts(self) -> list:
+        """For the supplier filter of the whole page (the table alone, swapped by HTMX, doesn't need them)."""
+        return list(contacts_in(self.business_id, self.workspace))
 
     @property
     def filtered(self) -> bool:
@@ -76,15 +83,15 @@ def inbox(business_id: int, workspace: str, args) -> Inbox:
     """One page of one tab of the workspace's items, filtered and sorted as `args` (the query string) asks, with
     every tab's count."""
     view = parse(workspace, args)
-    where = _where(business_id, view)
+    view.business_id = business_id
+    by_status = dict(Item.select(Item.status, fn.COUNT(Item.id)).where(_matching(business_id, view))
+                     .group_by(Item.status).tuples())
+    view.counts = {tab: sum(by_status.get(status, 0) for status in statuses) for tab, (_, statuses) in TABS.items()}
     view.fill(Item.select(Item, Contact, Category)
               .join_from(Item, Contact, JOIN.LEFT_OUTER)
               .join_from(Item, Category, JOIN.LEFT_OUTER)
-              .where(where).order_by(*_order(view)), Item.select().where(where))
-    view.contacts = list(contacts_in(business_id, workspace))
-    by_status = dict(Item.select(Item.status, fn.COUNT(Item.id)).where(
-        (Item.business == business_id) & (Item.workspace == workspace)).group_by(Item.status).tuples())
-    view.counts = {tab: sum(by_status.get(status, 0) for status in statuses) for tab, (_, statuses) in TABS.items()}
+              .where(_where(business_id, view)).order_by(*_order(view)),
+              total=sum(by_status.get(status, 0) for status in _statuses(view)))
     return view
 
 
@@ -118,8 +125,16 @@ def _beyond(column, value, item_id: int, descending: bool, nulls_first: bool = F
 
 
 def _where(business_id: int, view: Inbox):
+    return _matching(business_id, view) & Item.status.in_(_statuses(view))
+
+
+def _statuses(view: Inbox) -> tuple[str, ...]:
+    return (view.status,) if view.status else TABS[view.tab][1]
+
+
+def _matching(business_id: int, view: Inbox):
+    """The view's search and filters, whatever the tab: what the tabs' counts count."""
     where = (Item.business == business_id) & (Item.workspace == view.workspace)
-    where &= (Item.status == view.status) if view.status else Item.status.in_(TABS[view.tab][1])
     if view.search:
         where &= _containing(view.search.lower().split()[:MAX_SEARCH_WORDS])
     if view.contact:
@@ -155,10 +170,9 @@ def _order(view: Inbox) -> list:
 
 def contacts_in(business_id: int, workspace: str):
     """The contacts the workspace's items name (archived ones too: old items keep theirs), by name."""
-    used = (Item.select(Item.contact).distinct()
-            .where((Item.business == business_id) & (Item.workspace == workspace) & Item.contact.is_null(False)))
-    return (Contact.select(Contact.id, Contact.name)
-            .where((Contact.business == business_id) & Contact.id.in_(used)).order_by(Contact.name, Contact.id))
+    used = fn.EXISTS(Item.select(SQL("1")).where((Item.contact == Contact.id) & (Item.workspace == workspace)))
+    return (Contact.select(Contact.id, Contact.name)  # a look-up per contact: no reading of every item
+            .where((Contact.business == business_id) & used).order_by(Contact.name, Contact.id))
 
 
 def parse(workspace: str, args) -> Inbox:
