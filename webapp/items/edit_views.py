@@ -38,6 +38,8 @@ def edit_component(item_id: int):
     item = _item(item_id)
     review = Review(item)
     name = request.form.get("component", "")
+    if not name:
+        abort(400)
     try:
         edit = editing.edit_component(item, name, request.form.get("value", ""), user_id=current_user.id,
                                       review=review)

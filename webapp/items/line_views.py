@@ -47,6 +47,8 @@ def edit_component(item_id: int, line_id: int):
     review = _review(item_id)
     line = _line(review, line_id)
     name, raw = request.form.get("component", ""), request.form.get("value", "")
+    if not name:
+        abort(400)
     error = _do(service.edit_component, review.item, line, name, raw, user_id=current_user.id, review=review)
     if not wants_fragment(f"items-line-{line.id}"):
         flash(error or f"Line {service.number_of(line, review.lines)} saved.", "error" if error else "success")

@@ -137,12 +137,12 @@ def edit_component(item: Item, line: LineItem, name: str, raw: str, *, user_id: 
         typed[name] = amount
     if tax_components.stored(typed) == line.tax_components:
         return ""
-    line.tax_components = tax_components.stored(typed)
+    line.tax_components, line.tax_amount_typed = tax_components.stored(typed), False
     line.tax_amount = _calculated_tax(line, found)
     after = tax_components.shown(found, amounts.line_net(line), typed, name)
     note = f"{name} {after} (tax {_shown('tax_amount', line.tax_amount) or 'none'})"
     with database.atomic():
-        line.save(only=[LineItem.tax_components, LineItem.tax_amount])
+        line.save(only=[LineItem.tax_components, LineItem.tax_amount, LineItem.tax_amount_typed])
         changeset = changes.Changeset(item, user_id=user_id)
         changeset.note(f"line {number_of(line, review.lines)}", note, old=f"{name} {before}" if before else "")
         editing.after_change(item, ["lines"], user_id=user_id, review=review, changeset=changeset)
@@ -155,6 +155,7 @@ def components_of(line: LineItem, choices) -> list[dict]:
 
 
 def components(line: LineItem, choices) -> list[tax_components.Component]:
+    """The line's components with their amounts, as its row shows them under the tax amount."""
     found = components_of(line, choices)
     return tax_components.of(found, amounts.line_net(line), tax_components.typed(line.tax_components)) if found else []
 
