@@ -12,6 +12,8 @@ from tests.items_helpers import make_coding, make_contact, make_item
 from webapp.items import tax_components
 from webapp.items.models import Item, ItemHistory, LineItem
 from webapp.lists.models import Category, Currency, Organisation, TaxRate
+from webapp.publishing import payload
+from webapp.publishing.models import PublishingSettings
 
 GST, PST = {"name": "GST", "rate": "5"}, {"name": "PST", "rate": "7"}
 GST_PST = [GST | {"is_compound": False, "is_non_recoverable": False},
@@ -167,6 +169,22 @@ def test_editing_pst_makes_the_tax_the_sum_and_the_totals_check_adds_them(admin_
     assert (fresh.net, fresh.tax, fresh.status) == (Decimal("100.00"), Decimal("12.10"), "ready")
 
 
+def test_xero_gets_the_components_sum_as_the_lines_tax(admin_client, item, canada):
+    _edit(admin_client, item, "tax_rate", str(canada.gst_pst.id))
+    _component(admin_client, item, "PST", "7.10")
+    _edit(admin_client, item, "total", "112.10")
+    organisation = Organisation.get(Organisation.business == item.business_id)
+    body = payload.build(_fresh(item), [], payload.PublishContext(PublishingSettings(), organisation))
+    [line] = body["LineItems"]
+    assert (line["TaxType"], Decimal(str(line["LineAmount"])), Decimal(str(line["TaxAmount"]))) == (
+        "CAN002", Decimal("100.00"), Decimal("12.10"))
+
+
+def test_a_component_post_without_its_name_is_a_bad_request(admin_client, item, canada):
+    _edit(admin_client, item, "tax_rate", str(canada.gst_pst.id))
+    assert _component(admin_client, item, "", "7.00").status_code == 400
+
+
 def test_typing_the_net_recomputes_the_components_not_typed(admin_client, item, canada):
     _edit(admin_client, item, "tax_rate", str(canada.gst_pst.id))
     _component(admin_client, item, "PST", "7.10")
@@ -300,3 +318,12 @@ def test_a_discount_lines_components_may_be_negative(admin_client, item, line):
     assert LineItem.get_by_id(line.id).tax_amount == Decimal("-1.20")
     assert _line_component(admin_client, item, line, "PST", "-0.71").status_code == 200
     assert LineItem.get_by_id(line.id).tax_amount == Decimal("-1.21")
+
+
+def test_a_line_moved_to_a_one_tax_rate_has_one_tax_amount_again(admin_client, item, line, canada):
+    _line_component(admin_client, item, line, "PST", "7.10")
+    response = _line(admin_client, item, line, "tax_rate", str(canada.hst.id))
+    assert f"line-{line.id}-tax-1" not in response.text
+    assert "readonly" not in _input(response.text, f"line-{line.id}-tax_amount")
+    fresh = LineItem.get_by_id(line.id)
+    assert (fresh.tax_amount, fresh.tax_components) == (Decimal("13.00"), "")
