@@ -60,6 +60,12 @@ class Changeset:
         self.fields += [name for name in changed if name not in self.fields]
         return changed
 
+    def set_unrecorded(self, name: str, value) -> None:
+        """Set a field whose change the caller records in its own words (a tax component is noted by its name)."""
+        setattr(self.item, name, value)
+        if name not in self.fields:
+            self.fields.append(name)
+
     def note(self, field: str, new: str, *, source: str = EDIT, old: str = "") -> None:
         """History for something that is not one of the item's own fields (a line item, a split)."""
         self.rows.append({"item": self.item.id, "user": self.user_id, "field": field, "old": old, "new": new,

@@ -5,7 +5,7 @@ from flask_login import current_user
 from webapp.accounts.access import member_required
 from webapp.errors import Conflict
 from webapp.htmx import wants_fragment
-from webapp.items import choices as lists, duplicates, editing, notes, options, queries
+from webapp.items import choices as lists, duplicates, editing, notes, options, queries, tax_components
 from webapp.items.fields import FIELDS
 from webapp.items.review import Review
 
@@ -29,6 +29,33 @@ def edit_field(item_id: int, name: str):
               "error" if edit.error else "success")
         return redirect(url_for("items.detail", item_id=item.id, _anchor=f"field-{name}"), 303)
     return _redraw(review, edit), 422 if edit.error else 200
+
+
+@bp.post("/b/<int:business_id>/items/<int:item_id>/tax-components")
+@member_required
+def edit_component(item_id: int):
+    """One tax component's amount (GST, PST…) of an item whose tax rate has several."""
+    item = _item(item_id)
+    review = Review(item)
+    name = request.form.get("component", "")
+    if not name:
+        abort(400)
+    try:
+        edit = editing.edit_component(item, name, request.form.get("value", ""), user_id=current_user.id,
+                                      review=review)
+    except editing.NotEditable:
+        raise Conflict(NOT_EDITABLE) from None
+    if not wants_fragment():
+        flash(edit.error or f"{name} saved.", "error" if edit.error else "success")
+        return redirect(url_for("items.detail", item_id=item.id, _anchor="field-tax"), 303)
+    return _redraw(review, edit), 422 if edit.error else 200
+
+
+@bp.app_template_global()
+def item_tax_components(item, choices) -> list[tax_components.Component]:
+    """The item's tax components to show under Tax (none unless its rate has several, on a Canadian organisation)."""
+    found = tax_components.parts(item.tax_rate if item.tax_rate_id else None, choices)
+    return tax_components.of(found, item.net, tax_components.typed(item.tax_components)) if found else []
 
 
 @bp.get("/b/<int:business_id>/items/<int:item_id>/contact-options")
@@ -88,6 +115,8 @@ def _item(item_id: int):
 def _redraw(review: Review, edit: editing.Edit) -> str:
     """The edited field (with its message or "Saved"), every field the change set, the status and the checks."""
     redrawn = [edit.field] + [name for name in edit.changed if name in FIELDS and name != edit.field]
+    if "tax_rate" in redrawn and "tax" not in redrawn:  # its components come and go with the rate
+        redrawn.append("tax")
     return render_template("items/_edit_response.html", item=review.item, edit=edit, choices=review.choices,
                            fields=redrawn, editable=True, checks=None if edit.error else review.checks(),
                            lines=review.lines if "total" in edit.changed else [],

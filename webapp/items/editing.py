@@ -3,10 +3,10 @@
 from dataclasses import dataclass, field
 
 from webapp.db import database
-from webapp.items import amounts, changes, duplicates, queries
+from webapp.items import amounts, changes, duplicates, queries, tax_components
 from webapp.items.changes import Changeset
 from webapp.items.choices import Choices
-from webapp.items.fields import FIELDS, FieldError
+from webapp.items.fields import FIELDS, FieldError, money
 from webapp.items.models import Item
 from webapp.items.review import Review
 from webapp.rules import apply as rules
@@ -26,6 +26,7 @@ class Edit:
     raw: str
     changed: list[str] = field(default_factory=list)
     error: str = ""
+    component: str = ""  # the tax component edited (field "tax"), e.g. "PST"
 
 
 def edit_field(item: Item, name: str, raw: str, *, user_id: int, review: Review | None = None) -> Edit:
@@ -33,8 +34,11 @@ def edit_field(item: Item, name: str, raw: str, *, user_id: int, review: Review 
     if item.status not in EDITABLE_STATUSES:
         raise NotEditable
     result = Edit(name, raw)
+    review = review or Review(item)
     try:
         value = FIELDS[name].parse(raw, item)
+        if name == "tax" and (found := _components(item, review.choices)):
+            raise FieldError(f"The tax is {tax_components.names(found)} added up: change those amounts instead.")
     except FieldError as problem:
         result.error = str(problem)
         return result
@@ -42,7 +46,40 @@ def edit_field(item: Item, name: str, raw: str, *, user_id: int, review: Review 
         changeset = Changeset(item, user_id=user_id)
         result.changed = changeset.set({name: value})
         if result.changed:
-            result.changed += _follow(item, changeset, result.changed, review or Review(item))
+            result.changed += _follow(item, changeset, result.changed, review)
+        changeset.save()
+    return result
+
+
+def edit_component(item: Item, name: str, raw: str, *, user_id: int, review: Review | None = None) -> Edit:
+    """Type one tax component's amount (PST as the document prints it); blank goes back to the calculated one.
+
+    The tax becomes the components' sum and the net stays, so the totals check says whether they agree."""
+    if item.status not in EDITABLE_STATUSES:
+        raise NotEditable
+    result = Edit("tax", raw, component=name)
+    review = review or Review(item)
+    found = _components(item, review.choices)
+    try:
+        if name not in [part["name"] for part in found]:
+            raise FieldError(f"The tax rate has no {name} any more: reload the page to see its taxes.")
+        amount = money(raw)
+    except FieldError as problem:
+        result.error = str(problem)
+        return result
+    typed = tax_components.typed(item.tax_components)
+    old = tax_components.shown(found, item.net, typed, name)
+    typed.pop(name, None)
+    if amount is not None:
+        typed[name] = amount
+    if tax_components.stored(typed) == item.tax_components:
+        return result
+    new = tax_components.shown(found, item.net, typed, name)
+    with database.atomic():
+        changeset = Changeset(item, user_id=user_id)
+        changeset.set_unrecorded("tax_components", tax_components.stored(typed))
+        changeset.note(name, new, old=old)
+        result.changed = ["tax_components"] + _follow(item, changeset, ["tax_components"], review)
         changeset.save()
     return result
 
@@ -83,7 +120,9 @@ def _follow(item: Item, changeset: Changeset, changed: list[str], review: Review
         more += rules.apply_contact_rule(item, user_id=changeset.user_id)
     if "payment_method" in changed + more and item.payment_method_id:
         more += rules.apply_payment_method_rule(item, user_id=changeset.user_id)
-    more += changeset.set(_amounts(item, changed + more), source="calculated")
+    if "tax_rate" in changed + more and item.tax_components:
+        _keep_typed_components(item, changeset, _components(item, review.choices))
+    more += changeset.set(_amounts(item, changed + more, review.choices), source="calculated")
     more += changeset.set(_paid(item, changed + more), source="calculated")
     more += changeset.set(duplicates.review(item, changed + more), source="duplicate check")
     more += changeset.set(_status(item, review), source="checks")
@@ -98,8 +137,10 @@ def _status(item: Item, review: Review) -> dict:
     return {"status": "inbox" if review.checks() else "ready"}
 
 
-def _amounts(item: Item, changed: list[str]) -> dict:
+def _amounts(item: Item, changed: list[str], choices: Choices) -> dict:
     """Keep net + tax = total: a tax rate splits the total; a typed tax or net sets the other part."""
+    if found := _components(item, choices):
+        return _component_amounts(item, changed, found)
     if item.total is None:
         return {}
     if ("total" in changed or "tax_rate" in changed) and item.tax_rate_id:
@@ -110,6 +151,32 @@ def _amounts(item: Item, changed: list[str]) -> dict:
     if ("tax" in changed or "total" in changed) and item.tax is not None:
         return {"net": item.total - item.tax}
     return {}
+
+
+def _component_amounts(item: Item, changed: list[str], found: list[dict]) -> dict:
+    """A rate of several components (GST + PST): the tax is their sum. A total or a new rate splits the total so
+    that the rounded components add up; a net or a typed component sets the tax, and the totals check compares."""
+    typed = tax_components.typed(item.tax_components)
+    if ("total" in changed or "tax_rate" in changed) and item.total is not None:
+        net, components = tax_components.split_total(item.total, found, typed)
+        return {"net": net, "tax": tax_components.total_of(components)}
+    if {"net", "tax_rate", "tax_components"} & set(changed):
+        tax = tax_components.total_of(tax_components.of(found, item.net, typed))
+        return {} if tax is None else {"tax": tax}
+    return {}
+
+
+def _components(item: Item, choices: Choices) -> list[dict]:
+    return tax_components.parts(item.tax_rate if item.tax_rate_id else None, choices)
+
+
+def _keep_typed_components(item: Item, changeset: Changeset, found: list[dict]) -> None:
+    """A new tax rate keeps the typed amounts of the components it has too, and forgets the others."""
+    typed = tax_components.typed(item.tax_components)
+    kept = tax_components.kept(typed, found)
+    for name in typed.keys() - kept.keys():
+        changeset.note(name, "", old=f"{typed[name]:.2f}", source="calculated")
+    changeset.set_unrecorded("tax_components", tax_components.stored(kept))
 
 
 def _paid(item: Item, changed: list[str]) -> dict:

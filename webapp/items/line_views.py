@@ -40,6 +40,23 @@ def edit(item_id: int, line_id: int):
     return _render(review, line=line, problem=problem, status=422 if error else 200)
 
 
+@bp.post(f"{LINES}/<int:line_id>/tax-components")
+@member_required
+def edit_component(item_id: int, line_id: int):
+    """One tax component's amount (GST, PST…) of a line whose tax rate has several."""
+    review = _review(item_id)
+    line = _line(review, line_id)
+    name, raw = request.form.get("component", ""), request.form.get("value", "")
+    if not name:
+        abort(400)
+    error = _do(service.edit_component, review.item, line, name, raw, user_id=current_user.id, review=review)
+    if not wants_fragment(f"items-line-{line.id}"):
+        flash(error or f"Line {service.number_of(line, review.lines)} saved.", "error" if error else "success")
+        return _back(review.item)
+    problem = {"line_id": line.id, "field": f"component:{name}", "message": error, "raw": raw} if error else None
+    return _render(review, line=line, problem=problem, status=422 if error else 200)
+
+
 @bp.post(f"{LINES}/<int:line_id>/delete")
 @member_required
 def delete(item_id: int, line_id: int):
@@ -73,6 +90,11 @@ def split(item_id: int):
 @bp.app_template_global()
 def line_totals(item, lines) -> service.Totals:
     return service.totals(item, lines)
+
+
+@bp.app_template_global()
+def line_tax_components(line, choices) -> list:
+    return service.components(line, choices)
 
 
 @bp.app_template_global()

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from webapp.db import database
-from webapp.items import amounts, changes, editing, queries
+from webapp.items import amounts, changes, editing, queries, tax_components
 from webapp.items.editing import NotEditable
 from webapp.items.fields import FIELDS, FieldError, money, quantity
 from webapp.items.models import Item, LineItem
@@ -93,12 +93,14 @@ def edit(item: Item, line: LineItem, name: str, raw: str, *, user_id: int, revie
     choices = review.choices
     try:
         value = _parse(name, raw, item, choices)
+        if name == "tax_amount" and (found := components_of(line, choices)):
+            raise FieldError(f"The tax is {tax_components.names(found)} added up: change those amounts instead.")
     except FieldError as problem:
         return str(problem)
     label, before = _label(name, choices), _shown(name, _value(line, name))
-    old = (_value(line, name), line.tax_amount, line.tax_amount_typed)
-    _set(line, name, value)
-    if old == (_value(line, name), line.tax_amount, line.tax_amount_typed):
+    old = (_value(line, name), line.tax_amount, line.tax_amount_typed, line.tax_components)
+    _set(line, name, value, choices)
+    if old == (_value(line, name), line.tax_amount, line.tax_amount_typed, line.tax_components):
         return ""
     after = _shown(name, _value(line, name))
     note = f"{label} {after}" if after else f"{label} cleared"
@@ -107,11 +109,55 @@ def edit(item: Item, line: LineItem, name: str, raw: str, *, user_id: int, revie
     elif name != "tax_amount" and old[1] != line.tax_amount:
         note += f" (tax {_shown('tax_amount', line.tax_amount) or 'none'})"
     with database.atomic():
-        line.save(only=[LineItem._meta.fields[name], LineItem.tax_amount, LineItem.tax_amount_typed])
+        line.save(only=[LineItem._meta.fields[name], LineItem.tax_amount, LineItem.tax_amount_typed,
+                        LineItem.tax_components])
         changeset = changes.Changeset(item, user_id=user_id)
         changeset.note(f"line {number_of(line, review.lines)}", note, old=f"{label} {before}" if before else "")
         editing.after_change(item, ["lines"], user_id=user_id, review=review, changeset=changeset)
     return ""
+
+
+def edit_component(item: Item, line: LineItem, name: str, raw: str, *, user_id: int,
+                   review: Review | None = None) -> str:
+    """Type one tax component's amount of a line (PST as printed); blank goes back to the calculated one. The
+    line's tax amount becomes the components' sum. Returns the message saying what to fix ("" when saved)."""
+    _check_editable(item)
+    review = review or Review(item)
+    found = components_of(line, review.choices)
+    try:
+        if name not in [part["name"] for part in found]:
+            raise FieldError(f"This line's tax rate has no {name} any more: reload the page to see its taxes.")
+        amount = money(raw, negative=True)  # a discount line's taxes are negative
+    except FieldError as problem:
+        return str(problem)
+    typed = tax_components.typed(line.tax_components)
+    before = tax_components.shown(found, amounts.line_net(line), typed, name)
+    typed.pop(name, None)
+    if amount is not None:
+        typed[name] = amount
+    if tax_components.stored(typed) == line.tax_components:
+        return ""
+    line.tax_components, line.tax_amount_typed = tax_components.stored(typed), False
+    line.tax_amount = _calculated_tax(line, found)
+    after = tax_components.shown(found, amounts.line_net(line), typed, name)
+    note = f"{name} {after} (tax {_shown('tax_amount', line.tax_amount) or 'none'})"
+    with database.atomic():
+        line.save(only=[LineItem.tax_components, LineItem.tax_amount, LineItem.tax_amount_typed])
+        changeset = changes.Changeset(item, user_id=user_id)
+        changeset.note(f"line {number_of(line, review.lines)}", note, old=f"{name} {before}" if before else "")
+        editing.after_change(item, ["lines"], user_id=user_id, review=review, changeset=changeset)
+    return ""
+
+
+def components_of(line: LineItem, choices) -> list[dict]:
+    """The line's tax rate's components when they are shown one by one (see tax_components.parts)."""
+    return tax_components.parts(_value(line, "tax_rate"), choices)
+
+
+def components(line: LineItem, choices) -> list[tax_components.Component]:
+    """The line's components with their amounts, as its row shows them under the tax amount."""
+    found = components_of(line, choices)
+    return tax_components.of(found, amounts.line_net(line), tax_components.typed(line.tax_components)) if found else []
 
 
 def delete(item: Item, line: LineItem, *, user_id: int, review: Review | None = None) -> None:
@@ -166,13 +212,22 @@ def _check_editable(item: Item) -> None:
         raise NotEditable
 
 
-def _set(line: LineItem, name: str, value) -> None:
-    """Set the field; a typed tax amount sticks, a blank one (or a new rate, price or quantity) is calculated."""
+def _set(line: LineItem, name: str, value, choices) -> None:
+    """Set the field; a typed tax amount sticks, a blank one (or a new rate, price or quantity) is calculated.
+    With a rate of several components the tax amount is always their sum, and a new rate keeps the typed
+    amounts of the components it has too."""
     if name == "tax_amount":
         line.tax_amount_typed = value is not None
     if name != "tax_amount" or value is not None:
         setattr(line, name, value)
-    if not line.tax_amount_typed and (name in RECALCULATE_TAX or name == "tax_amount"):
+    found = components_of(line, choices)
+    if name == "tax_rate":
+        line.tax_components = tax_components.stored(
+            tax_components.kept(tax_components.typed(line.tax_components), found))
+    if found and name in RECALCULATE_TAX:
+        line.tax_amount_typed = False
+        line.tax_amount = _calculated_tax(line, found)
+    elif not line.tax_amount_typed and (name in RECALCULATE_TAX or name == "tax_amount"):
         line.tax_amount = _calculated_tax(line)
 
 
@@ -214,8 +269,11 @@ def _value(line: LineItem, name: str):
     return getattr(line, name)
 
 
-def _calculated_tax(line: LineItem) -> Decimal | None:
+def _calculated_tax(line: LineItem, found: list[dict] = ()) -> Decimal | None:
+    """The tax on the line's amount at its rate; with components shown, their sum (typed ones as typed)."""
     net = amounts.line_net(line)
+    if found:
+        return tax_components.total_of(tax_components.of(found, net, tax_components.typed(line.tax_components)))
     if net is None or line.__data__.get("tax_rate") is None:
         return None
     return amounts.tax_on_net(net, line.tax_rate)

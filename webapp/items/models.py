@@ -52,6 +52,7 @@ class Item(BaseModel):
     currency = peewee.CharField(max_length=3, default="")
     net = MoneyField(null=True)
     tax = MoneyField(null=True)
+    tax_components = peewee.TextField(default="")  # typed component amounts (tax_components.typed); tax is their sum
     total = MoneyField(null=True)
     category = peewee.ForeignKeyField(Category, null=True, on_delete="SET NULL")
     tax_rate = peewee.ForeignKeyField(TaxRate, null=True, on_delete="SET NULL")
@@ -123,6 +124,7 @@ class LineItem(BaseModel):
     unit_amount = MoneyField(null=True)
     tax_amount = MoneyField(null=True)
     tax_amount_typed = peewee.BooleanField(default=False)  # typed by a person: not recalculated from the rate
+    tax_components = peewee.TextField(default="")  # as Item.tax_components
 
     class Meta:
         table_name = "line_item"
