@@ -90,9 +90,11 @@ def test_search_finds_items_by_supplier_reference_description_or_amount_as_it_ch
     diesel = make_item(admin.business, contact=acme, reference="INV-0042", description="Diesel for the van",
                        total=Decimal("1234.50"))
     other = make_item(admin.business, reference="PO-77", description="Printer paper", total=Decimal("18.00"))
+    odd = make_item(admin.business, reference="A*B[1]?", description="50% off")
     found = {
         "acme": [diesel], "FUELS": [diesel], "inv-004": [diesel], "van diesel": [diesel], "1,234.50": [diesel],
         "1234.5": [diesel], "18.00": [other], "paper": [other], "zzz": [], "100%": [], "a_b": [],
+        "a*b[1]?": [odd], "50%": [odd], "a?b": [], "a*": [odd], "[1]": [odd], "b[2]": [],  # no wildcards but the words
     }
     for query, items in found.items():
         rows = ROW.findall(admin_client.hx("GET", f"/b/{admin.business_id}/inbox/costs",

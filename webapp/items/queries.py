@@ -150,15 +150,17 @@ def _matching(business_id: int, view: Inbox):
 
 def _containing(words: list[str]):
     """Items whose supplier or customer, reference, description or total contain every word: `item.search_text`,
-    which the database keeps (migration m0009), through its trigram index (pg_trgm on PostgreSQL, FTS5 on SQLite),
-    all words in one lookup."""
-    patterns = ["%" + re.sub(r"([\\%_])", r"\\\1", word.replace(",", "")) + "%" for word in words]
+    which the database keeps in lower case (migration m0009), through its trigram index (pg_trgm on PostgreSQL,
+    FTS5 on SQLite), all words in one lookup. SQLite's FTS5 uses its index for GLOB and for LIKE without ESCAPE
+    only, so there each word is a GLOB pattern (a LIKE with ESCAPE read all 100,000 rows: 34 ms against 8)."""
+    words = [word.replace(",", "") for word in words]
     if isinstance(database.obj, PostgresqlDatabase):
-        table, key, param = "item", "id", "%s"
-    else:
-        table, key, param = "item_search", "rowid", "?"
-    each = " AND ".join([f"search_text LIKE {param} ESCAPE '\\'"] * len(patterns))
-    return Item.id.in_(SQL(f"(SELECT {key} FROM {table} WHERE {each})", patterns))
+        patterns = ["%" + re.sub(r"([\\%_])", r"\\\1", word) + "%" for word in words]
+        each = " AND ".join(["search_text LIKE %s"] * len(patterns))  # backslash is PostgreSQL's LIKE escape
+        return Item.id.in_(SQL(f"(SELECT id FROM item WHERE {each})", patterns))
+    patterns = ["*" + re.sub(r"([*?[])", r"[\1]", word) + "*" for word in words]
+    each = " AND ".join(["search_text GLOB ?"] * len(patterns))
+    return Item.id.in_(SQL(f"(SELECT rowid FROM item_search WHERE {each})", patterns))
 
 
 def _order(view: Inbox) -> list:
