@@ -73,6 +73,10 @@ def test_the_queue_keeps_the_filters_and_the_inbox_links_carry_them(admin_client
     assert _steps(admin_client, admin.business_id, first.id, query) == {"next": last.id}
     detail = admin_client.get(f"/b/{admin.business_id}/items/{first.id}?{query}").text
     assert f'href="/b/{admin.business_id}/inbox/costs?contact={acme.id}&amp;sort=date">← Costs inbox' in detail
+    history = f'href="/b/{admin.business_id}/items/{first.id}?tab=history&amp;contact={acme.id}&amp;sort=date"'
+    assert history in detail  # the item's sections keep the inbox view too (their URL is pushed)
+    on_history = admin_client.get(f"/b/{admin.business_id}/items/{first.id}?tab=history&{query}").text
+    assert f'/b/{admin.business_id}/items/{first.id}/queue?contact={acme.id}&amp;sort=date' in on_history
 
 
 def test_previous_and_next_cost_two_small_queries_among_ten_thousand_items(admin_client, admin):
