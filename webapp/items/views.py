@@ -75,7 +75,7 @@ def detail(item_id: int):
     item = queries.item(g.business.id, item_id) or abort(404)
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "details"
     queue_args = {name: value for name, value in request.args.items() if name != "tab"}  # the inbox view it came from
-    return render("items/detail.html", "items/_tab.html", targets=("item-tab",), item=item, tab=tab,
+    return render("items/detail.html", "items/_tab_response.html", targets=("item-tab",), item=item, tab=tab,
                   queue_args=queue_args, title=item.reference or item.document.filename, workspaces=WORKSPACES,
                   **_tab_context(item, tab))
 
