@@ -1,7 +1,7 @@
 """Read side of the inbox and item pages: filters, sorting and paging in a fixed, small number of queries.
 
-An inbox page costs one count and one page of rows (contact and category joined in), plus one query for the
-supplier filter's choices, however many items the business has."""
+An inbox page costs one count and one page of rows (contact, category and the document's type joined in), plus
+one query for the supplier filter's choices, however many items the business has."""
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -77,7 +77,8 @@ def inbox(business_id: int, workspace: str, args) -> Inbox:
     every tab's count."""
     view = parse(workspace, args)
     where = _where(business_id, view)
-    view.fill(Item.select(Item, Contact, Category)
+    view.fill(Item.select(Item, Contact, Category, Document.content_type, *_line_facts())
+              .join_from(Item, Document)
               .join_from(Item, Contact, JOIN.LEFT_OUTER)
               .join_from(Item, Category, JOIN.LEFT_OUTER)
               .where(where).order_by(*_order(view)), Item.select().where(where))
@@ -86,6 +87,15 @@ def inbox(business_id: int, workspace: str, args) -> Inbox:
         (Item.business == business_id) & (Item.workspace == workspace)).group_by(Item.status).tuples())
     view.counts = {tab: sum(by_status.get(status, 0) for status in statuses) for tab, (_, statuses) in TABS.items()}
     return view
+
+
+def _line_facts() -> tuple:
+    """Whether each row has line items, and any without a category, tax rate or unit price (for its "why not
+    ready"), as columns of the page's one query."""
+    lines = LineItem.select(SQL("1")).where(LineItem.item == Item.id)
+    incomplete = lines.where(LineItem.category.is_null() | LineItem.tax_rate.is_null()
+                             | LineItem.unit_amount.is_null())
+    return fn.EXISTS(lines).alias("has_lines"), fn.EXISTS(incomplete).alias("incomplete_lines")
 
 
 def neighbours(business_id: int, view: Inbox, item: Item) -> tuple[int | None, int | None]:
