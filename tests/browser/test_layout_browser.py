@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import sign_in
-from tests.items_helpers import make_coded_item, make_coding, make_contact, pdf_bytes
+from tests.browser.helpers import lines_of_text, sign_in
+from tests.items_helpers import image_bytes, make_coded_item, make_coding, make_contact, make_item, pdf_bytes
 from webapp.items import storage
 from webapp.items.models import Document
 
@@ -17,8 +17,6 @@ pytestmark = pytest.mark.browser
 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-LINES_OF_TEXT = "el => { const range = document.createRange(); range.selectNodeContents(el); " \
-                "return new Set(Array.from(range.getClientRects(), rect => Math.round(rect.top))).size; }"
 
 
 @pytest.fixture(autouse=True)
@@ -40,13 +38,14 @@ def bills(app, admin):
     return waiting, ready
 
 
-def _stored(app, admin, text: str) -> Document:
-    content = pdf_bytes(text)
+def _stored(app, admin, text: str, photo: bool = False) -> Document:
+    content = image_bytes("PNG", size=(300, 500)) if photo else pdf_bytes(text)
     sha256 = hashlib.sha256(content).hexdigest()
     with app.app_context():
         key = storage.save(sha256, content)
-    return Document.create(business=admin.business_id, sha256=sha256, filename=f"{text}.pdf",
-                           content_type="application/pdf", size=len(content), page_count=1, storage_key=key)
+    kind = ("image/png", "png") if photo else ("application/pdf", "pdf")
+    return Document.create(business=admin.business_id, sha256=sha256, filename=f"{text}.{kind[1]}",
+                           content_type=kind[0], size=len(content), page_count=1, storage_key=key)
 
 
 def _no_sideways_scroll(page) -> None:
@@ -98,7 +97,7 @@ def test_sidebar_stays_open_without_a_menu_button_on_a_laptop(page, live_server,
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
 
 
-def test_inbox_columns_on_a_laptop_and_on_a_phone(page, live_server, admin, bills):
+def test_inbox_columns_on_a_laptop_and_on_a_phone(app, page, live_server, admin, bills):
     waiting, ready = bills
     page.set_viewport_size(LAPTOP)
     sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
@@ -109,8 +108,22 @@ def test_inbox_columns_on_a_laptop_and_on_a_phone(page, live_server, admin, bill
     row = page.locator(f"#items-row-{waiting.id}")
     expect(row.locator("td").nth(1)).to_have_text("Receipt PDF")
     expect(row.locator("td").nth(7)).to_have_text("Inbox No category")  # why it isn't Ready
-    assert row.get_by_role("link", name="12 Apr 2026").evaluate(LINES_OF_TEXT) == 1
+    assert lines_of_text(row.get_by_role("link", name="12 Apr 2026")) == 1
     _no_sideways_scroll(page)
+
+    photo = make_item(admin.business, document=_stored(app, admin, "till-receipt", photo=True))
+    page.reload()
+    link = page.locator(f"#items-row-{photo.id}").get_by_role("link", name="Receipt")
+    peek = page.locator("img.document-peek")
+    expect(peek).to_have_count(0)  # nothing fetched before a look is asked for
+    link.hover()
+    expect(peek).to_be_visible()
+    expect(peek).to_have_attribute("src", f"/b/{admin.business_id}/items/{photo.id}/document")
+    page.wait_for_function("document.querySelector('img.document-peek').naturalWidth === 300")
+    page.get_by_role("heading", name="Costs").hover()
+    expect(peek).to_be_hidden()
+    page.locator(f"#items-row-{waiting.id}").get_by_role("link", name="Receipt").hover()
+    expect(peek).to_be_hidden()  # a PDF is marked "PDF" instead
 
     page.locator("#items-table").get_by_role("link", name="Ready").click()
     row = page.locator(f"#items-row-{ready.id}")

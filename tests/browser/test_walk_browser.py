@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from tests import factories
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import lines_of_text, sign_in
 from tests.items_helpers import image_bytes
 from tests.publishing_helpers import coded, uk, work  # noqa: F401
 from webapp.items.models import Item
@@ -57,8 +57,11 @@ class Walk:
         self.where = "signing in"
         page.on("response", self._response)
         page.context.add_init_script(CSP_VIOLATIONS)
-        page.on("requestfailed", lambda request: self.problems.append(
-            f"{self.where}: {request.method} {request.url} failed ({request.failure})"))
+        page.on("requestfailed", self._failed)
+
+    def _failed(self, request):
+        if request.url.startswith(self.base_url):  # not the browser's own (its PDF viewer's)
+            self.problems.append(f"{self.where}: {request.method} {request.url} failed ({request.failure})")
 
     def _response(self, response):
         if not response.url.startswith(self.base_url):
@@ -148,7 +151,9 @@ def _publish(walk, app, business_id, item):
     walk.page.get_by_role("button", name="Publish", exact=True).click()
     expect(walk.page.locator("#item-publish")).to_contain_text("Publishing…")
     work(app)
-    expect(walk.page.get_by_role("link", name="Open in Xero")).to_be_visible()  # the panel polled until published
+    open_in_xero = walk.page.get_by_role("link", name="Open in Xero")
+    expect(open_in_xero).to_be_visible()  # the panel polled until published
+    assert lines_of_text(open_in_xero) == 1
 
 
 def _refresh(walk, app, business_id):
