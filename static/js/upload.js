@@ -91,4 +91,8 @@
   document.addEventListener("focusin", follow);
   document.addEventListener("scroll", function () { if (peek) { peek.hidden = true; } }, true);
   document.addEventListener("htmx:beforeSwap", function () { if (peek) { peek.hidden = true; } });
+  // htmx keeps a copy of the page for Back: its inline position would be refused by the CSP when put back.
+  document.addEventListener("htmx:beforeHistorySave", function () {
+    if (peek) { peek.remove(); peek = null; }
+  });
 })();
