@@ -61,6 +61,13 @@
   function apply() {
     image.style.transform = "rotate(" + turn + "deg) scale(" + zoom + ")";
   }
+  // htmx keeps a copy of the page for Back (a tab pushes its address): without the inline transform, which the
+  // CSP would refuse when the copy is put back; the view itself is kept.
+  document.addEventListener("htmx:beforeHistorySave", function () {
+    if (!image.hasAttribute("style")) return;
+    image.removeAttribute("style");
+    window.queueMicrotask(apply);
+  });
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-image-rotate], [data-image-zoom]");
     if (!button) return;

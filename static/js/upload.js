@@ -60,3 +60,39 @@
     if (bar) { bar.classList.toggle("has-selection", chosen > 0); }
   }
 })();
+
+// A look at an image document while the pointer or the focus is on its row's type link (fetched when first shown;
+// PDFs are marked "PDF" in the row instead). Pointer devices only: a phone opens the item.
+(function () {
+  "use strict";
+  if (!window.matchMedia || !window.matchMedia("(hover: hover)").matches) { return; }
+  var peek = null;
+
+  function show(link) {
+    if (!peek) {
+      peek = document.createElement("img");
+      peek.className = "document-peek";
+      peek.alt = "";
+      document.body.appendChild(peek);
+    }
+    var box = link.getBoundingClientRect();
+    peek.src = link.getAttribute("data-peek");
+    peek.style.left = Math.round(box.right + 8) + "px";
+    peek.style.top = Math.round(Math.max(8, Math.min(box.top, window.innerHeight - 270))) + "px";
+    peek.hidden = false;
+  }
+
+  function follow(event) {
+    var link = event.target.closest ? event.target.closest("[data-peek]") : null;
+    if (link) { show(link); } else if (peek) { peek.hidden = true; }
+  }
+
+  document.addEventListener("mouseover", follow);
+  document.addEventListener("focusin", follow);
+  document.addEventListener("scroll", function () { if (peek) { peek.hidden = true; } }, true);
+  document.addEventListener("htmx:beforeSwap", function () { if (peek) { peek.hidden = true; } });
+  // htmx keeps a copy of the page for Back: its inline position would be refused by the CSP when put back.
+  document.addEventListener("htmx:beforeHistorySave", function () {
+    if (peek) { peek.remove(); peek = null; }
+  });
+})();

@@ -14,3 +14,9 @@ def expected_errors(page, text: str) -> list[str]:
     assert found, (text, page.console_errors)
     page.console_errors[:] = [error for error in page.console_errors if text not in error]
     return found
+
+
+def lines_of_text(locator) -> int:
+    """How many lines the element's text takes on the page (1: it doesn't wrap)."""
+    return locator.evaluate("el => { const range = document.createRange(); range.selectNodeContents(el); "
+                            "return new Set(Array.from(range.getClientRects(), rect => Math.round(rect.top))).size; }")

@@ -90,6 +90,7 @@ def test_work_through_the_inbox_with_the_keyboard(page, live_server, admin):
     expect(page.get_by_role("link", name="Next →")).to_be_visible()
     page.keyboard.press("j")
     expect(page.get_by_role("heading", name="INV-1")).to_be_visible()
+    expect(page.locator("#item-queue [rel=prev]")).to_be_visible()  # Previous and Next have loaded
     expect(page.locator("#item-queue [rel=next]")).to_have_count(0)  # the last one: nothing after it
     page.keyboard.press("k")
     expect(page.get_by_role("heading", name="INV-2")).to_be_visible()

@@ -1,8 +1,8 @@
 """Read side of the inbox and item pages: filters, sorting and paging in a fixed, small number of queries.
 
 An inbox page costs one count per status (the tabs' counts, which also give the page's total) and one page of rows
-(contact and category joined in), plus, for the whole page, one query for the supplier filter's choices, however
-many items the business has."""
+(contact, category and the document's type joined in), plus, for the whole page, one query for the supplier
+filter's choices, however many items the business has."""
 import operator
 import re
 from dataclasses import dataclass, field
@@ -88,12 +88,22 @@ def inbox(business_id: int, workspace: str, args) -> Inbox:
     by_status = dict(Item.select(Item.status, fn.COUNT(Item.id)).where(_matching(business_id, view))
                      .group_by(Item.status).tuples())
     view.counts = {tab: sum(by_status.get(status, 0) for status in statuses) for tab, (_, statuses) in TABS.items()}
-    view.fill(Item.select(Item, Contact, Category)
+    view.fill(Item.select(Item, Contact, Category, Document.content_type, *_line_facts())
+              .join_from(Item, Document)
               .join_from(Item, Contact, JOIN.LEFT_OUTER)
               .join_from(Item, Category, JOIN.LEFT_OUTER)
               .where(_where(business_id, view)).order_by(*_order(view)),
               total=sum(by_status.get(status, 0) for status in _statuses(view)))
     return view
+
+
+def _line_facts() -> tuple:
+    """Whether each row has line items, and any without a category, tax rate or unit price (for its "why not
+    ready"), as columns of the page's one query."""
+    lines = LineItem.select(SQL("1")).where(LineItem.item == Item.id)
+    incomplete = lines.where(LineItem.category.is_null() | LineItem.tax_rate.is_null()
+                             | LineItem.unit_amount.is_null())
+    return fn.EXISTS(lines).alias("has_lines"), fn.EXISTS(incomplete).alias("incomplete_lines")
 
 
 def neighbours(business_id: int, view: Inbox, item: Item) -> tuple[int | None, int | None]:

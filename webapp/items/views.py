@@ -8,7 +8,8 @@ from webapp.htmx import render, wants_fragment, with_trigger
 from webapp.items import bulk, options, queries, service, storage
 from webapp.items.choices import Choices
 from webapp.items.editing import EDITABLE_STATUSES
-from webapp.items.models import STATUSES, WORKSPACES
+from webapp.items.models import STATUSES, TYPES, WORKSPACES
+from webapp.items.reasons import why_not_ready
 from webapp.items.review import Review
 from webapp.items.validation import ACCEPTED, MAX_FILE_BYTES
 
@@ -75,7 +76,7 @@ def detail(item_id: int):
     item = queries.item(g.business.id, item_id) or abort(404)
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "details"
     queue_args = {name: value for name, value in request.args.items() if name != "tab"}  # the inbox view it came from
-    return render("items/detail.html", "items/_tab.html", targets=("item-tab",), item=item, tab=tab,
+    return render("items/detail.html", "items/_tab_response.html", targets=("item-tab",), item=item, tab=tab,
                   queue_args=queue_args, title=item.reference or item.document.filename, workspaces=WORKSPACES,
                   **_tab_context(item, tab))
 
@@ -138,7 +139,7 @@ def _upload_context(workspace: str) -> dict:
 
 def _page_context(workspace: str, view: queries.Inbox) -> dict:
     return {"inbox": view, "title": WORKSPACES[workspace], "statuses": STATUSES, "sorts": queries.SORTS,
-            "queues": queries.TABS,
+            "queues": queries.TABS, "types": TYPES, "why_not_ready": why_not_ready,
             **_upload_context(workspace)}
 
 
