@@ -23,13 +23,15 @@ from webapp.publishing import contacts, messages, payload
 from webapp.publishing.models import (CREATED, DONE, FAILED, OPEN_STATES, QUEUED, RUN_KIND, SENDING,
                                       PublishAttempt, PublishingSettings)
 from webapp.publishing.rates import MissingRate, rate_source
-from webapp.publishing.publisher import Publisher, StillLanding, element_of, record_created, save_step
+from webapp.publishing.publisher import (DocumentUnreadable, Publisher, StillLanding, element_of, record_created,
+                                         save_step)
 from webapp.queues import enqueue_attempt, enqueue_attempts, get_queue, schedule_sweep
 from webapp.redis_conn import get_redis
 from webapp.xero.errors import XeroError, XeroRateLimited
 
 log = logging.getLogger(__name__)
 QUEUE = "publishing"
+UNREADABLE_RETRY_SECONDS = 60
 STALLED_AFTER = timedelta(seconds=10)  # an attempt saved this recently may just be between its job and its lock
 
 
@@ -154,6 +156,12 @@ def _run(attempt: PublishAttempt) -> None:
         return
     except StillLanding as landing:  # saved as it was: the window counts from the attempt's last save
         _book_retry(attempt.id, landing.seconds)
+        return
+    except DocumentUnreadable as unreadable:  # never a silent stall: the item says why, the log says where
+        log.error("publish attempt %s can't read its document, trying again in %s s: %s", attempt.id,
+                  UNREADABLE_RETRY_SECONDS, unreadable)
+        save_step(attempt, message=DocumentUnreadable.MESSAGE)
+        _book_retry(attempt.id, UNREADABLE_RETRY_SECONDS)
         return
     _progress(attempt)
 

@@ -4,6 +4,7 @@ document or a second payment.
 
 Each test presses Publish as a person does, then runs the attempt's job; `FakeXero` (from
 test_xero_client_requests) records every request and answers them in order."""
+import html
 import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -198,6 +199,31 @@ def test_an_attachment_cut_short_is_sent_again_without_a_second_create(app, admi
     script(xero_double, ATTACHED)
     assert run(app, attempt).state == DONE
     assert [r.method for r in xero_double.requests] == ["PUT", "POST", "POST"]
+
+
+def test_a_document_this_worker_cannot_read_is_said_on_the_item_and_attached_once_it_can(
+        app, admin_client, admin, coding, supplier, xero_double, tmp_path, caplog):
+    item = coded(app, admin, coding, supplier)
+    attempt = press_publish(admin_client, item)
+    shared = app.config["DOCUMENT_STORAGE_PATH"]
+    app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path / "this-worker-only")  # a store the web host didn't write to
+    script(xero_double, ok({"Invoices": [invoice()]}))
+    stalled = run(app, attempt)
+    assert (stalled.state, stalled.attached) == (CREATED, False) and stalled.message.startswith(
+        "Docket can't read this item's stored document, so it isn't attached in Xero yet")
+    assert fresh(item).status == "publishing"
+    panel = admin_client.hx("GET", f"/b/{item.business_id}/items/{item.id}/publish").text
+    assert "Docket can't read this item" in html.unescape(panel)
+    [line] = [r for r in caplog.records if "can't read its document" in r.getMessage()]
+    assert line.levelname == "ERROR" and str(tmp_path / "this-worker-only") in line.getMessage()
+    with app.app_context():
+        queue = get_queue("publishing")
+        booked = [queue.fetch_job(job_id) for job_id in queue.scheduled_job_registry.get_job_ids()]
+        assert [job.args for job in booked if job.func_name.endswith("publish_attempt")] == [(attempt.id,)]
+    app.config["DOCUMENT_STORAGE_PATH"] = shared  # the operator shares the store
+    script(xero_double, ATTACHED)
+    assert run(app, attempt).state == DONE and fresh(item).status == "published"
+    assert [r.method for r in xero_double.requests] == ["PUT", "POST"]  # one create, one attachment
 
 
 # --- a create whose answer was lost -----------------------------------------------------------------------------

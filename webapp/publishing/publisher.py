@@ -31,6 +31,15 @@ OBJECT_NAMES = {"ACCPAY": "bill", "ACCREC": "sales invoice", "SPEND": "spend mon
                 "ACCPAYCREDIT": "supplier credit note", "ACCRECCREDIT": "customer credit note"}
 
 
+class DocumentUnreadable(Exception):
+    """This worker can't read the item's stored file (a document store not shared with it, a file gone)."""
+
+    MESSAGE = ("Docket can't read this item's stored document, so it isn't attached in Xero yet (the document itself "
+               "is there). The document store isn't shared with the worker that sends it, or the file is missing: "
+               "an operator needs to fix that (README, “Where documents are kept”). Docket tries again every minute "
+               "by itself.")
+
+
 class StillLanding(Exception):
     """An earlier create call of this attempt may still land in Xero; look again after `seconds`."""
 
@@ -129,9 +138,12 @@ class Publisher:
         if self.attempt.attached:
             return
         document = self.item.document
+        try:
+            content = storage.read(document.storage_key)
+        except OSError as error:
+            raise DocumentUnreadable(str(error)) from error
         name = quote(document.filename, safe="")
-        self.client.upload(f"{self.destination.endpoint}/{self.attempt.xero_id}/Attachments/{name}",
-                           storage.read(document.storage_key))
+        self.client.upload(f"{self.destination.endpoint}/{self.attempt.xero_id}/Attachments/{name}", content)
         self._save(attached=True)
 
     def _pay(self) -> None:
