@@ -88,13 +88,23 @@ def inbox(business_id: int, workspace: str, args) -> Inbox:
     by_status = dict(Item.select(Item.status, fn.COUNT(Item.id)).where(_matching(business_id, view))
                      .group_by(Item.status).tuples())
     view.counts = {tab: sum(by_status.get(status, 0) for status in statuses) for tab, (_, statuses) in TABS.items()}
-    view.fill(Item.select(Item, Contact, Category, Document.content_type, *_line_facts())
+    view.fill(Item.select(*ROW_COLUMNS, Document.content_type, *_line_facts())
               .join_from(Item, Document)
               .join_from(Item, Contact, JOIN.LEFT_OUTER)
               .join_from(Item, Category, JOIN.LEFT_OUTER)
               .where(_where(business_id, view)).order_by(*_order(view)),
               total=sum(by_status.get(status, 0) for status in _statuses(view)))
     return view
+
+
+# What an inbox row shows and its "why not ready" reads (webapp.items.reasons); long texts (description, the
+# search text) stay in the database: reading every column made turning rows into objects a third of a search.
+ROW_COLUMNS = (Item.id, Item.business, Item.workspace, Item.type, Item.status, Item.document, Item.date,
+               Item.contact, Item.reference, Item.currency, Item.net, Item.tax, Item.total, Item.category,
+               Item.tax_rate, Item.publish_to, Item.publish_as, Item.needs_attention, Item.attention_reason,
+               Item.duplicate_of, Item.publish_message, Item.created_at,
+               Contact.id, Contact.name, Contact.status, Contact.removed_at,
+               Category.id, Category.code, Category.name, Category.status, Category.removed_at)
 
 
 def _line_facts() -> tuple:
