@@ -33,11 +33,7 @@ def edit(item_id: int, line_id: int):
     if name not in service.LABELS:
         abort(400)
     error = _do(service.edit, review.item, line, name, raw, user_id=current_user.id, review=review)
-    if not wants_fragment(f"items-line-{line.id}"):
-        flash(error or f"Line {service.number_of(line, review.lines)} saved.", "error" if error else "success")
-        return _back(review.item)
-    problem = {"line_id": line.id, "field": name, "message": error, "raw": raw} if error else None
-    return _render(review, line=line, problem=problem, status=422 if error else 200)
+    return _line_saved(review, line, name, raw, error)
 
 
 @bp.post(f"{LINES}/<int:line_id>/tax-components")
@@ -50,10 +46,15 @@ def edit_component(item_id: int, line_id: int):
     if not name:
         abort(400)
     error = _do(service.edit_component, review.item, line, name, raw, user_id=current_user.id, review=review)
+    return _line_saved(review, line, f"component:{name}", raw, error)
+
+
+def _line_saved(review, line, field: str, raw: str, error: str):
+    """The line redrawn (with the message in place when the value couldn't be used), or, without HTMX, a flash."""
     if not wants_fragment(f"items-line-{line.id}"):
         flash(error or f"Line {service.number_of(line, review.lines)} saved.", "error" if error else "success")
         return _back(review.item)
-    problem = {"line_id": line.id, "field": f"component:{name}", "message": error, "raw": raw} if error else None
+    problem = {"line_id": line.id, "field": field, "message": error, "raw": raw} if error else None
     return _render(review, line=line, problem=problem, status=422 if error else 200)
 
 
