@@ -1,13 +1,15 @@
 """A supplier or customer Xero doesn't have yet: typed on an item, shown as new, created in Xero by the first publish
 that needs it (with what the document says of it), exactly once however the publish is cut short, and linked
 rather than duplicated when Xero has the name already."""
+import time
 from datetime import date
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
-from jobs.publishing import publish_attempt
+from jobs.publishing import publish_attempt, publish_batch
 from tests import xero_helpers as xh
 from tests.items_helpers import make_coding, make_contact, make_item
 from tests.publishing_helpers import (ATTACHED, coded, invoice, ok, run_attempt, sandbox_creates,  # noqa: F401
@@ -213,3 +215,24 @@ def test_a_name_xero_says_is_taken_is_looked_up_and_used(app, admin_client, admi
     assert look_up.method == "GET"
     assert parse_qs(urlsplit(look_up.url).query)["where"] == ['Name.ToLower()=="the \\"best\\" supplies" AND '
                                                             'ContactStatus=="ACTIVE"']
+
+
+def test_a_bulk_publish_whose_new_supplier_xero_refused_for_its_rate_limit_goes_again_as_one_batch(
+        xero_app, admin_client, uk, sandbox):
+    items = [coded(xero_app, uk, total=f"{n + 30}.00") for n in range(2)]
+    for item in items:
+        _name(admin_client, item, NEW)
+    requests.post(f"{sandbox.url}/operator/api/faults",  # the next call, the contacts' create, gets a 429
+                  json={"kind": "status", "status": 429, "retry_after": 1, "count": 1}).raise_for_status()
+    admin_client.hx("POST", f"/b/{uk}/inbox/costs/publish", data={"item": [item.id for item in items]})
+    work(xero_app)
+    assert {_fresh(item).status for item in items} == {"publishing"} and _in_xero(xero_app, uk, NEW) == []
+    attempts = list(PublishAttempt.select())
+    assert {a.state for a in attempts} == {"queued"} and len({a.job_id for a in attempts}) == 1  # one batch job
+    time.sleep(1.1)
+    with xero_app.app_context():
+        publish_batch([attempt.id for attempt in attempts])
+    work(xero_app)
+    assert {_fresh(item).status for item in items} == {"published"} and len(_in_xero(xero_app, uk, NEW)) == 1
+    refused, created = sandbox_creates(sandbox, "Contacts")  # the same call twice: Xero's 429, then the create
+    assert refused["idempotency_key"] == created["idempotency_key"] and created["elements"] == 1
