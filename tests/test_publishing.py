@@ -62,6 +62,7 @@ def test_each_cost_destination_lands_in_xero_with_its_document(xero_app, admin_c
     assert published.xero_id == document["id"] and published.xero_url.endswith(f"#document-{document['id']}")
     page = admin_client.get(f"/b/{uk}/items/{item.id}").text
     assert "Open in Xero" in page and published.xero_url in page
+    assert "Ready to publish" not in page and "Nothing here that Xero would reject." in page  # it's published
 
 
 def test_the_document_goes_as_octet_stream_and_xero_types_it_by_its_name(xero_app, admin_client, uk, sandbox):
