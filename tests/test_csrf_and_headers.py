@@ -91,8 +91,15 @@ def test_frame_ancestors_name_the_configured_portals(monkeypatch, migrated_url):
         response.headers["Content-Security-Policy"]
 
 
+def production(monkeypatch, **settings):
+    """The process environment of a production deployment."""
+    for name, value in {"DOCKET_ENV": "production", "XERO_CLIENT_ID": "id", "XERO_CLIENT_SECRET": "secret",
+                        "PUBLIC_URL": "https://docket.example", **settings}.items():
+        monkeypatch.setenv(name, value)
+
+
 def test_production_sets_secure_cookies_and_hsts(monkeypatch, migrated_url):
-    monkeypatch.setenv("DOCKET_ENV", "production")
+    production(monkeypatch)
     app = create_app({"DATABASE_URL": migrated_url, "REDIS_URL": REDIS_URL})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     response = app.test_client().get("/login", base_url="https://docket.example")

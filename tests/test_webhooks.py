@@ -234,10 +234,14 @@ def test_production_without_a_key_answers_503(client, caplog):
     assert WebhookEvent.select().count() == 0
 
 
+PRODUCTION = {"DOCKET_ENV": "production", "SECRET_KEY": "s", "TOKEN_ENCRYPTION_KEYS": "k", "XERO_CLIENT_ID": "id",
+              "XERO_CLIENT_SECRET": "secret", "PUBLIC_URL": "https://docket.example"}
+
+
 @pytest.mark.parametrize("environ, key", [
-    ({"DOCKET_ENV": "production", "SECRET_KEY": "s", "TOKEN_ENCRYPTION_KEYS": "k"}, ""),
+    ({**PRODUCTION}, ""),
     ({"DOCKET_ENV": "development"}, DEV_WEBHOOK_KEY),
-    ({"DOCKET_ENV": "production", "SECRET_KEY": "s", "TOKEN_ENCRYPTION_KEYS": "k", "XERO_WEBHOOK_KEY": "abc"}, "abc"),
+    ({**PRODUCTION, "XERO_WEBHOOK_KEY": "abc"}, "abc"),
 ])
 def test_webhook_key_setting_defaults_only_outside_production(tmp_path, environ, key):
     settings = load_settings({**environ, "DOCKET_INSTANCE_PATH": str(tmp_path)})

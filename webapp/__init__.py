@@ -1,6 +1,7 @@
 """Docket: publish receipts, bills and sales invoices to Xero."""
 from flask import Flask
 
+from webapp import proxies
 from webapp.config import PROJECT_ROOT, load_settings
 
 
@@ -15,6 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(_config_from(settings))
     app.config.update(overrides or {})
+    app.wsgi_app = proxies.wrap(app.wsgi_app, settings.trusted_proxies)
     _init_extensions(app)
     _register_blueprints(app)
     return app

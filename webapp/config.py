@@ -4,6 +4,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from webapp import proxies
 from webapp.embed.portals import Portal, parse_portals
 from webapp.xero.crypto import generate_key
 
@@ -61,6 +62,7 @@ class Settings:
     publish_lock_seconds: int = 90  # how long a killed worker's hold on a publish attempt lasts
     publish_sweep_seconds: int = 60  # how often attempts left half done are looked for while any is open
     public_url: str = "http://127.0.0.1:8000"  # where people reach Docket: links from Xero documents back to items
+    trusted_proxies: int | tuple = 0  # webapp.proxies: how many proxies, or which addresses, to believe
 
     @property
     def is_development(self) -> bool:
@@ -84,6 +86,8 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
     xero_client_id = env.get("XERO_CLIENT_ID", "")
     if xero_client_id and not env.get("XERO_CLIENT_SECRET"):
         raise ConfigError("XERO_CLIENT_SECRET must be set together with XERO_CLIENT_ID.")
+    if docket_env == "production":
+        _check_production(env, xero_client_id)
     xero_base_url = env.get("XERO_BASE_URL", "")
     if not xero_client_id and not xero_base_url:
         # No Xero app configured: talk to the local sandbox with its demo client.
@@ -96,6 +100,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
         raise ConfigError(f"EXCHANGE_RATES_URL must be an http(s) URL, not {exchange_rates_url!r}")
     try:
         embed_portals = parse_portals(env.get("EMBED_PORTALS", ""))
+        trusted_proxies = proxies.parse(env.get("TRUSTED_PROXIES", ""))
     except ValueError as error:
         raise ConfigError(str(error)) from None
     return Settings(
@@ -123,7 +128,18 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
         publish_lock_seconds=_int("PUBLISH_LOCK_SECONDS", env.get("PUBLISH_LOCK_SECONDS", "90")),
         publish_sweep_seconds=_int("PUBLISH_SWEEP_SECONDS", env.get("PUBLISH_SWEEP_SECONDS", "60")),
         public_url=(env.get("PUBLIC_URL") or f"http://127.0.0.1:{_int('PORT', env.get('PORT', '8000'))}").rstrip("/"),
+        trusted_proxies=trusted_proxies,
     )
+
+
+def _check_production(env, xero_client_id: str) -> None:
+    """What production can't run without, said at start rather than found out by the first person."""
+    if not xero_client_id:
+        raise ConfigError("XERO_CLIENT_ID and XERO_CLIENT_SECRET must be set in production (your app in Xero's "
+                          "developer portal); without them Docket would talk to the local sandbox.")
+    if not env.get("PUBLIC_URL", "").startswith("https://"):
+        raise ConfigError("PUBLIC_URL must be set in production to the https:// address people open Docket at "
+                          "(links from Xero documents back to items are made from it; see README: Behind a proxy).")
 
 
 def _instance_secret(instance_path: Path, name: str, make) -> str:

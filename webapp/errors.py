@@ -23,6 +23,8 @@ MESSAGES = {
     500: "Something went wrong on our side. Nothing was changed; try again in a moment.",
 }
 CSRF_MESSAGE = "This form has expired or was sent without its security token. Reload the page and try again; nothing was changed."
+HTTPS_NEEDED = ("Docket in production needs https: open it at its https:// address. If a proxy in front of it "
+                "handles https, set TRUSTED_PROXIES so Docket believes the proxy (see README: Behind a proxy).")
 DATABASE_DOWN = "Docket can't reach its database at the moment. Nothing was saved; try again in a moment."
 REDIS_DOWN = "Docket can't reach its job queue at the moment. Try again in a moment."
 RETRY_AFTER_SECONDS = 5
@@ -98,6 +100,8 @@ def register_handlers(app) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
+        if app.config["SESSION_COOKIE_SECURE"] and not request.is_secure:  # the browser kept the session cookie back
+            return error_response(400, HTTPS_NEEDED)
         return error_response(400, CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)
