@@ -33,6 +33,7 @@ SKIPPED = {  # GET routes the walk doesn't request, and why
     "embed.launch_by_address": "a portal's launch link, answered with a redirect: test_embed_browser",
     "embed.ended": "the portal's frame after a session: test_embed_browser",
     "health.health": "JSON for the load balancer, not a page",
+    "health.ready": "JSON for the load balancer, not a page",
 }
 
 

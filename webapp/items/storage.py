@@ -54,3 +54,16 @@ def exists(key: str) -> bool:
 
 def read(key: str) -> bytes:
     return path_for(key).read_bytes()
+
+
+def check_writable() -> None:
+    """Write, read back and remove a small file in the store; OSError when this process can't."""
+    root().mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=root(), prefix=".check-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(b"docket")
+        if Path(name).read_bytes() != b"docket":
+            raise OSError(f"{name} read back differently")
+    finally:
+        Path(name).unlink(missing_ok=True)
