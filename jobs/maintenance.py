@@ -1,4 +1,5 @@
 """Housekeeping: removes a business's finished job records older than the retention period."""
+import logging
 from datetime import timedelta
 
 from rq.exceptions import NoSuchJobError
@@ -10,6 +11,7 @@ from webapp.jobruns import service as runs
 from webapp.jobruns.models import ACTIVE_STATUSES, JobRun
 from webapp.redis_conn import get_redis
 
+log = logging.getLogger(__name__)
 RETENTION = timedelta(days=30)
 BATCH = 500
 # Runs carried by one RQ job each (publishing runs are looked after by the publishing sweep), and what to tell the
@@ -45,6 +47,7 @@ def run_housekeeping(run_id: int) -> None:
             runs.record_progress(run_id, removed)
         noun = "record" if removed == 1 else "records"
         runs.finish_run(run_id, f"Removed {removed} finished job {noun} older than {RETENTION.days} days.")
+        log.info("housekeeping removed %d finished job %s", removed, noun)
 
 
 def record_failure(job, connection, exc_type, exc_value, traceback) -> None:

@@ -11,6 +11,7 @@ from flask import current_app
 from redis.exceptions import LockError
 from rq.job import Job
 
+from webapp import logs
 from webapp.accounts.models import utcnow
 from webapp.db import database
 from webapp.integrations.models import CONNECTED, Connection
@@ -184,7 +185,8 @@ def _handle(attempt: PublishAttempt, item, error: XeroError, *, first_send: bool
 
 
 def _book_retry(attempt_id: int, seconds: float) -> None:
-    job = get_queue(QUEUE).enqueue_in(timedelta(seconds=max(1, round(seconds))), publish_attempt, attempt_id)
+    job = get_queue(QUEUE).enqueue_in(timedelta(seconds=max(1, round(seconds))), publish_attempt, attempt_id,
+                                      meta=logs.job_meta())
     PublishAttempt.update(job_id=job.id).where(PublishAttempt.id == attempt_id).execute()
 
 

@@ -10,7 +10,7 @@ from rq.exceptions import StopRequested
 from jobs.maintenance import fail_runs_without_jobs, refresh_statistics
 from jobs.publishing import sweep
 from jobs.sync import ensure_daily_refresh
-from webapp import create_app
+from webapp import create_app, logs
 from webapp.queues import QUEUE_NAMES
 from webapp.redis_conn import get_redis
 
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("queues", nargs="*", default=list(QUEUE_NAMES))
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
     app = create_app({"DATABASE_POOL_SIZE": 0})  # RQ forks a work horse per job: no shared sockets
     with app.app_context():
         while True:

@@ -60,13 +60,14 @@ def _config_from(settings) -> dict:
 
 
 def _init_extensions(app: Flask) -> None:
-    from webapp import db, errors, inputs, redis_conn, security, ui
+    from webapp import db, errors, inputs, logs, redis_conn, security, ui
     from webapp.accounts import access
     from webapp.embed import session as embed_session
     from webapp.integrations import xero_access
     from webapp.auth import guard
     from webapp.extensions import csrf, htmx, limiter, login_manager
 
+    logs.init_app(app)
     inputs.init_app(app)  # before any blueprint: each <int:…> in a route is compiled with its converter
     db.open_database(app.config["DATABASE_URL"], pool_size=app.config["DATABASE_POOL_SIZE"])
     db.init_app(app)

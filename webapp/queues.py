@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from rq import Callback, Queue, Retry
 
+from webapp import logs
 from webapp.db import database
 from webapp.jobruns import service as runs
 from webapp.jobruns.models import JobRun
@@ -27,10 +28,11 @@ def get_queue(name: str) -> Queue:
 
 def enqueue(queue_name: str, func, *args, job_id: str | None = None, timeout: int = 300, retry: Retry | None = None,
             **kwargs):
-    """Enqueue `func(*args, **kwargs)` (ids and primitives only) with the shared TTLs."""
+    """Enqueue `func(*args, **kwargs)` (ids and primitives only) with the shared TTLs; its log lines carry the
+    request id of the request (or job) that queued it."""
     return get_queue(queue_name).enqueue(
         func, *args, job_id=job_id, job_timeout=timeout, result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
-        retry=retry, **kwargs)
+        retry=retry, meta=logs.job_meta(), **kwargs)
 
 
 def enqueue_refresh(business_id: int, *, requested_by: int | None = None, steps: list[str] | None = None) -> JobRun:
