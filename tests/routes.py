@@ -92,4 +92,4 @@ def _everything(business, client, membership) -> dict:
             "run_id": run.id,
             "contact_id": supplier.id, "list_name": "suppliers", "payment_method_id": card.id,
             "membership_id": membership.id, "workspace": "costs", "name": "reference", "pending_id": "unknown",
-            "filename": "css/docket.css"}
+            "filename": "css/docket.css", "job_id": f"refresh-{run.id}"}

@@ -44,6 +44,8 @@ def _config_from(settings) -> dict:
         "XERO_CALLS_PER_MINUTE": settings.xero_calls_per_minute,
         "XERO_LIMIT_MAX_WAIT": settings.xero_limit_max_wait,
         "PUBLIC_URL": settings.public_url,
+        "OPERATOR_EMAILS": settings.operator_emails,
+        "METRICS_TOKEN": settings.metrics_token,
         "PUBLISH_LOCK_SECONDS": settings.publish_lock_seconds,
         "PUBLISH_SWEEP_SECONDS": settings.publish_sweep_seconds,
         "EXCHANGE_RATES_URL": settings.exchange_rates_url,
@@ -60,7 +62,7 @@ def _config_from(settings) -> dict:
 
 
 def _init_extensions(app: Flask) -> None:
-    from webapp import db, errors, inputs, logs, redis_conn, security, ui
+    from webapp import db, errors, inputs, logs, metrics, redis_conn, security, ui
     from webapp.accounts import access
     from webapp.embed import session as embed_session
     from webapp.integrations import xero_access
@@ -68,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     from webapp.extensions import csrf, htmx, limiter, login_manager
 
     logs.init_app(app)
+    metrics.init_app(app)
     inputs.init_app(app)  # before any blueprint: each <int:…> in a route is compiled with its converter
     db.open_database(app.config["DATABASE_URL"], pool_size=app.config["DATABASE_POOL_SIZE"])
     db.init_app(app)
@@ -102,11 +105,12 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.items.views import bp as items_bp
     from webapp.jobruns.views import bp as jobruns_bp
     from webapp.lists.views import bp as lists_bp
+    from webapp.operations.views import bp as operations_bp
     from webapp.publishing.views import bp as publishing_bp
     from webapp.rules.views import bp as rules_bp
     from webapp.webhooks.views import bp as webhooks_bp
 
     for blueprint in (health_bp, auth_bp, accounts_bp, jobruns_bp, items_bp, item_edits_bp, lines_bp, lists_bp,
-                      rules_bp, publishing_bp, integrations_bp, webhooks_bp, embed_bp):
+                      rules_bp, publishing_bp, integrations_bp, webhooks_bp, embed_bp, operations_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)

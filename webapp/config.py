@@ -63,6 +63,8 @@ class Settings:
     publish_sweep_seconds: int = 60  # how often attempts left half done are looked for while any is open
     public_url: str = "http://127.0.0.1:8000"  # where people reach Docket: links from Xero documents back to items
     trusted_proxies: int | tuple = 0  # webapp.proxies: how many proxies, or which addresses, to believe
+    operator_emails: frozenset = frozenset()  # who sees the Operations page
+    metrics_token: str = ""  # empty: no /metrics
 
     @property
     def is_development(self) -> bool:
@@ -129,6 +131,9 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
         publish_sweep_seconds=_int("PUBLISH_SWEEP_SECONDS", env.get("PUBLISH_SWEEP_SECONDS", "60")),
         public_url=(env.get("PUBLIC_URL") or f"http://127.0.0.1:{_int('PORT', env.get('PORT', '8000'))}").rstrip("/"),
         trusted_proxies=trusted_proxies,
+        operator_emails=frozenset(email.strip().lower() for email in env.get("OPERATOR_EMAILS", "").split(",")
+                                  if email.strip()),
+        metrics_token=env.get("METRICS_TOKEN", ""),
     )
 
 

@@ -21,6 +21,7 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("DOCKET_ENV", "development")
     env.setdefault("LOG_FORMAT", "text")  # a person reads these in the terminal
+    env.setdefault("OPERATOR_EMAILS", "admin@example.com")  # the demo admin sees the Operations page
     port, sandbox_port = env.setdefault("PORT", "8000"), env.setdefault("SANDBOX_PORT", "8001")
     portal_port = env.setdefault("PORTAL_PORT", "8002")
     host = env.setdefault("HOST", "127.0.0.1")

@@ -2,6 +2,7 @@
 from flask import g
 from flask_login import current_user
 
+from webapp.accounts.access import is_operator
 from webapp.accounts.models import Membership
 from webapp.integrations.status import connection_banners
 from webapp.jobruns.service import job_banners
@@ -16,6 +17,7 @@ def init_app(app) -> None:
             "membership": g.get("membership"),
             "banners": current_banners,
             "switcher_memberships": _switcher_memberships,
+            "is_operator": is_operator,
         }
 
     @app.template_filter("datetime")

@@ -11,7 +11,8 @@ from flask_login import current_user
 from webapp.accounts.models import Membership
 
 PUBLIC, SIGNED_IN, MEMBER, PUBLISHER, ADMIN = "public", "signed in", "member", "publisher", "admin"
-LEVELS = (PUBLIC, SIGNED_IN, MEMBER, PUBLISHER, ADMIN)  # each lets in fewer people than the one before
+OPERATOR = "operator"  # the people who run Docket (OPERATOR_EMAILS), whatever their businesses
+LEVELS = (PUBLIC, SIGNED_IN, MEMBER, PUBLISHER, ADMIN, OPERATOR)  # each lets in fewer people than the one before
 
 
 def access_of(view) -> str | None:
@@ -75,6 +76,22 @@ def publisher_required(view):
 def admin_required(view):
     """403 unless the signed-in user is an admin of the request's business."""
     return _guarded(view, ADMIN)
+
+
+def operator_required(view):
+    """404 unless the signed-in user is one of OPERATOR_EMAILS (the operator pages say nothing to anyone else)."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not is_operator():
+            abort(404)
+        return view(*args, **kwargs)
+
+    wrapper.access = OPERATOR
+    return wrapper
+
+
+def is_operator() -> bool:
+    return current_user.is_authenticated and current_user.email.lower() in current_app.config["OPERATOR_EMAILS"]
 
 
 def _guarded(view, level: str):

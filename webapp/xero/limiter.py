@@ -63,6 +63,9 @@ return 0
 """
 
 
+DAY_SECONDS = 24 * 3600
+
+
 class XeroBusy(XeroRateLimited):
     """No slot within the limiter's max wait: `retry_after` says when one is expected (jobs re-enqueue)."""
 
@@ -77,6 +80,7 @@ class LimiterStatus:
     calls_last_minute: int
     paused_until: datetime | None  # UTC; None when calls may go ahead
     problem: str | None  # "minute", "day", "concurrent", "appminute" ... while paused
+    day_remaining: int | None = None  # calls left today as Xero last said (X-DayLimit-Remaining); None: not known
 
 
 class XeroLimiter:
@@ -141,6 +145,9 @@ class XeroLimiter:
             until = now + retry_after_seconds(headers.get("Retry-After"), default)
             self.pause(None if problem.startswith("app") else tenant_id, until, problem)
             return
+        day_remaining = headers.get("X-DayLimit-Remaining")
+        if day_remaining is not None and day_remaining.isdigit():  # for the operator: the day's quota left
+            self.redis.set(self._key(tenant_id, "day-remaining"), day_remaining, ex=DAY_SECONDS)
         if headers.get("X-DayLimit-Remaining") == "0":
             self.pause(tenant_id, now + self.day_probe, "day")
         if headers.get("X-MinLimit-Remaining") == "0":
@@ -162,10 +169,12 @@ class XeroLimiter:
         pipe.zcount(self._key(tenant_id, "calls"), f"({now - self.window}", "+inf")
         pipe.hgetall(self._pause_key(tenant_id))
         pipe.hgetall(self._pause_key(None))
-        in_flight, calls, *pauses = pipe.execute()
+        pipe.get(self._key(tenant_id, "day-remaining"))
+        in_flight, calls, *pauses, day_remaining = pipe.execute()
         active = [(float(p[b"until"]), p[b"problem"].decode()) for p in pauses if p and float(p[b"until"]) > now]
         until, problem = max(active) if active else (None, None)
-        return LimiterStatus(in_flight, calls, until and datetime.fromtimestamp(until, timezone.utc), problem)
+        return LimiterStatus(in_flight, calls, until and datetime.fromtimestamp(until, timezone.utc), problem,
+                             int(day_remaining) if day_remaining is not None else None)
 
     def _keys(self, tenant_id: str) -> list[str]:
         return [self._key(tenant_id, "leases"), self._key(tenant_id, "calls"), self._pause_key(tenant_id),
