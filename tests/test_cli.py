@@ -1,5 +1,6 @@
 """The flask commands operators use to set Docket up."""
 from webapp.accounts.models import Business, Membership, User
+from webapp.auth.service import authenticate
 
 
 def test_create_user_business_and_membership(app):
@@ -15,6 +16,16 @@ def test_create_user_business_and_membership(app):
     assert result.exit_code == 0, result.output
     membership = Membership.get(Membership.user == User.get(User.email == "owner@example.com"))
     assert membership.is_admin and membership.can_publish
+
+
+def test_create_user_reads_the_password_from_stdin_for_scripts(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "ops@example.com", "--password-stdin"], input="a-long-password\n")
+    assert result.exit_code == 0 and "Created user ops@example.com" in result.output
+    assert "Password" not in result.output  # nothing asked
+    assert authenticate("ops@example.com", "a-long-password") is not None  # the whole line, nothing more
+    short = runner.invoke(args=["create-user", "x@example.com", "--password-stdin"], input="short\n")
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
 
 
 def test_create_user_refuses_short_passwords_and_duplicates(app):

@@ -1,4 +1,6 @@
 """`flask` commands: migrate the database, create users/businesses/memberships, seed the demo."""
+import sys
+
 import click
 
 from webapp import migrations
@@ -24,9 +26,13 @@ def migrate():
 @click.command("create-user")
 @click.argument("email")
 @click.option("--name", default="")
-@click.password_option()
-def create_user(email, name, password):
-    """Create a user who can sign in with EMAIL."""
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line), for scripts.")
+def create_user(email, name, password_stdin):
+    """Create a user who can sign in with EMAIL (asks for the password twice, or reads it with --password-stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with database.connection_context():
         user = _or_fail(lambda: service.create_user(email, password, name))
     click.echo(f"Created user {user.email} (id {user.id}).")
