@@ -30,6 +30,8 @@ BENCHMARKS = [  # module under bench/, what it measures (add yours here)
                     "of 100 items; plain messages meanwhile, then every item published exactly once"),
     ("drill_postgres", "issue 9: fault drill: a private PostgreSQL stopped for 5 s under load (gunicorn, 4 people) "
                        "and a publishing worker; clean 503s, recovery, 0 duplicates, 0 lost"),
+    ("backup_drill", "issue 18: publish, back up (pg_dump, the documents, the keys), wipe, restore, migrate; nothing "
+                     "lost, the connection still works, publishing again"),
 ]
 ON_REQUEST = [  # run only when named
     ("mutation", "tests that catch what breaks: mutation testing (mutmut) of the money, access and duplicates "
