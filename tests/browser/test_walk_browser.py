@@ -104,6 +104,7 @@ class Walk:
 
 def test_every_page_and_fragment_at_laptop_and_phone_size(page, live_server, xero_app, uk, admin, admin_client):
     items = _items(xero_app, uk, admin_client)
+    xero_app.config["OPERATOR_EMAILS"] = frozenset({admin.user.email})  # the Operations page too
     walk = Walk(page, xero_app, live_server.url)
     page.set_viewport_size(LAPTOP)
     sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
@@ -181,7 +182,7 @@ def _pages(business_id: int, items: dict) -> list[str]:
             f"{b}/integrations/xero/disconnect",
             *[f"{b}/lists/{name}" for name in LISTS],
             f"{b}/lists/suppliers/{supplier.id}", f"{b}/lists/customers/{customer.id}",
-            f"{b}/settings", f"{b}/settings/publishing", f"{b}/team"]
+            f"{b}/settings", f"{b}/settings/publishing", f"{b}/team", "/operations"]
 
 
 def _open_fragments(walk, business_id: int, items: dict, phone: bool):
