@@ -4,6 +4,7 @@ Xero with its document attached; with each host's own local folder the item says
 read, and the log says where the worker looked."""
 import html
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -37,14 +38,19 @@ def start_workers(xero_app, migrated_url, sandbox, tmp_path):
             logs.append(home / "worker.log")
             with open(logs[-1], "wb") as log:
                 workers.append(subprocess.Popen([sys.executable, "-m", "jobs.worker", "publishing"], cwd=home,
-                                                env=env, stdout=log, stderr=subprocess.STDOUT))
+                                                env=env, stdout=log, stderr=subprocess.STDOUT,
+                                                start_new_session=True))
         return logs
 
     yield start
     for worker in workers:
         worker.terminate()
     for worker in workers:
-        worker.wait(30)
+        try:
+            worker.wait(10)
+        except subprocess.TimeoutExpired:  # a job still at work: never leave it listening on the tests' Redis
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(10)
 
 
 def _publish(client, item):

@@ -117,8 +117,8 @@ def test_an_unreachable_store_is_named_without_its_credentials(app, client, a_wo
 
 def test_a_web_process_says_where_documents_are_kept_as_it_starts(app, migrated_url, bucket, caplog):
     caplog.set_level(logging.INFO, logger="webapp")
-    settings = {"DATABASE_URL": migrated_url, "DATABASE_POOL_SIZE": 0, "CHECK_DOCUMENTS_AT_START": True,
-                "S3_ENDPOINT_URL": bucket.endpoint}
+    settings = {"TESTING": True, "DATABASE_URL": migrated_url, "DATABASE_POOL_SIZE": 0, "REDIS_URL": REDIS_URL,
+                "RATELIMIT_STORAGE_URI": REDIS_URL, "CHECK_DOCUMENTS_AT_START": True, "S3_ENDPOINT_URL": bucket.endpoint}
     create_app(settings | {"DOCUMENT_STORAGE_URL": bucket.url})
     create_app(settings | {"DOCUMENT_STORAGE_URL": "s3://no-such-bucket/documents"})  # starts, and says why not
     said = [(r.levelname, r.getMessage()) for r in caplog.records if r.getMessage().startswith("documents ")]
