@@ -1,6 +1,7 @@
 """Worker entry point: `python -m jobs.worker [queue ...]` builds the app once and runs an RQ worker."""
 import argparse
 import logging
+import sys
 import time
 
 from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
@@ -11,6 +12,7 @@ from jobs.maintenance import fail_runs_without_jobs, refresh_statistics
 from jobs.publishing import sweep
 from jobs.sync import ensure_daily_refresh
 from webapp import create_app, logs
+from webapp.items import storage
 from webapp.queues import QUEUE_NAMES
 from webapp.redis_conn import get_redis
 
@@ -63,8 +65,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     args = parser.parse_args(argv)
     logs.configure()
-    app = create_app({"DATABASE_POOL_SIZE": 0})  # RQ forks a work horse per job: no shared sockets
+    # RQ forks a work horse per job: no shared sockets
+    app = create_app({"DATABASE_POOL_SIZE": 0, "CHECK_DOCUMENTS_AT_START": False})
     with app.app_context():
+        try:
+            storage.check_at_start()
+        except OSError as error:  # it could take jobs but attach no document
+            sys.exit(f"The worker didn't start: {error}")
         while True:
             worker = DocketWorker(args.queues, connection=get_redis())
             try:

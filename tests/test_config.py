@@ -26,10 +26,19 @@ def test_credentials_alone_switch_to_real_xero():
     ({"DOCKET_ENV": "staging"}, "DOCKET_ENV must be production, development or test"),
     ({"MAX_UPLOAD_MB": "lots"}, "MAX_UPLOAD_MB must be a whole number"),
     ({"DOCKET_ENV": "production", "TOKEN_ENCRYPTION_KEYS": ""}, "TOKEN_ENCRYPTION_KEYS must be set"),
+    ({"DOCUMENT_STORAGE_URL": "ftp://files.example"}, "DOCUMENT_STORAGE_URL must be empty, file, or s3://bucket/"),
+    ({"DOCUMENT_STORAGE_URL": "s3:///documents"}, "DOCUMENT_STORAGE_URL must be empty, file, or s3://bucket/"),
+    ({"DOCUMENT_STORAGE_URL": "s3://docs", "S3_ENDPOINT_URL": "minio:9000"}, "S3_ENDPOINT_URL must be an http"),
 ])
 def test_bad_settings_stop_the_start_with_a_clear_message(environ, message):
     with pytest.raises(ConfigError, match=message):
         load_settings(BASE | environ)
+
+
+@pytest.mark.parametrize("url, kept", [("", ""), ("file", ""), ("s3://docs/docket", "s3://docs/docket")])
+def test_documents_stay_in_the_local_folder_unless_a_bucket_is_named(url, kept):
+    settings = load_settings(BASE | {"DOCUMENT_STORAGE_URL": url, "S3_ENDPOINT_URL": "https://r2.example"})
+    assert settings.document_storage_url == kept
 
 
 def test_sandbox_endpoints_share_one_host():

@@ -1,8 +1,12 @@
 """Docket: publish receipts, bills and sales invoices to Xero."""
+import logging
+
 from flask import Flask
 
 from webapp import proxies
 from webapp.config import PROJECT_ROOT, load_settings
+
+log = logging.getLogger(__name__)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -19,7 +23,20 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.wsgi_app = proxies.wrap(app.wsgi_app, settings.trusted_proxies)
     _init_extensions(app)
     _register_blueprints(app)
+    if app.config["CHECK_DOCUMENTS_AT_START"]:
+        _check_documents(app)
     return app
+
+
+def _check_documents(app: Flask) -> None:
+    """A web process that can't reach the document store still starts (its /readyz says why), but says so now."""
+    from webapp.items import storage
+
+    with app.app_context():
+        try:
+            storage.check_at_start()
+        except OSError as error:
+            log.error("%s", error)
 
 
 def _config_from(settings) -> dict:
@@ -51,6 +68,9 @@ def _config_from(settings) -> dict:
         "EXCHANGE_RATES_URL": settings.exchange_rates_url,
         "MAX_CONTENT_LENGTH": settings.max_upload_bytes,
         "DOCUMENT_STORAGE_PATH": str(settings.document_storage_path),
+        "DOCUMENT_STORAGE_URL": settings.document_storage_url,
+        "S3_ENDPOINT_URL": settings.s3_endpoint_url,
+        "CHECK_DOCUMENTS_AT_START": settings.env != "test",  # jobs.worker checks for itself, and refuses to start
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

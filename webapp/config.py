@@ -49,6 +49,8 @@ class Settings:
     login_rate_limit: str = "10 per minute"
     max_upload_bytes: int = 25 * 1024 * 1024
     document_storage_path: Path = PROJECT_ROOT / "instance" / "documents"
+    document_storage_url: str = ""  # empty: the folder above; s3://bucket/prefix: an S3-compatible bucket
+    s3_endpoint_url: str = ""  # empty: AWS S3; else R2, MinIO, Backblaze B2...
     xero_client_id: str = ""
     xero_client_secret: str = ""
     xero_base_url: str = ""  # empty: real Xero
@@ -100,6 +102,7 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
     exchange_rates_url = env.get("EXCHANGE_RATES_URL", "").strip()
     if exchange_rates_url and not exchange_rates_url.startswith(("https://", "http://")):
         raise ConfigError(f"EXCHANGE_RATES_URL must be an http(s) URL, not {exchange_rates_url!r}")
+    storage_url, s3_endpoint_url = _document_store(env)
     try:
         embed_portals = parse_portals(env.get("EMBED_PORTALS", ""))
         trusted_proxies = proxies.parse(env.get("TRUSTED_PROXIES", ""))
@@ -117,6 +120,8 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
         login_rate_limit=env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         max_upload_bytes=_int("MAX_UPLOAD_MB", env.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024,
         document_storage_path=Path(env.get("DOCUMENT_STORAGE_PATH") or instance_path / "documents"),
+        document_storage_url=storage_url,
+        s3_endpoint_url=s3_endpoint_url,
         xero_client_id=xero_client_id or "docket-demo",
         xero_client_secret=env.get("XERO_CLIENT_SECRET", "") if xero_client_id else "docket-demo-secret",
         xero_base_url=xero_base_url,
@@ -135,6 +140,19 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
                                   if email.strip()),
         metrics_token=env.get("METRICS_TOKEN", ""),
     )
+
+
+def _document_store(env) -> tuple[str, str]:
+    """DOCUMENT_STORAGE_URL (empty or `file`: the local folder; `s3://bucket/prefix`) and S3_ENDPOINT_URL."""
+    url = env.get("DOCUMENT_STORAGE_URL", "").strip()
+    endpoint = env.get("S3_ENDPOINT_URL", "").strip()
+    if url in ("", "file"):
+        return "", ""
+    if not url.startswith("s3://") or not url.removeprefix("s3://").split("/")[0]:
+        raise ConfigError(f"DOCUMENT_STORAGE_URL must be empty, file, or s3://bucket/prefix, not {url!r}")
+    if endpoint and not endpoint.startswith(("https://", "http://")):
+        raise ConfigError(f"S3_ENDPOINT_URL must be an http(s) URL, not {endpoint!r}")
+    return url, endpoint
 
 
 def _check_production(env, xero_client_id: str) -> None:

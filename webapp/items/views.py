@@ -99,7 +99,7 @@ def document(item_id: int):
     document = queries.document(g.business.id, item_id) or abort(404)
     if not storage.exists(document.storage_key):
         abort(404)
-    response = send_file(storage.path_for(document.storage_key), mimetype=document.content_type,
+    response = send_file(storage.file_for(document.storage_key), mimetype=document.content_type,
                          etag=document.sha256, conditional=True, max_age=0)
     response.headers["Content-Disposition"] = f'inline; filename="{service.download_name(document)}"'
     response.headers["Content-Security-Policy"] = _file_policy()
