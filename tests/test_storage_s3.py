@@ -56,6 +56,8 @@ def test_a_document_changed_in_the_bucket_is_refused_naming_the_object(app, admi
     _upload(admin_client, admin.business_id, "fuel.pdf", content)
     name = bucket.stored_name(_sha256(content))
     bucket.client.put_object(Bucket=bucket.name, Key=name, Body=pdf_bytes("Someone else's figures"))
+    shown = admin_client.get(f"/b/{admin.business_id}/items/{Item.get().id}/document")
+    assert shown.status_code == 503 and "Docket can't show this document" in shown.text.replace("&#39;", "'")
     with app.app_context(), pytest.raises(OSError) as refused:
         storage.read(storage.key_for(_sha256(content)))
     assert isinstance(refused.value, storage.StorageError)

@@ -1,9 +1,12 @@
 """Inbox pages for Costs and Sales: upload documents, list and filter items, open one item and its file."""
+import logging
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from webapp.accounts.access import member_required
 from webapp.embed.session import frame_ancestors
+from webapp.errors import error_response
 from webapp.htmx import render, wants_fragment, with_trigger
 from webapp.items import bulk, options, queries, service, storage
 from webapp.items.choices import Choices
@@ -14,6 +17,9 @@ from webapp.items.review import Review
 from webapp.items.validation import ACCEPTED, MAX_FILE_BYTES
 
 bp = Blueprint("items", __name__)
+log = logging.getLogger(__name__)
+DOCUMENT_UNREADABLE = ("Docket can't show this document: the document store doesn't hold the file that was uploaded "
+                       "(an operator can see why in the log). Nothing was changed; try again later.")
 
 TABLE_ID = "items-table"  # the results region that filters, sorting and page links swap
 UPLOAD_ID = "items-upload"  # the upload area, which shows each file's outcome after an upload
@@ -99,8 +105,12 @@ def document(item_id: int):
     document = queries.document(g.business.id, item_id) or abort(404)
     if not storage.exists(document.storage_key):
         abort(404)
-    response = send_file(storage.file_for(document.storage_key), mimetype=document.content_type,
-                         etag=document.sha256, conditional=True, max_age=0)
+    try:
+        stored = storage.file_for(document.storage_key)
+    except OSError as error:  # the store answered but the file isn't what was uploaded, or it went away meanwhile
+        log.error("document %s can't be shown: %s", document.id, error)
+        return error_response(503, DOCUMENT_UNREADABLE)
+    response = send_file(stored, mimetype=document.content_type, etag=document.sha256, conditional=True, max_age=0)
     response.headers["Content-Disposition"] = f'inline; filename="{service.download_name(document)}"'
     response.headers["Content-Security-Policy"] = _file_policy()
     response.headers["X-Content-Type-Options"] = "nosniff"
