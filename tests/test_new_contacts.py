@@ -221,18 +221,47 @@ def test_a_new_supplier_xero_refuses_fails_the_item_with_xeros_words(app, admin_
 
 def test_a_name_xero_says_is_taken_is_looked_up_and_used(app, admin_client, admin, xero_double):
     item = _coded_item(app, admin)
-    _name(admin_client, item, 'The "Best" Supplies')
+    name = 'The "Best" Supplies\\Trade'  # a quote and a backslash, escaped in Xero's where
+    _name(admin_client, item, name)
     attempt = press_publish(admin_client, item)
-    taken = f'The contact name The "Best" Supplies {publishing_contacts.NAME_TAKEN}.'
+    taken = f"The contact name {name} {publishing_contacts.NAME_TAKEN}."
     script(xero_double, ok({"Contacts": [{"ValidationErrors": [{"Message": taken}]}]}),
-           ok({"Contacts": [{"ContactID": "c-77", "Name": 'The "Best" Supplies', "ContactStatus": "ACTIVE"}]}),
+           ok({"Contacts": [{"ContactID": "c-77", "Name": name, "ContactStatus": "ACTIVE"}]}),
            ok({"Invoices": [invoice()]}), ATTACHED)
     run_attempt(app, attempt)
     assert _fresh(item).contact.xero_id == "c-77"
     look_up = xero_double.requests[1]
     assert look_up.method == "GET"
-    assert parse_qs(urlsplit(look_up.url).query)["where"] == ['Name.ToLower()=="the \\"best\\" supplies" AND '
+    assert parse_qs(urlsplit(look_up.url).query)["where"] == ['Name.ToLower()=="the \\"best\\" supplies\\\\trade" AND '
                                                             'ContactStatus=="ACTIVE"']
+
+
+def test_a_name_xero_says_is_taken_but_has_no_active_contact_of_fails_the_item(app, admin_client, admin,
+                                                                               xero_double):
+    item = _coded_item(app, admin)
+    _name(admin_client, item, NEW)
+    attempt = press_publish(admin_client, item)
+    taken = f"The contact name {NEW} {publishing_contacts.NAME_TAKEN}."
+    script(xero_double, ok({"Contacts": [{"ValidationErrors": [{"Message": taken}]}]}), ok({"Contacts": []}))
+    assert run_attempt(app, attempt).state == FAILED
+    assert _fresh(item).publish_message.startswith(f"Xero didn't create the new supplier “{NEW}”: {taken} Change")
+    assert not _fresh(item).contact.in_xero
+
+
+def test_a_new_customer_xero_refuses_is_named_a_customer_with_all_xeros_reasons(app, admin_client, admin,
+                                                                                xero_double):
+    coding = make_coding(admin.business)
+    item = make_item(admin.business, workspace="sales", document=stored_document(app, admin.business_id, "Sale"),
+                     category=coding.sales, tax_rate=coding.vat_income, total=Decimal("120.00"),
+                     date=date(2026, 5, 1))
+    _name(admin_client, item, "Fernhill Parish Council")
+    attempt = press_publish(admin_client, item)
+    script(xero_double, ok({"Contacts": [{"Name": "Fernhill Parish Council", "ValidationErrors": [
+        {"Message": "Email address must be valid."}, {}, {"Message": "Tax number is too long."}]}]}))
+    assert run_attempt(app, attempt).state == FAILED
+    assert _fresh(item).publish_message == (
+        "Xero didn't create the new customer “Fernhill Parish Council”: Email address must be valid. Tax number is "
+        "too long. Change the customer on the item, or add them in Xero and use Refresh integration data.")
 
 
 # --- one name, both roles ---------------------------------------------------------------------------
@@ -267,6 +296,49 @@ def test_a_new_customer_goes_to_xero_with_only_its_name(xero_app, admin_client, 
     assert not created.get("EmailAddress") and not created.get("TaxNumber")
     assert _fresh(item).contact.xero_id == created["ContactID"]
 
+
+
+def _another_run_first(monkeypatch):
+    """Another publishing run creates the item's new contact after this one read the item and before it gets to."""
+    create = publishing_contacts.create_in_xero
+
+    def other_run_then_this_one(client, contacts):
+        create(client, [Contact.get_by_id(contact.id) for contact in contacts if contact is not None])
+        return create(client, contacts)
+    monkeypatch.setattr(publishing_contacts, "create_in_xero", other_run_then_this_one)
+
+
+def test_a_supplier_another_run_created_meanwhile_is_used_not_created_again(xero_app, admin_client, uk, sandbox,
+                                                                           monkeypatch):
+    item = coded(xero_app, uk)
+    _name(admin_client, item, NEW)
+    _another_run_first(monkeypatch)
+    admin_client.form(f"/b/{uk}/items/{item.id}/publish")
+    work(xero_app)
+    assert _fresh(item).status == "published", _fresh(item).publish_message
+    assert [call["elements"] for call in sandbox_creates(sandbox, "Contacts")] == [1]
+    [created] = _in_xero(xero_app, uk, NEW)
+    [document] = sandbox_documents(sandbox, xh.tenant_ids(sandbox.url)[xh.UK_ORG])
+    assert document["contact"] == NEW and _fresh(item).contact.xero_id == created["ContactID"]
+
+
+def test_a_customer_another_run_merged_meanwhile_fails_this_publish_and_the_next_uses_the_merged_one(
+        xero_app, admin_client, uk, sandbox, monkeypatch):
+    supplier = Contact.get((Contact.business == uk) & (Contact.name == "Travis Perkins"))
+    item = coded(xero_app, uk, workspace="sales", contact="Ashworth Developments", code="200", tax="OUTPUT2")
+    _name(admin_client, item, "Travis Perkins")  # a new customer, which Xero has as the supplier
+    _another_run_first(monkeypatch)
+    admin_client.form(f"/b/{uk}/items/{item.id}/publish")
+    work(xero_app)
+    failed = _fresh(item)
+    assert (failed.status, failed.contact_id) == ("failed", supplier.id)
+    assert failed.publish_message.startswith("The supplier or customer no longer exists in Xero")
+    monkeypatch.undo()
+    admin_client.form(f"/b/{uk}/items/{item.id}/publish")
+    work(xero_app)
+    assert _fresh(item).status == "published"
+    [document] = sandbox_documents(sandbox, xh.tenant_ids(sandbox.url)[xh.UK_ORG])
+    assert document["contact"] == "Travis Perkins"
 
 # --- a name Xero has for the other role ---------------------------------------------------------------
 
