@@ -180,7 +180,6 @@ def test_refreshes_keep_new_suppliers_and_link_those_xero_has_now(xero_app, admi
         Contact.select().where((Contact.business == admin.business_id) & Contact.from_xero()).count()
 
 
-
 def test_a_refresh_links_its_own_business_new_supplier_not_another_business_on_the_same_organisation(
         xero_app, admin_client, admin, outsider, sandbox):
     elsewhere = xero_app.test_client().login(outsider.user)
@@ -196,6 +195,7 @@ def test_a_refresh_links_its_own_business_new_supplier_not_another_business_on_t
     assert refresh(xero_app, outsider.business_id).status == SUCCEEDED  # the same contact, in its own list
     assert _fresh(theirs).contact.xero_id == added
     assert Contact.select().where(Contact.name == NEW).count() == 2
+
 
 # --- Xero's refusals (Xero played by a script) --------------------------------------------------------
 
@@ -297,6 +297,7 @@ def test_a_new_customer_goes_to_xero_with_only_its_name(xero_app, admin_client, 
     assert _fresh(item).contact.xero_id == created["ContactID"]
 
 
+# --- another publishing run meanwhile (sandbox) --------------------------------------------------------
 
 def _another_run_first(monkeypatch):
     """Another publishing run creates the item's new contact after this one read the item and before it gets to."""
@@ -339,6 +340,7 @@ def test_a_customer_another_run_merged_meanwhile_fails_this_publish_and_the_next
     assert _fresh(item).status == "published"
     [document] = sandbox_documents(sandbox, xh.tenant_ids(sandbox.url)[xh.UK_ORG])
     assert document["contact"] == "Travis Perkins"
+
 
 # --- a name Xero has for the other role ---------------------------------------------------------------
 
