@@ -161,6 +161,23 @@ EQUIVALENT = {
                                                                               "can't be told from a moment either side",
     **{f"webapp.publishing.service.x__claim__mutmut_{n}": "_new_attempt sets the status to publishing right after, "
                                                          "in the same transaction" for n in (3, 4)},
+    "webapp.publishing.contacts.x_create_in_xero__mutmut_2": "publishing's checks fail an item without a supplier "
+                                                             "or customer first, so no None comes: `or` then only "
+                                                             "adds contacts Xero has, which are left as they are",
+    "webapp.publishing.contacts.x_create_in_xero__mutmut_7": "reading every contact instead of the waiting ones "
+                                                             "finds the same rows by id",
+    **{f"webapp.publishing.contacts.x__create__mutmut_{n}": "another fixed prefix or separator in the "
+                                                           "Idempotency-Key's digest: still the same key for the same "
+                                                           "contacts and another for others" for n in (4, 5, 7)},
+    # webapp/items/tax_components.py
+    **{f"webapp.items.tax_components.{name}": "a sum of Decimals from 0 or from Decimal(0) is the same Decimal, and "
+                                              "0 with a Decimal added, taken away or multiplied is a Decimal"
+       for name in ("x__combined__mutmut_19", "x_of__mutmut_23", "x_split_total__mutmut_7")},
+    "webapp.items.tax_components.x_total_of__mutmut_7": "a rate shown by components has two or more, so the sum of "
+                                                        "their Decimal amounts is never empty",
+    **{f"webapp.items.tax_components.x_stored__mutmut_{n}": "the stored JSON is only compared with one made from "
+                                                           "its own reading, which keeps its order of names"
+       for n in (4, 6, 7)},
 }
 
 KILLED = {"killed", "timeout", "caught by type check"}

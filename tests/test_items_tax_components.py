@@ -99,6 +99,8 @@ def test_a_compound_component_applies_on_the_net_and_the_others():
     found = tax_components.of(old_quebec, Decimal("100.00"), {})
     assert [part.amount for part in found] == [Decimal("5.00"), Decimal("9.98")]  # 9.5% of 105.00 = 9.975
     assert tax_components.split_total(Decimal("114.98"), old_quebec, {})[0] == Decimal("100.00")
+    # Xero's effective rate: 5 + 9.5 × 1.05 = 14.975%, so 11,497.50 is 10,000.00 and its tax
+    assert tax_components.split_total(Decimal("11497.50"), old_quebec, {})[0] == Decimal("10000.00")
 
 
 def test_a_typed_amount_is_kept_and_no_net_leaves_the_others_blank():
@@ -107,6 +109,8 @@ def test_a_typed_amount_is_kept_and_no_net_leaves_the_others_blank():
                                                                                              Decimal("7.10")]
     unknown = tax_components.of(GST_PST, None, typed)
     assert [part.amount for part in unknown] == [None, Decimal("7.10")] and tax_components.total_of(unknown) is None
+    both = tax_components.of(GST_PST, None, typed | {"GST": Decimal("5.00")})
+    assert tax_components.total_of(both) == Decimal("12.10")  # no net needed when every amount is typed
 
 
 def test_a_total_splits_so_that_the_rounded_components_add_up():
@@ -115,6 +119,15 @@ def test_a_total_splits_so_that_the_rounded_components_add_up():
     assert (net, [part.amount for part in found]) == (Decimal("8.93"), [Decimal("0.45"), Decimal("0.63")])
     net, found = tax_components.split_total(Decimal("112.10"), GST_PST, {"PST": Decimal("7.10")})
     assert (net, [part.amount for part in found]) == (Decimal("100.00"), [Decimal("5.00"), Decimal("7.10")])
+    # 10.13 gives a net of 9.04 (GST 0.45, PST 0.63: 10.12): the net is a cent more, 9.05
+    net, found = tax_components.split_total(Decimal("10.13"), GST_PST, {})
+    assert (net, [part.amount for part in found]) == (Decimal("9.05"), [Decimal("0.45"), Decimal("0.63")])
+
+
+def test_a_total_with_every_component_typed_leaves_the_rest_as_the_net():
+    typed = {"GST": Decimal("5.05"), "PST": Decimal("7.10")}
+    net, found = tax_components.split_total(Decimal("113.15"), GST_PST, typed)
+    assert (net, [part.amount for part in found]) == (Decimal("101.00"), [Decimal("5.05"), Decimal("7.10")])
 
 
 def test_only_a_canadian_organisations_rates_with_several_components_are_shown_apart(admin, canada):
@@ -131,6 +144,8 @@ def test_only_a_canadian_organisations_rates_with_several_components_are_shown_a
 
 
 def test_choosing_a_gst_pst_rate_shows_each_tax_under_the_tax(admin_client, item, canada):
+    before = admin_client.get(_url(item))  # no rate yet: one Tax box
+    assert before.status_code == 200 and "input-tax-1" not in before.text
     response = _edit(admin_client, item, "tax_rate", str(canada.gst_pst.id))
     assert response.status_code == 200
     fresh = _fresh(item)
@@ -185,6 +200,28 @@ def test_a_component_post_without_its_name_is_a_bad_request(admin_client, item, 
     assert _component(admin_client, item, "", "7.00").status_code == 400
 
 
+def test_a_total_no_split_adds_up_to_keeps_the_nearest_net_and_the_totals_check_says_so(admin_client, item,
+                                                                                        canada):
+    # nets 8.92, 8.93 and 8.94 make 9.99, 10.01 and 10.02 with their rounded GST and PST: none makes 10.00
+    _edit(admin_client, item, "tax_rate", str(canada.gst_pst.id))
+    response = _edit(admin_client, item, "total", "10.00")
+    fresh = _fresh(item)
+    assert (fresh.net, fresh.tax, fresh.status) == (Decimal("8.93"), Decimal("1.08"), "inbox")
+    assert 'value="0.45"' in _input(response.text, "input-tax-1") and 'value="0.63"' in _input(response.text,
+                                                                                             "input-tax-2")
+    assert "Net 8.93 + tax 1.08 doesn't equal the total 10.00" in _said(response)
+
+
+def test_a_component_typed_before_there_is_a_net_is_recorded_from_blank(admin_client, admin, canada):
+    item = make_item(admin.business, contact=make_contact(admin.business, "Canadian Tire"), currency="CAD",
+                     category=canada.supplies, date=date(2026, 5, 14))
+    _edit(admin_client, item, "tax_rate", str(canada.gst_pst.id))
+    assert _component(admin_client, item, "PST", "7.00").status_code == 200
+    change = ItemHistory.get((ItemHistory.item == item.id) & (ItemHistory.field == "PST"))
+    assert (change.old, change.new) == ("", "7.00")
+    assert _fresh(item).tax is None  # GST waits for the net
+
+
 def test_typing_the_net_recomputes_the_components_not_typed(admin_client, item, canada):
     _edit(admin_client, item, "tax_rate", str(canada.gst_pst.id))
     _component(admin_client, item, "PST", "7.10")
@@ -231,6 +268,17 @@ def test_a_component_the_rate_lacks_and_typing_the_tax_are_refused_with_a_messag
     response = _edit(admin_client, item, "tax", "12.50")
     assert response.status_code == 422 and "The tax is GST and PST added up" in _said(response)
     assert _fresh(item).tax == Decimal("12.00")
+
+
+def test_a_rate_of_three_components_names_them_all(admin_client, item, canada):
+    three = [{"name": name, "rate": rate, "is_compound": False, "is_non_recoverable": False}
+             for name, rate in (("GST", "5"), ("PST", "7"), ("Levy", "1"))]
+    rate = TaxRate.create(business=item.business_id, xero_id="TAX042", name="GST/PST and levy", effective_rate=13,
+                          display_rate=13, can_apply_to="EXPENSES", components=json.dumps(three, sort_keys=True))
+    _edit(admin_client, item, "tax_rate", str(rate.id))
+    response = _edit(admin_client, item, "tax", "12.50")
+    assert response.status_code == 422
+    assert "The tax is GST, PST and Levy added up: change those amounts instead." in _said(response)
 
 
 def test_a_new_rate_keeps_the_components_it_has_and_forgets_the_others(admin_client, item, canada):

@@ -20,10 +20,12 @@ from tests.test_publishing_publisher import press_publish, script, sent
 from webapp.integrations.models import Connection
 from webapp.integrations.xero_access import xero
 from webapp.items.models import Item
+from webapp.jobruns.models import SUCCEEDED
 from webapp.lists import new_contacts
 from webapp.lists.models import Contact
 from webapp.publishing import contacts as publishing_contacts
 from webapp.publishing.models import FAILED, PublishAttempt
+from webapp.rules.models import ContactRule
 
 NEW = "Brightwell Office Supplies Ltd"
 SAID_NEW = "New supplier — created in Xero when published"
@@ -168,15 +170,33 @@ def test_refreshes_keep_new_suppliers_and_link_those_xero_has_now(xero_app, admi
     _name(admin_client, first, NEW)
     _name(admin_client, second, "Quayside Print Co")
     added = _put_contact_in_xero(xero_app, admin.business_id, NEW)
-    refresh(xero_app, admin.business_id)  # the first: Xero's whole list, which marks what Xero lacks as removed
+    # the first: Xero's whole list, which marks what Xero lacks as removed
+    assert refresh(xero_app, admin.business_id).status == SUCCEEDED
     linked, waiting = _fresh(first).contact, _fresh(second).contact
     assert (linked.xero_id, linked.is_archived) == (added, False)
     assert (waiting.in_xero, waiting.is_archived) == (False, False)
     added = _put_contact_in_xero(xero_app, admin.business_id, "Quayside Print Co")
-    refresh(xero_app, admin.business_id)  # only what changed since
+    assert refresh(xero_app, admin.business_id).status == SUCCEEDED  # only what changed since
     assert _fresh(second).contact.xero_id == added
     assert Contact.select().where(Contact.business == admin.business_id).count() == \
         Contact.select().where((Contact.business == admin.business_id) & Contact.from_xero()).count()
+
+
+def test_a_refresh_links_its_own_business_new_supplier_not_another_business_on_the_same_organisation(
+        xero_app, admin_client, admin, outsider, sandbox):
+    elsewhere = xero_app.test_client().login(outsider.user)
+    connect(admin_client, admin.business_id, organisations=[xh.UK_ORG], sandbox=sandbox)
+    connect(elsewhere, outsider.business_id, organisations=[xh.UK_ORG], sandbox=sandbox)
+    mine, theirs = make_item(admin.business), make_item(outsider.business)
+    _name(admin_client, mine, NEW)
+    _name(elsewhere, theirs, NEW)
+    added = _put_contact_in_xero(xero_app, admin.business_id, NEW)
+    assert refresh(xero_app, admin.business_id).status == SUCCEEDED
+    assert _fresh(mine).contact.xero_id == added
+    assert not _fresh(theirs).contact.in_xero
+    assert refresh(xero_app, outsider.business_id).status == SUCCEEDED  # the same contact, in its own list
+    assert _fresh(theirs).contact.xero_id == added
+    assert Contact.select().where(Contact.name == NEW).count() == 2
 
 
 # --- Xero's refusals (Xero played by a script) --------------------------------------------------------
@@ -203,17 +223,18 @@ def test_a_new_supplier_xero_refuses_fails_the_item_with_xeros_words(app, admin_
 
 def test_a_name_xero_says_is_taken_is_looked_up_and_used(app, admin_client, admin, xero_double):
     item = _coded_item(app, admin)
-    _name(admin_client, item, 'The "Best" Supplies')
+    name = 'The "Best" Supplies\\Trade'  # a quote and a backslash, escaped in Xero's where
+    _name(admin_client, item, name)
     attempt = press_publish(admin_client, item)
-    taken = f'The contact name The "Best" Supplies {publishing_contacts.NAME_TAKEN}.'
+    taken = f"The contact name {name} {publishing_contacts.NAME_TAKEN}."
     script(xero_double, ok({"Contacts": [{"ValidationErrors": [{"Message": taken}]}]}),
-           ok({"Contacts": [{"ContactID": "c-77", "Name": 'The "Best" Supplies', "ContactStatus": "ACTIVE"}]}),
+           ok({"Contacts": [{"ContactID": "c-77", "Name": name, "ContactStatus": "ACTIVE"}]}),
            ok({"Invoices": [invoice()]}), ATTACHED)
     run_attempt(app, attempt)
     assert _fresh(item).contact.xero_id == "c-77"
     look_up = xero_double.requests[1]
     assert look_up.method == "GET"
-    assert parse_qs(urlsplit(look_up.url).query)["where"] == ['Name.ToLower()=="the \\"best\\" supplies" AND '
+    assert parse_qs(urlsplit(look_up.url).query)["where"] == ['Name.ToLower()=="the \\"best\\" supplies\\\\trade" AND '
                                                             'ContactStatus=="ACTIVE"']
 
 
@@ -236,3 +257,150 @@ def test_a_bulk_publish_whose_new_supplier_xero_refused_for_its_rate_limit_goes_
     assert {_fresh(item).status for item in items} == {"published"} and len(_in_xero(xero_app, uk, NEW)) == 1
     refused, created = sandbox_creates(sandbox, "Contacts")  # the same call twice: Xero's 429, then the create
     assert refused["idempotency_key"] == created["idempotency_key"] and created["elements"] == 1
+
+
+def test_a_name_xero_says_is_taken_but_has_no_active_contact_of_fails_the_item(app, admin_client, admin,
+                                                                               xero_double):
+    item = _coded_item(app, admin)
+    _name(admin_client, item, NEW)
+    attempt = press_publish(admin_client, item)
+    taken = f"The contact name {NEW} {publishing_contacts.NAME_TAKEN}."
+    script(xero_double, ok({"Contacts": [{"ValidationErrors": [{"Message": taken}]}]}), ok({"Contacts": []}))
+    assert run_attempt(app, attempt).state == FAILED
+    assert _fresh(item).publish_message.startswith(f"Xero didn't create the new supplier “{NEW}”: {taken} Change")
+    assert not _fresh(item).contact.in_xero
+
+
+def test_a_new_customer_xero_refuses_is_named_a_customer_with_all_xeros_reasons(app, admin_client, admin,
+                                                                                xero_double):
+    coding = make_coding(admin.business)
+    item = make_item(admin.business, workspace="sales", document=stored_document(app, admin.business_id, "Sale"),
+                     category=coding.sales, tax_rate=coding.vat_income, total=Decimal("120.00"),
+                     date=date(2026, 5, 1))
+    _name(admin_client, item, "Fernhill Parish Council")
+    attempt = press_publish(admin_client, item)
+    script(xero_double, ok({"Contacts": [{"Name": "Fernhill Parish Council", "ValidationErrors": [
+        {"Message": "Email address must be valid."}, {}, {"Message": "Tax number is too long."}]}]}))
+    assert run_attempt(app, attempt).state == FAILED
+    assert _fresh(item).publish_message == (
+        "Xero didn't create the new customer “Fernhill Parish Council”: Email address must be valid. Tax number is "
+        "too long. Change the customer on the item, or add them in Xero and use Refresh integration data.")
+
+
+# --- one name, both roles ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("first, then, listed_as", [("costs", "sales", "customers"), ("sales", "costs", "suppliers")])
+def test_a_new_name_used_on_the_other_side_is_the_same_contact_in_both_roles(app, admin_client, admin, outsider,
+                                                                           first, then, listed_as):
+    elsewhere = app.test_client().login(outsider.user)
+    _name(elsewhere, make_item(outsider.business, workspace=first), NEW)  # another business's, left alone
+    other = make_item(admin.business, workspace=first)
+    _name(admin_client, other, "Quayside Print Co")
+    earlier, later = make_item(admin.business, workspace=first), make_item(admin.business, workspace=then)
+    _name(admin_client, earlier, NEW)
+    _name(admin_client, later, NEW.lower())
+    contact = _fresh(later).contact
+    assert (contact.id, contact.name) == (_fresh(earlier).contact_id, NEW)
+    assert (contact.is_supplier, contact.is_customer, contact.in_xero) == (True, True, False)
+    untouched = _fresh(other).contact
+    assert (untouched.is_supplier, untouched.is_customer) == (first == "costs", first == "sales")
+    assert Contact.select().where(Contact.business == outsider.business_id).count() == 1
+    page = admin_client.get(f"/b/{admin.business_id}/lists/{listed_as}").text
+    assert NEW in page and "Quayside Print Co" not in page
+
+
+def test_a_new_customer_goes_to_xero_with_only_its_name(xero_app, admin_client, uk, sandbox):
+    item = coded(xero_app, uk, workspace="sales", contact="Ashworth Developments", code="200", tax="OUTPUT2")
+    _name(admin_client, item, "Fernhill Parish Council")
+    admin_client.form(f"/b/{uk}/items/{item.id}/publish")
+    work(xero_app)
+    assert _fresh(item).status == "published", _fresh(item).publish_message
+    [created] = _in_xero(xero_app, uk, "Fernhill Parish Council")
+    assert not created.get("EmailAddress") and not created.get("TaxNumber")
+    assert _fresh(item).contact.xero_id == created["ContactID"]
+
+
+# --- another publishing run meanwhile (sandbox) --------------------------------------------------------
+
+def _another_run_first(monkeypatch):
+    """Another publishing run creates the item's new contact after this one read the item and before it gets to."""
+    create = publishing_contacts.create_in_xero
+
+    def other_run_then_this_one(client, contacts):
+        create(client, [Contact.get_by_id(contact.id) for contact in contacts if contact is not None])
+        return create(client, contacts)
+    monkeypatch.setattr(publishing_contacts, "create_in_xero", other_run_then_this_one)
+
+
+def test_a_supplier_another_run_created_meanwhile_is_used_not_created_again(xero_app, admin_client, uk, sandbox,
+                                                                           monkeypatch):
+    item = coded(xero_app, uk)
+    _name(admin_client, item, NEW)
+    _another_run_first(monkeypatch)
+    admin_client.form(f"/b/{uk}/items/{item.id}/publish")
+    work(xero_app)
+    assert _fresh(item).status == "published", _fresh(item).publish_message
+    assert [call["elements"] for call in sandbox_creates(sandbox, "Contacts")] == [1]
+    [created] = _in_xero(xero_app, uk, NEW)
+    [document] = sandbox_documents(sandbox, xh.tenant_ids(sandbox.url)[xh.UK_ORG])
+    assert document["contact"] == NEW and _fresh(item).contact.xero_id == created["ContactID"]
+
+
+def test_a_customer_another_run_merged_meanwhile_fails_this_publish_and_the_next_uses_the_merged_one(
+        xero_app, admin_client, uk, sandbox, monkeypatch):
+    supplier = Contact.get((Contact.business == uk) & (Contact.name == "Travis Perkins"))
+    item = coded(xero_app, uk, workspace="sales", contact="Ashworth Developments", code="200", tax="OUTPUT2")
+    _name(admin_client, item, "Travis Perkins")  # a new customer, which Xero has as the supplier
+    _another_run_first(monkeypatch)
+    admin_client.form(f"/b/{uk}/items/{item.id}/publish")
+    work(xero_app)
+    failed = _fresh(item)
+    assert (failed.status, failed.contact_id) == ("failed", supplier.id)
+    assert failed.publish_message.startswith("The supplier or customer no longer exists in Xero")
+    monkeypatch.undo()
+    admin_client.form(f"/b/{uk}/items/{item.id}/publish")
+    work(xero_app)
+    assert _fresh(item).status == "published"
+    [document] = sandbox_documents(sandbox, xh.tenant_ids(sandbox.url)[xh.UK_ORG])
+    assert document["contact"] == "Travis Perkins"
+
+
+# --- a name Xero has for the other role ---------------------------------------------------------------
+
+def _rule(client, contact, list_name, description):
+    response = client.form(f"/b/{contact.business_id}/lists/{list_name}/{contact.id}/rule",
+                           {"description": description})
+    assert response.status_code == 303, response.text
+
+
+@pytest.mark.parametrize("supplier_has_a_rule", [False, True])
+def test_a_new_customer_xero_has_as_a_supplier_becomes_that_contact_with_its_items_and_rule(
+        xero_app, admin_client, uk, sandbox, supplier_has_a_rule):
+    supplier = Contact.get((Contact.business == uk) & (Contact.name == "Travis Perkins"))
+    bystander = Contact.get((Contact.business == uk) & (Contact.name == "Jewson Ltd"))
+    _rule(admin_client, bystander, "suppliers", "Timber")
+    if supplier_has_a_rule:
+        _rule(admin_client, supplier, "suppliers", "Fuel and sundries")
+    kept = coded(xero_app, uk, contact="Jewson Ltd", total="30.00")
+    items = [coded(xero_app, uk, workspace="sales", contact="Ashworth Developments", code="200", tax="OUTPUT2",
+                   total=total) for total in ("240.00", "360.00")]
+    for item in items:
+        _name(admin_client, item, "Travis Perkins")  # not a customer here: a new one
+    waiting = _fresh(items[0]).contact
+    assert (waiting.in_xero, waiting.is_customer, _fresh(items[1]).contact_id) == (False, True, waiting.id)
+    _rule(admin_client, waiting, "customers", "Joinery sold to Travis Perkins")
+
+    admin_client.form(f"/b/{uk}/items/{items[0].id}/publish")
+    work(xero_app)
+    published = _fresh(items[0])
+    assert published.status == "published", published.publish_message
+    assert [_fresh(item).contact_id for item in items] == [supplier.id, supplier.id]
+    assert [c["ContactID"] for c in _in_xero(xero_app, uk, "Travis Perkins")] == [supplier.xero_id]
+    [document] = sandbox_documents(sandbox, xh.tenant_ids(sandbox.url)[xh.UK_ORG])
+    assert document["contact"] == "Travis Perkins"
+    assert Contact.get_or_none(Contact.id == waiting.id) is None
+    assert Contact.select().where((Contact.business == uk) & ~Contact.from_xero()).count() == 0
+    assert _fresh(kept).contact_id == bystander.id
+    rules = {rule.contact_id: rule.description for rule in ContactRule.select()}
+    assert rules == {bystander.id: "Timber", supplier.id: "Fuel and sundries" if supplier_has_a_rule
+                     else "Joinery sold to Travis Perkins"}

@@ -33,7 +33,7 @@ def parts(tax_rate, choices) -> list[dict]:
     `choices` is the business's lists; its organisation is read only for a rate with several components."""
     if tax_rate is None or is_reverse_charge(tax_rate):
         return []
-    found = json.loads(tax_rate.components or "[]")
+    found = json.loads(tax_rate.components)
     if len(found) < 2:
         return []
     organisation = choices.organisation
@@ -64,8 +64,7 @@ def kept(amounts: dict[str, Decimal], found: list[dict]) -> dict[str, Decimal]:
 def of(found: list[dict], net: Decimal | None, amounts: dict[str, Decimal]) -> list[Component]:
     """Each component with its typed amount, or its amount on `net` (None when there is no net yet)."""
     simple = {part["name"]: _amount(part, net, amounts) for part in found if not part.get("is_compound")}
-    known = net is not None and None not in simple.values()
-    base = Decimal(net) + sum(simple.values(), Decimal(0)) if known else None
+    base = None if net is None else Decimal(net) + sum(simple.values(), Decimal(0))
     return [Component(part["name"], Decimal(part["rate"]),
                       _amount(part, base, amounts) if part.get("is_compound") else simple[part["name"]],
                       part["name"] in amounts) for part in found]

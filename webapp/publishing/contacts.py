@@ -36,7 +36,7 @@ def _create(client, contacts: list[Contact]) -> dict[int, str]:
     answer = client.put("Contacts", {"Contacts": [_body(contact) for contact in contacts]},
                         params={"summarizeErrors": "false"}, idempotency_key=key)
     refused = {}
-    for contact, element in zip(contacts, answer.get("Contacts", [])):
+    for contact, element in zip(contacts, answer["Contacts"]):
         errors = [error["Message"] for error in element.get("ValidationErrors") or [] if error.get("Message")]
         found = element if not errors else (_look_up(client, contact.name)
                                             if any(NAME_TAKEN in error for error in errors) else None)
