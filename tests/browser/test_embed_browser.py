@@ -61,7 +61,7 @@ def test_portal_launches_docket_and_an_item_is_edited_inside_the_frame(page, liv
     page.goto(portal)
     frame = page.frame_locator("#docket-frame")
     nav = frame.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link", name="Costs")).to_be_visible()
+    expect(nav.get_by_role("link", name="Costs")).to_be_visible(timeout=15_000)  # a cold browser on a busy machine
     expect(frame.locator(".topbar")).to_have_count(0)  # the portal draws the outer chrome
     expect(frame.locator("#sidebar")).to_have_count(0)
     expect(events(page, "docket:ready")).to_have_count(1)

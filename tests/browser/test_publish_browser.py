@@ -106,6 +106,7 @@ def test_a_brand_new_supplier_is_created_in_xero_once_and_both_bills_point_at_it
     for item in (first, second):
         page.goto(f"{live_server.url}/b/{uk}/items/{item.id}")
         page.get_by_role("button", name="Publish", exact=True).click()
+        expect(page.locator("#item-publish")).to_contain_text("Publishing…")  # queued before the worker runs
         work(xero_app)
         expect(page.locator("#item-publish")).to_contain_text("Published to Xero", timeout=10_000)
         page.reload()
