@@ -155,7 +155,7 @@ EQUIVALENT = {
     **{f"webapp.publishing.publisher.xǁPublisherǁ_attach__mutmut_{n}": "file names never hold a '/' (an upload "
                                                                       "keeps a path's last part), the one character "
                                                                       "safe='' changes; letters are always safe"
-       for n in (6, 7)},
+       for n in (10, 11)},
     "webapp.publishing.publisher.xǁPublisherǁ_check_landing_window__mutmut_3": "the wait is wall-clock time in "
                                                                               "microseconds: exactly two minutes "
                                                                               "can't be told from a moment either side",
