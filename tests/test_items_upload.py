@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from tests.items_helpers import image_bytes, make_coding, make_contact, pdf_bytes
+from tests.items_helpers import image_bytes, make_coding, make_contact, make_item, pdf_bytes
 from webapp.db import database
 from webapp.items.models import Document, Item, ItemHistory
 from webapp.migrations import m0008_file_names_without_bidi_controls as file_names_migration
@@ -216,6 +216,11 @@ def test_archived_contacts_are_not_matched(admin_client, admin):
     _upload(admin_client, admin.business_id, ("old.pdf", pdf_bytes("Old Supplier Ltd", "Total 5.00")))
     item = Item.get()
     assert item.contact_id is None and item.total == Decimal("5.00")
+
+
+def test_a_document_whose_file_is_gone_is_not_found(admin_client, admin):
+    item = make_item(admin.business)  # its document row points at a file that was never stored
+    assert admin_client.get(f"/b/{admin.business_id}/items/{item.id}/document").status_code == 404
 
 
 def test_member_opens_the_document_with_safe_headers(admin_client, admin):

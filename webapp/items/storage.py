@@ -5,6 +5,7 @@ Keys come only from the sha256 we computed (never from the uploaded name), so a 
 lands; the same content uploaded twice, or to two businesses, is one file. Every failure to keep or give back a
 document is an OSError naming where it looked, whichever the store."""
 import base64
+import errno
 import hashlib
 import io
 import logging
@@ -60,8 +61,16 @@ def file_for(key: str) -> Path | io.BytesIO:
     """What `send_file` serves: the file itself from a folder, the checked bytes from a bucket."""
     store = _store()
     if isinstance(store, Folder):
-        return store.path_for(_checked(key))
+        path = store.path_for(_checked(key))
+        if not path.is_file():
+            raise FileNotFoundError(errno.ENOENT, "no such document file", str(path))
+        return path
     return io.BytesIO(store.read(_checked(key)))
+
+
+def is_missing(error: OSError) -> bool:
+    """The store answered that it has no such document (rather than failing to answer, or holding another)."""
+    return isinstance(error, FileNotFoundError) or getattr(error, "status", None) == 404
 
 
 def check_writable() -> None:

@@ -103,12 +103,12 @@ def queue(item_id: int):
 @member_required
 def document(item_id: int):
     document = queries.document(g.business.id, item_id) or abort(404)
-    if not storage.exists(document.storage_key):
-        abort(404)
     try:
-        stored = storage.file_for(document.storage_key)
-    except OSError as error:  # the store answered but the file isn't what was uploaded, or it went away meanwhile
-        log.error("document %s can't be shown: %s", document.id, error)
+        stored = storage.file_for(document.storage_key)  # one look at the store: a bucket's answer is the object
+    except OSError as error:
+        if storage.is_missing(error):
+            abort(404)
+        log.error("document %s can't be shown: %s", document.id, error)  # out of reach, or not what was uploaded
         return error_response(503, DOCUMENT_UNREADABLE)
     response = send_file(stored, mimetype=document.content_type, etag=document.sha256, conditional=True, max_age=0)
     response.headers["Content-Disposition"] = f'inline; filename="{service.download_name(document)}"'
