@@ -53,7 +53,7 @@ def _documents() -> str:
     try:
         storage.check_writable()
     except OSError as error:
-        return f"can't be written and read back at {storage.location()}: {error.strerror or error}"
+        return storage.unwritable(error)
     return ""
 
 

@@ -93,9 +93,13 @@ def check_at_start() -> None:
     try:
         check_writable()
     except OSError as error:
-        raise StorageError(f"documents can't be written and read back at {location()}: "
-                           f"{error.strerror or error}") from error
+        raise StorageError(f"documents {unwritable(error)}") from error
     log.info("documents are kept at %s: written and read back", location())
+
+
+def unwritable(error: OSError) -> str:
+    """What check_writable's failure means, for the start-up line and /readyz."""
+    return f"can't be written and read back at {location()}: {error.strerror or error}"
 
 
 def _checked(key: str) -> str:
