@@ -264,6 +264,17 @@ def browser():
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Close a test's browser page as soon as the test ends, before its live servers stop: a page left open
+    while they stop logs errors for its polls and late requests that no person would ever see."""
+    try:
+        return (yield)
+    finally:
+        if "page" in item.funcargs:
+            item.funcargs["page"].context.close()
+
+
 @pytest.fixture
 def page(browser):
     """A fresh page with its own cookie jar; the test fails if any page or frame logged a console error."""

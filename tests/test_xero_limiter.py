@@ -63,13 +63,24 @@ def limiter(prefix, clock):
     return XeroLimiter(redis.Redis.from_url(REDIS_URL), **SETTINGS, prefix=prefix, clock=clock, sleep=clock.sleep)
 
 
-def hold_slots(prefix: str, tenant: str, calls: int) -> None:
-    """One worker: `calls` calls of 50 ms each, noting how many were in flight as each began."""
+def wait_until(condition, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def hold_slots(prefix: str, tenant: str, calls: int, workers: int) -> None:
+    """One worker: `calls` calls, noting how many were in flight as each began. The workers start together
+    and each call is held until five are in flight (or half a second has passed), then 50 ms more, so a
+    busy machine's slow starts can't hide the fifth slot and a sixth has time to slip in if one is let through."""
     connection = redis.Redis.from_url(REDIS_URL)
     limiter = XeroLimiter(connection, prefix=prefix, per_minute=1000, max_wait=60)
+    connection.incr(f"{prefix}:ready")
+    wait_until(lambda: int(connection.get(f"{prefix}:ready")) == workers, 10)
     for _ in range(calls):
         with limiter.slot(tenant):
             connection.rpush(f"{prefix}:seen", connection.incr(f"{prefix}:active"))
+            wait_until(lambda: int(connection.get(f"{prefix}:active")) >= 5, 0.5)
             time.sleep(0.05)
             connection.decr(f"{prefix}:active")
 
@@ -77,11 +88,11 @@ def hold_slots(prefix: str, tenant: str, calls: int) -> None:
 @pytest.mark.parametrize("kind", ["threads", "processes"])
 def test_never_more_than_five_calls_in_flight_per_organisation(prefix, kind):
     start = threading.Thread if kind == "threads" else multiprocessing.get_context("fork").Process
-    workers = [start(target=hold_slots, args=(prefix, ORG_A, 3)) for _ in range(9)]
+    workers = [start(target=hold_slots, args=(prefix, ORG_A, 3, 9)) for _ in range(9)]
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join(timeout=10)
+        worker.join(timeout=30)
     seen = [int(n) for n in redis.Redis.from_url(REDIS_URL).lrange(f"{prefix}:seen", 0, -1)]
     assert len(seen) == 27 and max(seen) == 5
     assert all(getattr(w, "exitcode", 0) == 0 for w in workers)

@@ -16,6 +16,7 @@ def consent_at_sandbox(page, organisations, *, log_in=True):
         page.get_by_label("Email address").fill("demo@xero.example")
         page.get_by_label("Password").fill(xh.SANDBOX_PASSWORD)
         page.get_by_role("button", name="Log in").click()
+    page.locator("#consent-form").wait_for()  # .all() below doesn't wait: on the login page it finds no boxes
     for checkbox in page.get_by_role("checkbox").all():
         checkbox.set_checked(False)
     for name in organisations:
