@@ -1,0 +1,1 @@
+"""Reading documents: text layers, OCR and e-invoice XML in; fields with confidence and boxes out (no Flask)."""
