@@ -8,7 +8,7 @@ import psycopg2
 import pytest
 import redis
 from flask.testing import FlaskClient
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 from werkzeug.serving import make_server
 
 from tests import factories
@@ -271,8 +271,9 @@ def pytest_runtest_call(item):
     try:
         return (yield)
     finally:
-        if "page" in item.funcargs:
-            item.funcargs["page"].context.close()
+        page = item.funcargs.get("page")
+        if isinstance(page, Page):  # not a test's own argument that happens to be called "page"
+            page.context.close()
 
 
 @pytest.fixture
