@@ -286,7 +286,8 @@ def _check_schema(root, syntax: Syntax) -> None:
     if schema.validate(root):
         return
     error = schema.error_log.last_error
-    message = re.sub(r"\{[^}]*\}", "", error.message).rstrip(".")  # element names without their namespaces
+    message = re.sub(r"\{[^}]*\}", "", error.message)  # element names without their namespaces
+    message = message.split(". Expected is")[0].rstrip(".")  # the schema's list of alternatives helps no one
     raise Unreadable(f"the e-invoice's XML isn't valid {syntax.name} (line {error.line}: {message})")
 
 
