@@ -129,7 +129,10 @@ def test_ubl_without_payable_amount_is_schema_invalid_in_plain_words():
     ((b"<cbc:ID>INV-2024-0042</cbc:ID>", b""), "the e-invoice's XML isn't valid UBL: it has no invoice number"),
     ((b"<cbc:DocumentCurrencyCode>EUR", b"<cbc:DocumentCurrencyCode>Euro"),
      "the e-invoice's XML isn't valid UBL: its currency code “Euro” isn't an ISO 4217 code"),
-], ids=["impossible date", "amount in words", "amount in exponent form", "no number", "currency in words"])
+    ((b">395.20</cbc:PayableAmount>", b">" + b"9" * 40 + b"</cbc:PayableAmount>"),
+     f"the e-invoice's XML isn't valid UBL: its payable amount “{'9' * 40}” isn't a number"),
+], ids=["impossible date", "amount in words", "amount in exponent form", "no number", "currency in words",
+        "forty digits"])
 def test_ubl_with_a_bad_value_names_it(change, reason):
     with pytest.raises(Unreadable) as refused:
         read_einvoice(ubl_document().replace(*change))

@@ -30,7 +30,7 @@ PDF_ERRORS = (PyPdfError, etree.LxmlError, OSError, ValueError, KeyError, IndexE
 # UNTDID 1001 codes that EN 16931 counts as credit notes (381 is the usual one).
 CREDIT_NOTE_CODES = {"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"}
 CENT = Decimal("0.01")
-NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+NUMBER = re.compile(r"[+-]?(\d{1,15}(\.\d{0,15})?|\.\d{1,15})")  # beyond that, no amount a business bills
 ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(Z|[+-]\d{2}:\d{2})?")
 CII_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 CURRENCY = re.compile(r"[A-Z]{3}")
@@ -150,8 +150,9 @@ def is_einvoice_xml(data: bytes) -> bool:
     """Whether `data` is XML whose root element is a UBL Invoice or CreditNote or a CII CrossIndustryInvoice.
     Only the root's start tag is read, so a document that goes wrong further on (or declares entities) is still
     recognised, to be refused with its reason when it is read."""
-    if not data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<" and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
-        return False
+    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    if not utf16 and not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return False  # binary data: not worth a parser
     parser = etree.XMLPullParser(events=("start",), **PARSER_OPTIONS)
     try:
         parser.feed(data)
