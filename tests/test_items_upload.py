@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
+from tests.einvoice_helpers import cii_document, ubl_document
 from tests.items_helpers import image_bytes, make_coding, make_contact, make_item, pdf_bytes
 from webapp.db import database
 from webapp.items.models import Document, Item, ItemHistory
@@ -56,6 +57,9 @@ GOOD = [
     ("receipt.tiff", lambda: image_bytes("TIFF"), "image/tiff"),
     ("IMG_0001.HEIC", lambda: image_bytes("HEIF"), "image/heic"),
     ("bill.pdf", lambda: pdf_bytes("Hello"), "application/pdf"),
+    ("peppol-invoice.xml", ubl_document, "application/xml"),
+    ("credit note.XML", lambda: ubl_document("CreditNote"), "application/xml"),
+    ("factur-x.xml", cii_document, "application/xml"),
 ]
 
 
@@ -98,6 +102,11 @@ BAD = [
     ("invoice.pdf", lambda: b"<script>alert('x')</script>", "is named like a PDF but isn't one"),
     ("invoice.jpg", lambda: b"<!doctype html><html><script>alert(1)</script></html>", "is a web page or script"),
     ("logo.svg", lambda: SVG, "is an SVG image, which isn't accepted"),
+    ("order.xml", lambda: b'<?xml version="1.0"?><Order xmlns="urn:example"><ID>1</ID></Order>',
+     "is a web page or script"),
+    ("page.xml", lambda: b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><script/></html>',
+     "is a web page or script"),
+    ("invoice.xml", lambda: b'<?xml version="1.0"?><Invoice><ID>1</ID></Invoice>', "is a web page or script"),
     ("logo.png", lambda: SVG, "is an SVG image, which isn't accepted"),
     ("empty.pdf", lambda: b"", "is empty"),
     ("broken.pdf", lambda: b"%PDF-1.4\n1 0 obj garbage", "is a damaged PDF"),
@@ -246,6 +255,38 @@ def test_image_document_is_served_with_its_stored_type(admin_client, admin):
     assert response.headers["Content-Disposition"] == 'inline; filename="photo.txt.png"'
     page = admin_client.get(f"/b/{admin.business_id}/items/{item.id}")
     assert f'<img src="/b/{admin.business_id}/items/{item.id}/document"' in page.text
+
+
+def test_an_e_invoice_xml_is_offered_as_a_download_never_shown_as_a_page(admin_client, standard_client, admin):
+    content = ubl_document()
+    _upload(admin_client, admin.business_id, ("Tulip INV-2024-0042.xml", content))
+    item = Item.get()
+    response = standard_client.get(f"/b/{admin.business_id}/items/{item.id}/document")
+    assert response.status_code == 200 and response.data == content
+    assert response.mimetype == "application/xml"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="Tulip INV-2024-0042.xml"'
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    page = standard_client.get(f"/b/{admin.business_id}/items/{item.id}")
+    assert page.status_code == 200
+    assert f'<a href="/b/{admin.business_id}/items/{item.id}/document" download>Download Tulip INV-2024-0042.xml' \
+        in page.text
+    assert "An e-invoice in XML" in page.text and "<iframe" not in page.text and "kind of image" not in page.text
+    inbox = standard_client.get(f"/b/{admin.business_id}/inbox/costs")
+    assert inbox.status_code == 200 and '<span class="file-kind">E-invoice</span>' in inbox.text
+
+
+def test_an_e_invoice_declaring_entities_is_kept_and_nothing_in_it_is_expanded(admin_client, admin, storage):
+    """Reading refuses it with its reason on the item; the upload keeps the file as it came."""
+    content = ubl_document().replace(
+        b'<?xml version="1.0" encoding="UTF-8"?>',
+        b'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    ).replace(b"<cbc:Name>Consulting hours</cbc:Name>", b"<cbc:Name>&e;</cbc:Name>")
+    response = _upload(admin_client, admin.business_id, ("xxe.xml", content))
+    assert response.status_code == 200 and "“xxe.xml” was added to the inbox." in _text(response)
+    assert Document.get().content_type == "application/xml"
+    assert [path.read_bytes() for path in _stored_files(storage)] == [content]
+    page = admin_client.get(f"/b/{admin.business_id}/items/{Item.get().id}")
+    assert page.status_code == 200 and "root:x:0" not in page.text
 
 
 def test_item_page_shows_the_pdf_beside_the_fields(admin_client, standard_client, admin):

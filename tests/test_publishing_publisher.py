@@ -4,6 +4,7 @@ document or a second payment.
 
 Each test presses Publish as a person does, then runs the attempt's job; `FakeXero` (from
 test_xero_client_requests) records every request and answers them in order."""
+import hashlib
 import html
 import json
 from datetime import date, datetime, timedelta, timezone
@@ -13,12 +14,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from tests.einvoice_helpers import ubl_document
 from tests.items_helpers import make_coded_item, make_contact
 from tests.publishing_helpers import (API, ATTACHED, invoice, ok, run_attempt as run, stored_document,
                                       xero_double)  # noqa: F401
 from webapp.accounts.models import utcnow
 from webapp.items import lines as line_service, storage
-from webapp.items.models import Item, ItemHistory
+from webapp.items.models import Document, Item, ItemHistory
 from webapp.publishing.models import CREATED, DONE, FAILED, SENDING, PublishAttempt
 from webapp.publishing.publisher import LANDING_WINDOW, PAYING
 from webapp.queues import get_queue
@@ -31,8 +33,8 @@ def supplier(admin):
     return make_contact(admin.business, "Acme Fuels", xero_id="c0ffee00-0000-4000-8000-000000000001")
 
 
-def coded(app, admin, coding, supplier, *, text="Acme Fuels fuel.pdf", duplicate=False, **fields):
-    document = stored_document(app, admin.business_id, text)
+def coded(app, admin, coding, supplier, *, text="Acme Fuels fuel.pdf", duplicate=False, document=None, **fields):
+    document = document or stored_document(app, admin.business_id, text)
     values = {"total": Decimal("12.00"), "date": date(2026, 5, 1), "contact": supplier, "category": coding.fuel,
               "tax_rate": coding.vat20, "reference": "AF-1"}
     item = make_coded_item(admin.business, document=document, **(values | fields))
@@ -457,3 +459,22 @@ def test_validation_errors_alone_fail_the_item(app, admin_client, admin, coding,
     attempt = press_publish(admin_client, item)
     script(xero_double, ok({"Invoices": [invoice(StatusAttributeString="OK", ValidationErrors=[{"Message": "No."}])]}))
     assert run(app, attempt).state == FAILED and fresh(item).status == "failed"
+
+
+def test_an_e_invoice_xml_is_published_without_an_attachment(app, admin_client, admin, coding, supplier,
+                                                             xero_double):
+    """Xero's attachments take no XML files: the bill is made and published; nothing is sent after it."""
+    content = ubl_document()
+    with app.app_context():
+        key = storage.save(hashlib.sha256(content).hexdigest(), content)
+    document = Document.create(business=admin.business_id, sha256=hashlib.sha256(content).hexdigest(),
+                               filename="INV-2024-0042.xml", content_type="application/xml", size=len(content),
+                               storage_key=key)
+    item = coded(app, admin, coding, supplier, document=document)
+    attempt = press_publish(admin_client, item)
+    script(xero_double, ok({"Invoices": [invoice()]}))
+    done = run(app, attempt)
+    assert sent(xero_double) == ["PUT /Invoices"]
+    assert (done.state, done.xero_id, done.attached, done.message) == (DONE, "inv-1", False, "")
+    assert fresh(item).status == "published"
+    assert notes(item) == ["Published to Xero as a bill (INV-9)"]

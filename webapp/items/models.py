@@ -38,6 +38,12 @@ class Document(BaseModel):
         """Images every browser shows in <img> (TIFF and HEIC are offered as a download instead)."""
         return self.content_type in ("image/jpeg", "image/png", "image/gif")
 
+    @property
+    def is_einvoice_xml(self) -> bool:
+        """A UBL or CII e-invoice uploaded as XML: offered as a download, never shown as a page, not sent to Xero
+        (Xero's attachments take no XML files)."""
+        return self.content_type == "application/xml"
+
 
 class Item(BaseModel):
     business = peewee.ForeignKeyField(Business, on_delete="CASCADE")

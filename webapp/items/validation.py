@@ -1,7 +1,9 @@
 """Decide what an uploaded file really is from its bytes (never its name or Content-Type), or reject it.
 
 Accepted: PDF (parsed with pypdf: page count, text layer), JPEG, PNG, GIF, TIFF and HEIC (opened with Pillow,
-checked against a pixel limit before decoding, then decoded). Everything else, SVG and HTML included, is refused."""
+checked against a pixel limit before decoding, then decoded), and e-invoice XML (a UBL invoice or credit note, or a
+CII invoice: only its root element is looked at here; reading it says whether it is valid). Everything else, SVG,
+HTML and other XML included, is refused."""
 import io
 import re
 from dataclasses import dataclass
@@ -9,6 +11,8 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
+
+from webapp.reading.einvoice import is_einvoice_xml
 
 try:  # HEIC (iPhone photos) needs the pillow-heif plugin
     from pillow_heif import register_heif_opener
@@ -41,7 +45,7 @@ IMAGE_SIGNATURES = (
 HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 MARKUP = re.compile(rb"^\s*(<\?xml|<!doctype|<html|<svg|<script|<!--)", re.IGNORECASE)
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif",
-              "image/tiff": "tiff", "image/heic": "heic"}
+              "image/tiff": "tiff", "image/heic": "heic", "application/xml": "xml"}
 
 
 class Rejected(Exception):
@@ -76,6 +80,8 @@ def inspect(data: bytes, filename: str = "") -> Inspected:
         return _inspect_image(data, "HEIF", "image/heic")
     if re.search(rb"<svg[\s>]", data[:4096], re.IGNORECASE):
         raise Rejected("is an SVG image, which isn't accepted: upload a PDF, JPEG or PNG")
+    if is_einvoice_xml(data):
+        return Inspected("application/xml")
     if filename.lower().endswith(".pdf"):
         raise Rejected("is named like a PDF but isn't one")
     if MARKUP.match(data[:512]):

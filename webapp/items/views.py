@@ -111,7 +111,9 @@ def document(item_id: int):
         log.error("document %s can't be shown: %s", document.id, error)  # out of reach, or not what was uploaded
         return error_response(503, DOCUMENT_UNREADABLE)
     response = send_file(stored, mimetype=document.content_type, etag=document.sha256, conditional=True, max_age=0)
-    response.headers["Content-Disposition"] = f'inline; filename="{service.download_name(document)}"'
+    # XML shown inline would be a page of the app's own origin (XHTML can carry markup): XML is only downloaded
+    disposition = "attachment" if document.is_einvoice_xml else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{service.download_name(document)}"'
     response.headers["Content-Security-Policy"] = _file_policy()
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-cache"

@@ -138,6 +138,8 @@ class Publisher:
         if self.attempt.attached:
             return
         document = self.item.document
+        if document.is_einvoice_xml:  # Xero's attachments take no XML files: the e-invoice's XML stays in Docket
+            return
         try:
             content = storage.read(document.storage_key)
         except OSError as error:

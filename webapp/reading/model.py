@@ -77,6 +77,7 @@ class LineItem:
     amount: Decimal | None = None  # as printed on the line (net or gross, as the document shows it)
     tax_rate: Decimal | None = None  # percent, where the line prints one (an e-invoice always does)
     box: Box | None = None
+    tax_category: str | None = None  # an e-invoice's tax category code (UNCL 5305: S, Z, E, AE, K, G, O…)
 
 
 @dataclass(frozen=True)
