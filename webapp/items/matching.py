@@ -68,8 +68,8 @@ def _by_domain(contacts, printed: str, by: str) -> Match | None:
 def _by_name(contacts, printed: str) -> Match | None:
     if not normalised(printed):
         return None
-    ranked = process.extract(printed, {contact.id: contact.name for contact in contacts}, scorer=name_score,
-                             limit=2, score_cutoff=NAME_THRESHOLD)
+    ranked = process.extract(printed, {contact.id: contact.name for contact in contacts}, scorer=fuzz.ratio,
+                             processor=normalised, limit=2, score_cutoff=NAME_THRESHOLD)
     if not ranked or (len(ranked) > 1 and ranked[0][1] - ranked[1][1] < CLOSE_RIVAL):
         return None
     best_id, score = ranked[0][2], ranked[0][1]
