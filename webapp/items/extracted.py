@@ -162,7 +162,8 @@ def _remember(item: Item, found: dict) -> None:
 
 
 def _box(box) -> dict:
+    """Every column named in every row: insert_many takes its columns from the first row."""
     if box is None:
-        return {}
+        return {"page": None, "left": None, "top": None, "right": None, "bottom": None}
     return {"page": box.page, **{side: round(getattr(box, side) * 10_000)
                                  for side in ("left", "top", "right", "bottom")}}

@@ -102,7 +102,7 @@ def inbox(business_id: int, workspace: str, args) -> Inbox:
 ROW_COLUMNS = (Item.id, Item.business, Item.workspace, Item.type, Item.status, Item.document, Item.date,
                Item.contact, Item.reference, Item.currency, Item.net, Item.tax, Item.total, Item.category,
                Item.tax_rate, Item.publish_to, Item.publish_as, Item.needs_attention, Item.attention_reason,
-               Item.duplicate_of, Item.publish_message, Item.created_at,
+               Item.duplicate_of, Item.publish_message, Item.to_check, Item.created_at,
                Contact.id, Contact.name, Contact.status, Contact.removed_at,
                Category.id, Category.code, Category.name, Category.status, Category.removed_at)
 
