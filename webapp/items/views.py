@@ -11,7 +11,7 @@ from webapp.htmx import render, wants_fragment, with_trigger
 from webapp.items import bulk, options, pages, queries, service, storage
 from webapp.items.choices import Choices
 from webapp.items.editing import EDITABLE_STATUSES
-from webapp.items.models import STATUSES, TYPES, WORKSPACES, ItemReading, ReadField
+from webapp.items.models import STATUSES, TYPES, WORKSPACES, ReadField
 from webapp.items.reasons import why_not_ready
 from webapp.items.review import Review
 from webapp.items.validation import ACCEPTED, MAX_FILE_BYTES
@@ -132,10 +132,14 @@ def tab_context(item, tab: str) -> dict:
 
 
 def reading_context(item) -> dict:
-    """The document's reading: how it went (Reading…, why it failed) and the regions read, for the pages shown."""
-    marks = [mark for mark in ReadField.select().where(ReadField.item == item.id).order_by(ReadField.field)
-             if mark.page is not None]
-    return {"reading": ItemReading.get_or_none(ItemReading.item == item.id), "marks": marks,
+    """The document's reading (joined in by queries.item): how it went (Reading…, why it failed) and the regions
+    read, for the pages shown; an item never read has none to ask for."""
+    reading = getattr(item, "reading", None)
+    reading = reading if reading is not None and reading.id else None
+    marks = [] if reading is None else [
+        mark for mark in ReadField.select().where(ReadField.item == item.id).order_by(ReadField.field)
+        if mark.page is not None]
+    return {"reading": reading, "marks": marks,
             "mark_labels": {mark.field: options.label(item.workspace, mark.field, None) for mark in marks},
             "page_numbers": pages.shown_pages(item.document)}
 
