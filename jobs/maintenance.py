@@ -2,13 +2,11 @@
 import logging
 from datetime import timedelta
 
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
-
 from webapp.accounts.models import utcnow
 from webapp.db import database, gather_statistics
 from webapp.jobruns import service as runs
 from webapp.jobruns.models import ACTIVE_STATUSES, JobRun
+from webapp.queues import job_ended
 from webapp.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
@@ -22,7 +20,6 @@ INTERRUPTED = {
 }
 JOB_GRACE = timedelta(minutes=1)  # a run is saved a moment before its job is queued
 STATISTICS_EVERY = timedelta(hours=1)
-ENDED = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
 
 def refresh_statistics() -> None:
@@ -64,16 +61,8 @@ def fail_runs_without_jobs() -> int:
         stale = list(JobRun.select(JobRun.id, JobRun.kind, JobRun.rq_job_id).where(
             JobRun.kind.in_(list(INTERRUPTED)) & JobRun.status.in_(ACTIVE_STATUSES)
             & (JobRun.created_at < utcnow() - JOB_GRACE)))
-        orphans = [run for run in stale if _ended(run.rq_job_id)]
+        orphans = [run for run in stale if job_ended(run.rq_job_id)]
         for run in orphans:
             runs.fail_run(run.id, INTERRUPTED[run.kind])
     return len(orphans)
 
-
-def _ended(job_id: str | None) -> bool:
-    if not job_id:
-        return True
-    try:
-        return Job.fetch(job_id, connection=get_redis()).get_status(refresh=False) in ENDED
-    except NoSuchJobError:
-        return True

@@ -10,6 +10,7 @@ from rq.exceptions import StopRequested
 
 from jobs.maintenance import fail_runs_without_jobs, refresh_statistics
 from jobs.publishing import sweep
+from jobs.reading import recover_readings
 from jobs.sync import ensure_daily_refresh
 from webapp import create_app, logs
 from webapp.items import storage
@@ -52,7 +53,7 @@ class DocketWorker(Worker):
 
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
-        for task in (sweep, ensure_daily_refresh, fail_runs_without_jobs, refresh_statistics):
+        for task in (sweep, ensure_daily_refresh, fail_runs_without_jobs, recover_readings, refresh_statistics):
             try:
                 task()
             except Exception:  # a passing database or Redis outage must not stop the worker; the next pass does it

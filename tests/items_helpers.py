@@ -6,9 +6,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from PIL import Image
+from rq import SimpleWorker
 
 from webapp.items import editing, storage
 from webapp.items.models import Document, Item
+from webapp.redis_conn import get_redis
 from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, TaxRate, TrackingCategory,
                                  TrackingOption)
 
@@ -48,6 +50,19 @@ def pdf_bytes(*lines: str, pages: int = 1) -> bytes:
     out += b"".join(f"{offsets[n]:010d} 00000 n \n".encode() for n in range(1, size))
     out += f"trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+class _ReadingWorker(SimpleWorker):
+    """The `extract` queue's worker in this process, without rq's command channel (of no use in a burst)."""
+
+    def subscribe(self):
+        pass
+
+
+def read_documents(app) -> None:
+    """Run the `extract` queue's jobs as its worker would: every uploaded document waiting to be read is read."""
+    with app.app_context():
+        _ReadingWorker(["extract"], connection=get_redis()).work(burst=True)
 
 
 def make_contact(business, name: str, **overrides) -> Contact:

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from tests import factories
 from tests.conftest import CSRF_IN_FORM
-from tests.items_helpers import make_coding, make_contact, pdf_bytes
+from tests.items_helpers import make_coding, make_contact, pdf_bytes, read_documents
 from webapp.accounts.models import Membership
 from webapp.db import database
 from webapp.items.models import Item, LineItem
@@ -84,6 +84,7 @@ def _everything(business, client, membership) -> dict:
     supplier = make_contact(business, "Acme Fuels Ltd")
     document = (io.BytesIO(pdf_bytes("Acme Fuels Ltd")), "bill.pdf")
     client.form(f"/b/{business.id}/inbox/costs/upload", {"files": document})
+    read_documents(client.application)
     item = Item.get(Item.business == business)
     client.hx("POST", f"/b/{business.id}/items/{item.id}/lines", target="line-items")
     client.form(f"/b/{business.id}/housekeeping")  # a job of this business (its banner can be dismissed)
@@ -92,4 +93,4 @@ def _everything(business, client, membership) -> dict:
             "run_id": run.id,
             "contact_id": supplier.id, "list_name": "suppliers", "payment_method_id": card.id,
             "membership_id": membership.id, "workspace": "costs", "name": "reference", "pending_id": "unknown",
-            "filename": "css/docket.css", "job_id": f"refresh-{run.id}"}
+            "filename": "css/docket.css", "job_id": f"refresh-{run.id}", "page": 1}

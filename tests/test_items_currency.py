@@ -3,7 +3,7 @@ currencies (base first) instead of free text: a Canadian business never sees GBP
 import io
 
 from tests import xero_helpers as xh
-from tests.items_helpers import pdf_bytes
+from tests.items_helpers import pdf_bytes, read_documents
 from tests.test_integrations_flow import connect
 from tests.test_lists_refresh import refresh
 from webapp.accounts.models import Business
@@ -22,6 +22,7 @@ def _upload(client, business_id, text):
                            {"files": (io.BytesIO(pdf_bytes(text)), "receipt.pdf")},
                            content_type="multipart/form-data")
     assert response.status_code == 200 and "was added to the inbox" in response.text
+    read_documents(client.application)
     return Item.select().where(Item.business == business_id).order_by(Item.id.desc()).first()
 
 

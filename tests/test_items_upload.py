@@ -3,6 +3,7 @@ import hashlib
 import html
 import io
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from pypdf import PdfWriter
 
 from tests.einvoice_helpers import cii_document, ubl_document
-from tests.items_helpers import image_bytes, make_coding, make_contact, make_item, pdf_bytes
+from tests.items_helpers import image_bytes, make_coding, make_contact, make_item, pdf_bytes, read_documents
 from webapp.db import database
 from webapp.items.models import Document, Item, ItemHistory
 from webapp.migrations import m0008_file_names_without_bidi_controls as file_names_migration
@@ -36,9 +37,12 @@ def _stored_files(storage: Path) -> list[Path]:
 
 
 def _upload(client, business_id, *files, workspace="costs", **kwargs):
+    """Upload `files`, then let the `extract` worker read them, as it does right after an upload."""
     data = {"files": [(io.BytesIO(content), name) for name, content in files]}
-    return client.form(f"/b/{business_id}/inbox/{workspace}/upload", data, content_type="multipart/form-data",
-                       **kwargs)
+    response = client.form(f"/b/{business_id}/inbox/{workspace}/upload", data, content_type="multipart/form-data",
+                           **kwargs)
+    read_documents(client.application)
+    return response
 
 
 def _encrypted_pdf() -> bytes:
@@ -214,7 +218,7 @@ def test_pdf_text_prefills_date_total_reference_and_supplier(admin_client, admin
         (date(2026, 3, 12), Decimal("120.00"), "INV-0042", supplier.id)
     read = {(h.field, h.new) for h in ItemHistory.select().where(ItemHistory.source == "reading the document")}
     assert read == {("date", "2026-03-12"), ("total", "120.00"), ("reference", "INV-0042"),
-                    ("contact", "Acme Supplies Ltd")}
+                    ("contact", "Acme Supplies Ltd"), ("type", "Invoice"), ("net", "100.00"), ("tax", "20.00")}
     page = admin_client.get(f"/b/{admin.business_id}/items/{item.id}")
     assert "INV-0042" in page.text and "Acme Supplies Ltd" in page.text and "120.00" in page.text
     assert "reading the document" in admin_client.get(f"/b/{admin.business_id}/items/{item.id}?tab=history").text
@@ -289,13 +293,16 @@ def test_an_e_invoice_declaring_entities_is_kept_and_nothing_in_it_is_expanded(a
     assert page.status_code == 200 and "root:x:0" not in page.text
 
 
-def test_item_page_shows_the_pdf_beside_the_fields(admin_client, standard_client, admin):
-    _upload(admin_client, admin.business_id, ("bill.pdf", pdf_bytes("Hello")))
+def test_item_page_shows_the_pdf_pages_beside_the_fields_and_a_link_to_the_pdf(admin_client, standard_client, admin):
+    _upload(admin_client, admin.business_id, ("bill.pdf", pdf_bytes("Hello", pages=5)))
     item = Item.get()
     page = standard_client.get(f"/b/{admin.business_id}/items/{item.id}")
     assert page.status_code == 200
-    assert f'<iframe src="/b/{admin.business_id}/items/{item.id}/document"' in page.text
-    assert "bill.pdf" in page.text and "Inbox" in page.text
+    shown = re.findall(rf'<img src="/b/{admin.business_id}/items/{item.id}/pages/(\d)" alt="Page \d of bill.pdf"',
+                       page.text)
+    assert shown == ["1", "2", "3"]  # the first pages; the whole PDF is a click away
+    assert f'<a href="/b/{admin.business_id}/items/{item.id}/document"' in page.text
+    assert "Open bill.pdf" in page.text and "Inbox" in page.text
 
 
 def test_non_members_and_other_businesses_get_404_for_item_and_file(app, admin_client, admin, outsider):

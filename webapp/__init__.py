@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.integrations.views import bp as integrations_bp
     from webapp.items.edit_views import bp as item_edits_bp
     from webapp.items.line_views import bp as lines_bp
+    from webapp.items.reading_views import bp as item_reading_bp
     from webapp.items.views import bp as items_bp
     from webapp.jobruns.views import bp as jobruns_bp
     from webapp.lists.views import bp as lists_bp
@@ -130,7 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.rules.views import bp as rules_bp
     from webapp.webhooks.views import bp as webhooks_bp
 
-    for blueprint in (health_bp, auth_bp, accounts_bp, jobruns_bp, items_bp, item_edits_bp, lines_bp, lists_bp,
-                      rules_bp, publishing_bp, integrations_bp, webhooks_bp, embed_bp, operations_bp):
+    for blueprint in (health_bp, auth_bp, accounts_bp, jobruns_bp, items_bp, item_edits_bp, lines_bp, item_reading_bp,
+                      lists_bp, rules_bp, publishing_bp, integrations_bp, webhooks_bp, embed_bp, operations_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)

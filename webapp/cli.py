@@ -1,4 +1,4 @@
-"""`flask` commands: migrate the database, create users/businesses/memberships, seed the demo."""
+"""`flask` commands: migrate the database, create users/businesses/memberships, seed the demo, read documents."""
 import sys
 
 import click
@@ -8,10 +8,11 @@ from webapp.accounts import demo, service
 from webapp.accounts.models import ROLES, Business, User
 from webapp.db import database
 from webapp.errors import AppError
+from webapp.extract import extract
 
 
 def init_app(app) -> None:
-    for command in (migrate, create_user, create_business, add_member, seed_demo):
+    for command in (migrate, create_user, create_business, add_member, seed_demo, extract):
         app.cli.add_command(command)
 
 

@@ -2,7 +2,7 @@
 `webapp.db`; only those callers import this module, so the list closes no import circle."""
 from webapp.accounts.models import Business, Membership, User, UserSession
 from webapp.integrations.models import ConnectAttempt, Connection
-from webapp.items.models import Document, Item, ItemHistory, ItemNote, LineItem
+from webapp.items.models import Document, Item, ItemHistory, ItemNote, ItemReading, LineItem, ReadField
 from webapp.jobruns.models import JobRun
 from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, SyncCursor, TaxRate,
                                  TrackingCategory, TrackingOption)
@@ -12,4 +12,5 @@ from webapp.webhooks.models import WebhookEvent
 
 ALL_MODELS = (User, Business, Membership, UserSession, JobRun, Connection, ConnectAttempt, Organisation, Category,
               Contact, TrackingCategory, TrackingOption, TaxRate, Currency, SyncCursor, PaymentMethod, WebhookEvent,
-              Document, Item, ItemHistory, LineItem, ItemNote, ContactRule, PublishingSettings, PublishAttempt)
+              Document, Item, ItemHistory, LineItem, ItemNote, ItemReading, ReadField, ContactRule, PublishingSettings,
+              PublishAttempt)

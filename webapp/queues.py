@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from flask import current_app
 from rq import Callback, Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from webapp import logs
 from webapp.db import database
@@ -14,12 +16,15 @@ from webapp.jobruns.models import JobRun
 from webapp.publishing.models import PublishAttempt
 from webapp.redis_conn import get_redis
 
-QUEUE_NAMES = ("publishing", "sync", "maintenance", "default")
+QUEUE_NAMES = ("publishing", "extract", "sync", "maintenance", "default")
 RESULT_TTL = 600  # results live in the database; RQ keeps them only briefly
 FAILURE_TTL = 7 * 24 * 3600
 TRANSIENT_RETRY = Retry(max=3, interval=[30, 120, 600])
 PUBLISH_BATCH_SIZE = 50  # Xero accepts up to 50 documents per call with summarizeErrors=false
 SWEEP_BOOKED = "docket:publish-sweep-booked"
+READING_TIMEOUT = 180  # seconds; a text layer takes well under one, OCR of a few pages some tens
+READING_RETRY = Retry(max=2, interval=[10, 60])  # the document store or the database out of reach for a moment
+ENDED = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
 
 def get_queue(name: str) -> Queue:
@@ -66,6 +71,23 @@ def enqueue_refresh_contacts(business_id: int, contact_ids: list[str], *, delive
     the job id deterministic, so the same events can never queue two jobs."""
     return enqueue("sync", "jobs.webhooks.refresh_contacts", business_id, contact_ids=sorted(set(contact_ids)),
                    job_id=f"webhook-contacts-{business_id}-{delivery_key}", timeout=120, retry=TRANSIENT_RETRY)
+
+
+def enqueue_reading(item_id: int, *, attempt: int):
+    """Read an item's document on the `extract` queue; one job id per start of its reading (a reading started
+    again after its worker died gets a new one)."""
+    return enqueue("extract", "jobs.reading.read_item", item_id, job_id=f"read-{item_id}-{attempt}",
+                   timeout=READING_TIMEOUT, retry=READING_RETRY, on_failure=Callback("jobs.reading.record_failure"))
+
+
+def job_ended(job_id: str | None) -> bool:
+    """Whether the job is gone, or ended without finishing (failed, stopped, cancelled)."""
+    if not job_id:
+        return True
+    try:
+        return Job.fetch(job_id, connection=get_redis()).get_status(refresh=False) in ENDED
+    except NoSuchJobError:
+        return True
 
 
 def enqueue_attempts(attempt_ids: list[int]) -> None:

@@ -54,20 +54,25 @@
 
 (function () {
   "use strict";
-  var image = document.querySelector("[data-document-image]");
-  if (!image) return;
+  // The image is looked up at each use: the document view is redrawn in place once the reading is done.
   var turn = 0;
   var zoom = 1;
+  function image() {
+    return document.querySelector("[data-document-image]");
+  }
   function apply() {
-    image.style.transform = "rotate(" + turn + "deg) scale(" + zoom + ")";
+    var shown = image();
+    if (shown) shown.style.transform = "rotate(" + turn + "deg) scale(" + zoom + ")";
   }
   // htmx keeps a copy of the page for Back (a tab pushes its address): without the inline transform, which the
   // CSP would refuse when the copy is put back; the view itself is kept.
   document.addEventListener("htmx:beforeHistorySave", function () {
-    if (!image.hasAttribute("style")) return;
-    image.removeAttribute("style");
+    var shown = image();
+    if (!shown || !shown.hasAttribute("style")) return;
+    shown.removeAttribute("style");
     window.queueMicrotask(apply);
   });
+  document.addEventListener("htmx:afterSettle", apply);
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-image-rotate], [data-image-zoom]");
     if (!button) return;
@@ -78,5 +83,46 @@
       zoom = Math.min(4, Math.max(0.5, zoom * step));
     }
     apply();
+  });
+})();
+
+// The regions the reading read each field from: a box over the page (data-box: left top right bottom, in
+// ten-thousandths of the page), and the field's box highlighted while its input has the focus.
+(function () {
+  "use strict";
+  function place(root) {
+    root.querySelectorAll(".read-mark[data-box]").forEach(function (mark) {
+      var box = mark.getAttribute("data-box").split(" ").map(Number);
+      mark.style.left = box[0] / 100 + "%";
+      mark.style.top = box[1] / 100 + "%";
+      mark.style.width = Math.max(box[2] - box[0], 50) / 100 + "%";
+      mark.style.height = Math.max(box[3] - box[1], 50) / 100 + "%";
+    });
+  }
+  function fieldOf(target) {
+    var input = target.closest && target.closest(".item-field input, .item-field select, .item-field textarea");
+    return input && input.id.indexOf("input-") === 0 ? input.id.slice("input-".length) : null;
+  }
+  function highlight(name) {
+    document.querySelectorAll(".read-mark").forEach(function (mark) {
+      var on = mark.getAttribute("data-field") === name;
+      mark.classList.toggle("is-active", on);
+      if (on) mark.scrollIntoView({ block: "nearest", inline: "nearest" });
+    });
+  }
+  place(document);
+  document.addEventListener("htmx:afterSettle", function () { place(document); });
+  document.addEventListener("htmx:oobAfterSwap", function () { place(document); });
+  // Put back as markup by a history restore, inline styles would break the CSP: the copy is saved without them.
+  document.addEventListener("htmx:beforeHistorySave", function () {
+    document.querySelectorAll(".read-mark[style]").forEach(function (mark) { mark.removeAttribute("style"); });
+    window.queueMicrotask(function () { place(document); });
+  });
+  document.addEventListener("focusin", function (event) {
+    var name = fieldOf(event.target);
+    if (name) highlight(name);
+  });
+  document.addEventListener("focusout", function (event) {
+    if (fieldOf(event.target)) highlight(null);
   });
 })();

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.helpers import sign_in
-from tests.items_helpers import make_coding, make_contact, pdf_bytes
+from tests.items_helpers import make_coding, make_contact, pdf_bytes, read_documents
 from webapp.items.models import Item, LineItem
 from webapp.lists.models import Organisation
 from webapp.rules.models import ContactRule
@@ -21,7 +21,7 @@ def storage(app, tmp_path):
     app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path / "documents")
 
 
-def test_code_an_uploaded_bill_on_the_item_details_page(page, live_server, admin):
+def test_code_an_uploaded_bill_on_the_item_details_page(page, live_server, app, admin):
     coding = make_coding(admin.business)
     Organisation.update(period_lock_date=date(2026, 3, 31)).execute()
     make_contact(admin.business, "Acme Supplies Ltd")
@@ -33,6 +33,8 @@ def test_code_an_uploaded_bill_on_the_item_details_page(page, live_server, admin
     content = pdf_bytes("Acme Supplies Ltd", "Invoice No: INV-0042", "Invoice date: 12 Apr 2026", "Total 120.00")
     page.get_by_label("Choose files").set_input_files(
         {"name": "acme-bill.pdf", "mimeType": "application/pdf", "buffer": content})
+    expect(page.locator("#items-table")).to_contain_text("Reading…")
+    read_documents(app)  # the row hears it is read and the table reloads
     page.locator("#items-table").get_by_role("link", name="12 Apr 2026").click()
     expect(page.get_by_role("heading", name="INV-0042")).to_be_visible()
     page.wait_for_load_state()  # htmx has taken the fields over (a change typed before that posts nothing)
@@ -73,7 +75,7 @@ def test_code_an_uploaded_bill_on_the_item_details_page(page, live_server, admin
     assert (item.date, item.status, item.contact_id) == (date(2026, 4, 2), "ready", joinery.id)
 
 
-def test_work_through_the_inbox_with_the_keyboard(page, live_server, admin):
+def test_work_through_the_inbox_with_the_keyboard(page, live_server, app, admin):
     sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
     page.goto(f"{live_server.url}/b/{admin.business_id}/inbox/costs")
     page.get_by_label("Choose files").set_input_files(
@@ -81,6 +83,7 @@ def test_work_through_the_inbox_with_the_keyboard(page, live_server, admin):
           "buffer": pdf_bytes("Acme Supplies Ltd", f"Invoice No: INV-{n}", f"Invoice date: 1{n} Apr 2026")}
          for n in (1, 2, 3)])
     expect(page.locator("#items-table tbody tr")).to_have_count(3)
+    read_documents(app)
     expect(page.locator(".queue-tabs [aria-current=page]")).to_have_text("To review 3")
     page.locator("#items-table").get_by_role("link", name="13 Apr 2026").click()  # the newest, first in the tab
     expect(page.get_by_role("heading", name="INV-3")).to_be_visible()

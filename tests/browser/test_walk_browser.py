@@ -144,7 +144,12 @@ def _upload_a_photo(walk, app, business_id):
     walk.page.get_by_label("Choose files").set_input_files(
         {"name": "till-receipt.png", "mimeType": "image/png", "buffer": image_bytes("PNG", size=(300, 500))})
     expect(walk.page.locator("#items-upload")).to_contain_text("till-receipt.png")
-    work(app)  # reading it
+    photo = Item.get((Item.business == business_id) & (Item.status == "processing"))
+    walk.at("Item details while the document is read")
+    with walk.page.expect_response(lambda response: "/reading" in response.url, timeout=10_000):
+        walk.page.goto(f"{walk.base_url}/b/{business_id}/items/{photo.id}")  # Reading… polls
+    work(app)  # reading it: a photo has no text layer to read yet
+    expect(walk.page.locator("#item-reading")).to_contain_text("Docket couldn't read this document")
 
 
 def _publish(walk, app, business_id, item):

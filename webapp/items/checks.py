@@ -18,7 +18,7 @@ class Check:
 
 
 def for_item(item, choices, lines) -> list[Check]:
-    found = _duplicate(item) + _missing(item, lines) + _archived(item, lines) + _tax_for_category(item, lines)
+    found = _duplicate(item) + _to_check(item) + _missing(item, lines) + _archived(item, lines) + _tax_for_category(item, lines)
     found += _lock_date(item, choices.organisation) + _docket_lock_date(item, choices.docket_lock_date)
     found += _currency(item, choices) + _bank(item) + _totals(item, lines)
     return found
@@ -29,6 +29,26 @@ def _duplicate(item) -> list[Check]:
         return []
     return [Check("duplicate", f"This may be a duplicate of item {item.duplicate_of_id}: compare the two, then "
                                "archive this one, or choose “Not a duplicate”.")]
+
+
+def _to_check(item) -> list[Check]:
+    """Fields the reading of the document wasn't sure of, until a person confirms or corrects each."""
+    found = []
+    for name in item.to_check_fields:
+        if name == "type" and item.workspace == "costs":
+            found.append(Check("type", "Check the type: this may be a sales invoice issued by the business (if so, "
+                                       "archive it here and upload it to Sales). Confirm it or choose the type."))
+        else:
+            found.append(Check(name, f"Check the {checked_name(item, name)}: Docket wasn't sure it read it right. "
+                                     "Confirm it or correct it."))
+    return found
+
+
+def checked_name(item, name: str) -> str:
+    """A field's name in a sentence: "the due date", "the supplier"."""
+    if name == "contact":
+        return "supplier" if item.workspace == "costs" else "customer"
+    return name.replace("_", " ")
 
 
 def _missing(item, lines) -> list[Check]:

@@ -28,7 +28,7 @@ def edit_field(item_id: int, name: str):
         flash(edit.error or f"{options.label(item.workspace, name, review.choices)} saved.",
               "error" if edit.error else "success")
         return redirect(url_for("items.detail", item_id=item.id, _anchor=f"field-{name}"), 303)
-    return _redraw(review, edit), 422 if edit.error else 200
+    return redraw(review, edit), 422 if edit.error else 200
 
 
 @bp.post("/b/<int:business_id>/items/<int:item_id>/tax-components")
@@ -48,7 +48,7 @@ def edit_component(item_id: int):
     if not wants_fragment():
         flash(edit.error or f"{name} saved.", "error" if edit.error else "success")
         return redirect(url_for("items.detail", item_id=item.id, _anchor="field-tax"), 303)
-    return _redraw(review, edit), 422 if edit.error else 200
+    return redraw(review, edit), 422 if edit.error else 200
 
 
 @bp.app_template_global()
@@ -112,7 +112,7 @@ def _item(item_id: int):
     return queries.item(g.business.id, item_id) or abort(404)
 
 
-def _redraw(review: Review, edit: editing.Edit) -> str:
+def redraw(review: Review, edit: editing.Edit) -> str:
     """The edited field (with its message or "Saved"), every field the change set, the status and the checks."""
     redrawn = [edit.field] + [name for name in edit.changed if name in FIELDS and name != edit.field]
     if "tax_rate" in redrawn and "tax" not in redrawn:  # its components come and go with the rate

@@ -12,6 +12,7 @@ from webapp.items.review import Review
 from webapp.rules import apply as rules
 
 EDITABLE_STATUSES = ("inbox", "ready", "failed")
+CONFIRMED = "confirmed"  # the History source of a person's "Confirm" of a value read from the document
 
 
 class NotEditable(Exception):
@@ -45,10 +46,35 @@ def edit_field(item: Item, name: str, raw: str, *, user_id: int, review: Review 
     with database.atomic():
         changeset = Changeset(item, user_id=user_id)
         result.changed = changeset.set({name: value})
-        if result.changed:
-            result.changed += _follow(item, changeset, result.changed, review)
+        checked = _clear_check(item, changeset, name)  # a person's value needs no checking
+        if result.changed or checked:
+            result.changed += _follow(item, changeset, result.changed + checked, review)
         changeset.save()
     return result
+
+
+def confirm(item: Item, name: str, *, user_id: int, review: Review | None = None) -> Edit:
+    """A person says a field the reading wasn't sure of is right: its Check mark goes and the item may be Ready.
+    History records the confirmation, so reading the document again keeps the value."""
+    if item.status not in EDITABLE_STATUSES:
+        raise NotEditable
+    result = Edit(name, "")
+    if name not in item.to_check_fields:
+        return result
+    with database.atomic():
+        changeset = Changeset(item, user_id=user_id)
+        checked = _clear_check(item, changeset, name)
+        changeset.note(name, changes.shown(item, name, changes.current(item, name)) or "(empty)", source=CONFIRMED)
+        result.changed = checked + _follow(item, changeset, checked, review or Review(item))
+        changeset.save()
+    return result
+
+
+def _clear_check(item: Item, changeset: Changeset, name: str) -> list[str]:
+    if name not in item.to_check_fields:
+        return []
+    changeset.set_unrecorded("to_check", " ".join(field for field in item.to_check_fields if field != name))
+    return ["to_check"]
 
 
 def edit_component(item: Item, name: str, raw: str, *, user_id: int, review: Review | None = None) -> Edit:

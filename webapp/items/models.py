@@ -78,6 +78,7 @@ class Item(BaseModel):
     xero_url = peewee.CharField(max_length=500, default="")
     published_at = peewee.DateTimeField(null=True)
     publish_message = peewee.TextField(default="")  # why the last publish failed and what to do; cleared on success
+    to_check = peewee.CharField(max_length=255, default="")  # fields read unsurely, space-separated, until confirmed
     search_text = peewee.TextField(null=True)  # for the inbox search: written by the database's triggers (m0009) only
     created_at = peewee.DateTimeField(default=utcnow)
     created_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
@@ -89,7 +90,13 @@ class Item(BaseModel):
                    (("business", "workspace", "created_at"), False))
 
     @property
+    def to_check_fields(self) -> list[str]:
+        return self.to_check.split()
+
+    @property
     def status_label(self) -> str:
+        if self.status == "processing":
+            return "Reading…"
         return "Needs attention" if self.needs_attention else STATUSES.get(self.status, self.status)
 
     @property
@@ -145,3 +152,40 @@ class ItemNote(BaseModel):
 
     class Meta:
         table_name = "item_note"
+
+
+class ItemReading(BaseModel):
+    """Reading the item's document in the background: the job at it, how many times it was started (a job whose
+    worker died is started again), and how it ended: the message says why it couldn't be read."""
+
+    item = peewee.ForeignKeyField(Item, unique=True, backref="+", on_delete="CASCADE")
+    state = peewee.CharField(max_length=20, default="reading")  # reading | read | failed
+    job_id = peewee.CharField(max_length=100, default="")
+    attempts = peewee.IntegerField(default=0)
+    again = peewee.BooleanField(default=False)  # Read again (no auto-publish), as opposed to reading on arrival
+    message = peewee.TextField(default="")
+    source = peewee.CharField(max_length=40, default="")  # how it was read: text layer, ocr, e-invoice
+    requested_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    started_at = peewee.DateTimeField(default=utcnow)
+    finished_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "item_reading"
+
+
+class ReadField(BaseModel):
+    """How sure the reading was of one item field, and where on the document it read it (in ten-thousandths of the
+    page's width and height from its top left corner, so a box fits the page however large it is shown)."""
+
+    item = peewee.ForeignKeyField(Item, backref="+", on_delete="CASCADE")
+    field = peewee.CharField(max_length=40)  # the item's field: date, total, reference, contact...
+    confidence = peewee.IntegerField()  # percent
+    page = peewee.IntegerField(null=True)
+    left = peewee.IntegerField(null=True)
+    top = peewee.IntegerField(null=True)
+    right = peewee.IntegerField(null=True)
+    bottom = peewee.IntegerField(null=True)
+
+    class Meta:
+        table_name = "read_field"
+        indexes = ((("item", "field"), True),)

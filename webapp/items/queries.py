@@ -15,7 +15,7 @@ from webapp.accounts.models import User
 from webapp.db import database, joined_text
 from webapp.inputs import parse_id
 from webapp.items.choices import live
-from webapp.items.models import STATUSES, Document, Item, ItemHistory, ItemNote, LineItem
+from webapp.items.models import STATUSES, Document, Item, ItemHistory, ItemNote, ItemReading, LineItem
 from webapp.lists.models import Category, Contact, Currency, Organisation, PaymentMethod, TaxRate, TrackingOption
 from webapp.paging import Paged
 from webapp.publishing.models import PublishingSettings
@@ -102,7 +102,7 @@ def inbox(business_id: int, workspace: str, args) -> Inbox:
 ROW_COLUMNS = (Item.id, Item.business, Item.workspace, Item.type, Item.status, Item.document, Item.date,
                Item.contact, Item.reference, Item.currency, Item.net, Item.tax, Item.total, Item.category,
                Item.tax_rate, Item.publish_to, Item.publish_as, Item.needs_attention, Item.attention_reason,
-               Item.duplicate_of, Item.publish_message, Item.created_at,
+               Item.duplicate_of, Item.publish_message, Item.to_check, Item.created_at,
                Contact.id, Contact.name, Contact.status, Contact.removed_at,
                Category.id, Category.code, Category.name, Category.status, Category.removed_at)
 
@@ -219,12 +219,13 @@ def _date(value) -> date | None:
 
 def item(business_id: int, item_id: int) -> Item | None:
     """One item of the business with everything its page shows joined in (None for another business's item),
-    the organisation's currencies too (the currency select)."""
+    the organisation's currencies too (the currency select), and the reading of its document (item.reading)."""
     currencies = (Currency.select(joined_text(Currency.xero_id))
                   .where((Currency.business == business_id) & live(Currency)))
     query = (Item.select(Item, Document, Contact, PaymentMethod, Organisation, PublishingSettings.docket_lock_date,
-                         currencies.alias("currency_codes"))
+                         ItemReading, currencies.alias("currency_codes"))
              .join_from(Item, Document)
+             .join_from(Item, ItemReading, JOIN.LEFT_OUTER, on=ItemReading.item == Item.id, attr="reading")
              .join_from(Item, Organisation, JOIN.LEFT_OUTER, on=Organisation.business == Item.business,
                         attr="organisation")
              .join_from(Item, PublishingSettings, JOIN.LEFT_OUTER, on=PublishingSettings.business == Item.business,

@@ -3,6 +3,8 @@ same order), read from the row alone so the inbox stays one query for its page o
 business's lists (lock dates, currencies, tax rates against categories, bank links) are left to Item details."""
 from decimal import Decimal
 
+from webapp.items.checks import checked_name
+
 SHORT = 60  # characters of a failed publish's message shown in the row (the whole of it is the row's title)
 
 
@@ -24,6 +26,7 @@ def shortened(message: str) -> str:
 def _missing(item):
     party = "supplier" if item.workspace == "costs" else "customer"
     yield "Possible duplicate" if item.duplicate_of_id else ""
+    yield f"Check the {checked_name(item, item.to_check_fields[0])}" if item.to_check else ""
     yield "No date" if item.date is None else ""
     yield f"No {party}" if not item.contact_id else ""
     yield "No total" if item.total is None else ""

@@ -1,4 +1,5 @@
-"""Item operations: turn uploaded files into documents and inbox items (with what the document says)."""
+"""Item operations: turn uploaded files into documents and items, each read in the background (webapp.items.readings):
+the upload never waits for the reading."""
 import hashlib
 import re
 from dataclasses import dataclass
@@ -6,14 +7,10 @@ from dataclasses import dataclass
 import peewee
 
 from webapp.db import database
-from webapp.items import editing, prefill, storage, validation
-from webapp.items.choices import contact_role
+from webapp.items import readings, storage, validation
 from webapp.items.models import DEFAULT_TYPE, Document, Item, ItemHistory
-from webapp.lists.models import ACTIVE, Contact
-from webapp.publishing import auto
 from webapp.publishing.models import PublishingSettings
 
-READING = "reading the document"
 # Control characters, and bidirectional controls (embeddings, overrides, isolates, marks), which reorder what
 # follows them on screen: U+202E makes "invoice\u202egpj.exe.pdf" read as "invoicefdp.exe.jpg".
 CONTROL = re.compile("[\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -30,12 +27,12 @@ class UploadOutcome:
 
 
 def upload_documents(business, workspace: str, user_id: int, files) -> list[UploadOutcome]:
-    """Store each valid file once per business and create its inbox item; a bad file never stops the others."""
-    contacts = _Contacts(business.id, workspace)
-    return [_upload_one(business, workspace, user_id, upload, contacts) for upload in files]
+    """Store each valid file once per business, create its item and queue its reading; a bad file never stops the
+    others. The item shows "Reading…" until the `extract` worker has read it."""
+    return [_upload_one(business, workspace, user_id, upload) for upload in files]
 
 
-def _upload_one(business, workspace: str, user_id: int, upload, contacts) -> UploadOutcome:
+def _upload_one(business, workspace: str, user_id: int, upload) -> UploadOutcome:
     name = display_name(upload.filename)
     data = upload.stream.read(validation.MAX_FILE_BYTES + 1)
     try:
@@ -46,37 +43,26 @@ def _upload_one(business, workspace: str, user_id: int, upload, contacts) -> Upl
     if Document.select().where((Document.business == business.id) & (Document.sha256 == sha256)).exists():
         return _duplicate(business.id, name, sha256)
     key = storage.save(sha256, data)
-    found = prefill.read_fields(inspected.text, contacts.pairs(), day_first=business.country != "US") \
-        if inspected.text.strip() else {}
     try:
         with database.atomic():
-            item = _create_item(business, workspace, user_id, name, sha256, key, len(data), inspected, found,
-                                contacts)
+            item = _create_item(business, workspace, user_id, name, sha256, key, len(data), inspected)
     except peewee.IntegrityError:  # the same file arrived in a parallel request a moment ago
         return _duplicate(business.id, name, sha256)
-    if auto.publish_on_arrival(item):
-        return UploadOutcome(name, "added", f"“{name}” was added and is being published (auto-publish).", item.id)
+    readings.queue(item.id)
     return UploadOutcome(name, "added", f"“{name}” was added to the inbox.", item.id)
 
 
-def _create_item(business, workspace, user_id, name, sha256, key, size, inspected, found, contacts) -> Item:
+def _create_item(business, workspace, user_id, name, sha256, key, size, inspected) -> Item:
     document = Document.create(business=business.id, sha256=sha256, filename=name,
                                content_type=inspected.content_type, size=size, page_count=inspected.page_count,
                                storage_key=key, uploaded_by=user_id)
     defaults = PublishingSettings.of(business.id)
-    item = Item.create(business=business.id, workspace=workspace, type=DEFAULT_TYPE[workspace], status="inbox",
+    item = Item.create(business=business.id, workspace=workspace, type=DEFAULT_TYPE[workspace], status="processing",
                        document=document, currency=business.base_currency, created_by=user_id,
-                       date=found.get("date"), total=found.get("total"), reference=found.get("reference", ""),
-                       contact=found.get("contact_id"), publish_to=getattr(defaults, f"{workspace}_publish_to"),
+                       publish_to=getattr(defaults, f"{workspace}_publish_to"),
                        publish_as=getattr(defaults, f"{workspace}_publish_as"))
-    history = [{"item": item.id, "user": user_id, "field": "document", "new": name, "source": "upload"}]
-    shown = {"date": lambda v: v.isoformat(), "total": str, "reference": str,
-             "contact_id": lambda v: contacts.name(v)}
-    for field, value in found.items():
-        history.append({"item": item.id, "user": None, "field": field.removesuffix("_id"),
-                        "new": shown[field](value), "source": READING})
-    ItemHistory.insert_many(history).execute()
-    editing.after_change(item, [name.removesuffix("_id") for name in found], user_id=None)
+    ItemHistory.create(item=item.id, user=user_id, field="document", new=name, source="upload")
+    readings.created(item, requested_by=user_id)
     return item
 
 
@@ -101,21 +87,3 @@ def download_name(document: Document) -> str:
     stem = re.sub(r"[^A-Za-z0-9._ -]+", "_", stem).strip(" ._") or "document"
     return f"{stem[:100]}.{validation.EXTENSIONS.get(document.content_type, 'bin')}"
 
-
-class _Contacts:
-    """The workspace's active suppliers (costs) or customers (sales), loaded once per upload and only if needed."""
-
-    def __init__(self, business_id: int, workspace: str):
-        self.business_id, self.workspace, self._pairs = business_id, workspace, None
-
-    def pairs(self) -> list[tuple[int, str]]:
-        if self._pairs is None:
-            role = contact_role(self.workspace)
-            query = (Contact.select(Contact.id, Contact.name)
-                     .where((Contact.business == self.business_id) & (Contact.status == ACTIVE)
-                            & Contact.removed_at.is_null() & role))
-            self._pairs = [(contact.id, contact.name) for contact in query]
-        return self._pairs
-
-    def name(self, contact_id: int) -> str:
-        return dict(self.pairs()).get(contact_id, "")

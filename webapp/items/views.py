@@ -8,10 +8,10 @@ from webapp.accounts.access import member_required
 from webapp.embed.session import frame_ancestors
 from webapp.errors import error_response
 from webapp.htmx import render, wants_fragment, with_trigger
-from webapp.items import bulk, options, queries, service, storage
+from webapp.items import bulk, options, pages, queries, service, storage
 from webapp.items.choices import Choices
 from webapp.items.editing import EDITABLE_STATUSES
-from webapp.items.models import STATUSES, TYPES, WORKSPACES
+from webapp.items.models import STATUSES, TYPES, WORKSPACES, ReadField
 from webapp.items.reasons import why_not_ready
 from webapp.items.review import Review
 from webapp.items.validation import ACCEPTED, MAX_FILE_BYTES
@@ -84,7 +84,7 @@ def detail(item_id: int):
     queue_args = {name: value for name, value in request.args.items() if name != "tab"}  # the inbox view it came from
     return render("items/detail.html", "items/_tab_response.html", targets=("item-tab",), item=item, tab=tab,
                   queue_args=queue_args, title=item.reference or item.document.filename, workspaces=WORKSPACES,
-                  **_tab_context(item, tab))
+                  **tab_context(item, tab), **reading_context(item))
 
 
 @bp.get("/b/<int:business_id>/items/<int:item_id>/queue")
@@ -120,7 +120,7 @@ def document(item_id: int):
     return response
 
 
-def _tab_context(item, tab: str) -> dict:
+def tab_context(item, tab: str) -> dict:
     """What one tab shows: the fields, line items and checks; the notes; or the history."""
     if tab == "notes":
         return {"notes": list(queries.notes(item.id))}
@@ -131,6 +131,19 @@ def _tab_context(item, tab: str) -> dict:
     return {"choices": review.choices, "lines": review.lines, "checks": review.checks(),
             "editable": item.status in EDITABLE_STATUSES, "fields": options.shown_fields(review.choices),
             "label": options.label, "options": options.for_field}
+
+
+def reading_context(item) -> dict:
+    """The document's reading (joined in by queries.item): how it went (Reading…, why it failed) and the regions
+    read, for the pages shown; an item never read has none to ask for."""
+    reading = getattr(item, "reading", None)
+    reading = reading if reading is not None and reading.id else None
+    marks = [] if reading is None else [
+        mark for mark in ReadField.select().where(ReadField.item == item.id).order_by(ReadField.field)
+        if mark.page is not None]
+    return {"reading": reading, "marks": marks,
+            "mark_labels": {mark.field: options.label(item.workspace, mark.field, None) for mark in marks},
+            "page_numbers": pages.shown_pages(item.document)}
 
 
 def _bulk_context(workspace: str, items: list) -> dict:

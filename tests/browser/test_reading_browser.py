@@ -1,0 +1,63 @@
+"""In Chromium: upload a PDF bill from a supplier Xero doesn't have yet, watch "Reading…" become filled fields with
+the regions read marked on the page (no reload), confirm the supplier the reading wasn't sure of, and publish."""
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.browser.helpers import sign_in
+from tests.items_helpers import pdf_bytes, read_documents
+from tests.publishing_helpers import uk, work  # noqa: F401
+from webapp.lists.models import Category, Contact, TaxRate
+
+pytestmark = pytest.mark.browser
+
+
+def test_upload_see_it_read_confirm_and_publish(page, live_server, xero_app, uk, admin):
+    sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
+    page.goto(f"{live_server.url}/b/{uk}/inbox/costs")
+    content = pdf_bytes("Hartfield Timber Ltd", "VAT reg GB 287 1193 40", "Invoice No: HT-2291",
+                        "Invoice date: 14 May 2026", "Subtotal 250.00", "VAT 50.00", "Total £300.00")
+    page.get_by_label("Choose files").set_input_files(
+        {"name": "hartfield.pdf", "mimeType": "application/pdf", "buffer": content})
+    row = page.locator("#items-table tbody tr").filter(has_text="Reading…")
+    expect(row).to_have_count(1)
+    row.get_by_role("link").first.click()
+    expect(page.locator("#item-reading")).to_contain_text("Reading…")
+    expect(page.get_by_label("Total", exact=True)).to_be_disabled()
+    page.evaluate("window.notReloaded = true")
+
+    read_documents(xero_app)
+    expect(page.get_by_label("Total", exact=True)).to_have_value("300.00", timeout=10_000)
+    assert page.evaluate("window.notReloaded") is True  # redrawn in place
+    expect(page.get_by_label("Reference", exact=True)).to_have_value("HT-2291")
+    expect(page.get_by_label("Supplier", exact=True)).to_have_value("Hartfield Timber Ltd")
+    expect(page.locator("#item-status")).to_have_text("Inbox")
+    expect(page.locator("#item-reading")).to_contain_text("Read again")
+
+    total_mark = page.locator('.read-mark[data-field="total"]')
+    expect(total_mark).to_be_visible()
+    expect(page.locator(".read-mark")).not_to_have_count(0)
+    page.get_by_label("Total", exact=True).focus()
+    expect(total_mark).to_have_class("read-mark is-active")
+    mark, image = total_mark.bounding_box(), page.get_by_alt_text("Page 1 of hartfield.pdf").bounding_box()
+    assert image["y"] < mark["y"] < image["y"] + image["height"] / 2  # near the top of the page, where it is
+
+    expect(page.locator("#item-checks")).to_contain_text("Check the supplier")
+    category = Category.get((Category.business == uk) & (Category.code == "429"))
+    rate = TaxRate.get((TaxRate.business == uk) & (TaxRate.xero_id == "INPUT2"))
+    page.get_by_label("Category", exact=True).select_option(str(category.id))
+    expect(page.locator("#msg-category")).to_have_text("Saved")
+    page.get_by_label("Tax rate", exact=True).select_option(str(rate.id))
+    expect(page.locator("#msg-tax_rate")).to_have_text("Saved")
+    expect(page.locator("#item-status")).to_have_text("Inbox")  # the supplier still waits for its check
+
+    page.locator("#field-contact").get_by_role("button", name="Confirm").click()
+    expect(page.locator("#check-contact")).to_have_count(0)
+    expect(page.locator("#item-status")).to_have_text("Ready")
+    page.get_by_label("then open the next item").uncheck()
+    page.get_by_role("button", name="Publish", exact=True).click()
+    expect(page.locator("#item-publish")).to_contain_text("Publishing…")
+    work(xero_app)
+    expect(page.get_by_role("link", name="Open in Xero")).to_be_visible(timeout=10_000)
+    supplier = Contact.get((Contact.business == uk) & (Contact.name == "Hartfield Timber Ltd"))
+    assert supplier.in_xero and supplier.tax_number == "GB 287 1193 40"
