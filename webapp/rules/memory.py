@@ -77,7 +77,8 @@ def remembered(business_id: int, workspace: str, contact_id: int) -> dict[str, R
 
 
 def _candidates(business_id: int, workspace: str, contact_id: int, *, leaving_out: int | None = None) -> list[Item]:
-    """The contact's most recent items that may be evidence, newest first, with the list entries they name."""
+    """The contact's most recent items that may be evidence, newest first, with the list entries they name (whole
+    rows: a value proposed goes on to work out the amounts, a tax rate by its rate and components)."""
     query = (Item.select(Item.id, Item.status, *(getattr(Item, name) for name in FIELDS)))
     query = (with_coding(query, Item).select_extend(PaymentMethod).join_from(Item, PaymentMethod, JOIN.LEFT_OUTER)
              .where((Item.business == business_id) & (Item.workspace == workspace) & (Item.contact == contact_id)
