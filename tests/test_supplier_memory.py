@@ -11,9 +11,11 @@ from playhouse.test_utils import count_queries
 
 from tests import factories
 from tests.items_helpers import make_coded_item, make_coding, make_contact, make_item, pdf_bytes
+from tests.publishing_helpers import ATTACHED, invoice, ok, run_attempt, stored_document, xero_double  # noqa: F401
 from webapp.items.models import Item, ItemHistory
 from webapp.lists import new_contacts
 from webapp.lists.models import ARCHIVED, Category, Contact, TrackingOption
+from webapp.publishing.models import PublishAttempt
 from webapp.rules.aliases import contact_for_printed_name, normalise, remember_printed_name
 from webapp.rules.models import ContactAlias, ContactRule
 
@@ -136,6 +138,20 @@ def test_coding_no_person_gave_is_not_remembered(admin_client, admin, coding, ac
     _edit(admin_client, new, "contact", "Acme Fuels")
     assert (_fresh(new).category_id, _fresh(new).tax_rate_id) == (None, None)
     assert "Nothing yet." in admin_client.get(_page_url(acme)).text
+
+
+def test_a_document_sent_to_xero_counts_as_a_persons_coding(app, admin_client, admin, coding, acme, xero_double):
+    document = stored_document(app, admin.business_id, "Acme Fuels diesel")
+    sent = make_coded_item(admin.business, document=document, contact=acme, category=coding.fuel,
+                           tax_rate=coding.vat20, total=Decimal("12.00"), date=date(2026, 5, 1), reference="AF-1")
+    assert admin_client.form(_url(sent, "/publish")).status_code == 303  # a person presses Publish
+    xero_double.answers.extend([ok({"Invoices": [invoice()]}), ATTACHED])
+    run_attempt(app, PublishAttempt.get(PublishAttempt.item == sent.id))
+    assert _fresh(sent).status == "published"
+    new = make_item(admin.business)
+    _edit(admin_client, new, "contact", "Acme Fuels")
+    assert (_fresh(new).category_id, _fresh(new).tax_rate_id) == (coding.fuel.id, coding.vat20.id)
+    assert _source(new, "category") == "from this supplier's last document"
 
 
 def test_a_bulk_edit_is_a_persons_choice_too(admin_client, admin, coding, acme):
