@@ -12,6 +12,7 @@ from webapp.db import database
 from webapp.items.models import Item, LineItem
 from webapp.jobruns.models import JobRun
 from webapp.models import ALL_MODELS
+from webapp.rules.aliases import remember_printed_name
 
 URL_VARIABLE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
@@ -42,9 +43,9 @@ def restore(saved: dict) -> None:
 
 class Visits:
     """One business with something behind every URL variable (an uploaded cost document with a line item, a
-    supplier, a payment method, its members), a second business with the same, and the people who visit the first
-    one, each signed in through the login form: its admin (who can publish), a standard member with Can publish, a
-    standard member without, the admin of the other business, and someone logged out."""
+    supplier with a printed name, a payment method, its members), a second business with the same, and the people
+    who visit the first one, each signed in through the login form: its admin (who can publish), a standard member
+    with Can publish, a standard member without, the admin of the other business, and someone logged out."""
 
     def __init__(self, app):
         admin = factories.make_member(role="admin", can_publish=True)
@@ -82,6 +83,7 @@ def _everything(business, client, membership) -> dict:
     """Real values for every URL variable in `business`; the document and its line item are added as a person does."""
     card = make_coding(business).card
     supplier = make_contact(business, "Acme Fuels Ltd")
+    remember_printed_name(business.id, "ACME FUELS", supplier.id)  # a printed name to forget
     document = (io.BytesIO(pdf_bytes("Acme Fuels Ltd")), "bill.pdf")
     client.form(f"/b/{business.id}/inbox/costs/upload", {"files": document})
     read_documents(client.application)

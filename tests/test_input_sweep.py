@@ -20,6 +20,8 @@ from webapp.integrations import xero_access
 from webapp.items.fields import FIELDS
 from webapp.items.models import LineItem
 from webapp.lists.queries import BUILDERS
+from webapp.rules.aliases import remember_printed_name
+from webapp.rules.models import ContactAlias
 
 EXAMPLES_AS_VISITOR = 3  # per route and method, logged out or from another business: refused at the door
 EXAMPLES_PER_PART = 3  # per route and method as a member, for each URL variable and field it reads, and one more
@@ -72,13 +74,15 @@ class World:
         coding, theirs = make_coding(admin.business), make_coding(outsider.business)
         supplier = make_contact(admin.business, "Acme Fuels Ltd")
         customer = make_contact(admin.business, "Hartley Homes", is_supplier=False, is_customer=True)
+        remember_printed_name(admin.business_id, "ACME FUELS", supplier.id)
         items = [make_item(admin.business, contact=supplier, total="120.00"),
                  make_item(admin.business, workspace="sales"), make_item(outsider.business)]
         self.users = {"admin": admin.user, "standard": standard.user, "other business": outsider.user}
         self.clients = {"logged out": self._logged_out()} | {role: self._signed_in(role) for role in self.users}
         self.clients["admin"].hx("POST", f"/b/{admin.business_id}/items/{items[0].id}/lines", target="line-items")
         lines = [line.id for line in LineItem.select()]
-        entries = [coding.fuel, coding.bank, coding.vat20, coding.north, coding.card, theirs.fuel, theirs.card]
+        entries = [coding.fuel, coding.bank, coding.vat20, coding.north, coding.card, theirs.fuel, theirs.card,
+                   ContactAlias.get()]
         self.url_values = {
             "business_id": [admin.business_id], "item_id": [item.id for item in items],
             "line_id": lines, "contact_id": [supplier.id, customer.id], "payment_method_id": [coding.card.id],

@@ -224,7 +224,7 @@ def test_contact_page_stays_within_the_query_budget(admin_client, admin, coding,
     with count_queries() as counter:
         response = admin_client.get(page_url(acme))
     assert response.status_code == 200 and "Diesel for the vans" in response.text and "bill.pdf" in response.text
-    assert counter.count <= 10, counter.count
+    assert counter.count <= 13, counter.count  # 10, and 3 for what Docket remembers (memory.py, aliases.py)
 
 
 def test_set_supplier_rules_from_an_item_prefills_its_coding(admin_client, admin, outsider, coding, acme):

@@ -7,10 +7,10 @@ from webapp.jobruns.models import JobRun
 from webapp.lists.models import (Category, Contact, Currency, Organisation, PaymentMethod, SyncCursor, TaxRate,
                                  TrackingCategory, TrackingOption)
 from webapp.publishing.models import PublishAttempt, PublishingSettings
-from webapp.rules.models import ContactRule
+from webapp.rules.models import ContactAlias, ContactRule
 from webapp.webhooks.models import WebhookEvent
 
 ALL_MODELS = (User, Business, Membership, UserSession, JobRun, Connection, ConnectAttempt, Organisation, Category,
               Contact, TrackingCategory, TrackingOption, TaxRate, Currency, SyncCursor, PaymentMethod, WebhookEvent,
-              Document, Item, ItemHistory, LineItem, ItemNote, ItemReading, ReadField, ContactRule, PublishingSettings,
-              PublishAttempt)
+              Document, Item, ItemHistory, LineItem, ItemNote, ItemReading, ReadField, ContactRule, ContactAlias,
+              PublishingSettings, PublishAttempt)

@@ -58,7 +58,7 @@ def apply(items: list[Item], form, *, user_id: int) -> BulkEdit:
             if item.status not in editing.EDITABLE_STATUSES:
                 outcome.skipped += 1
                 continue
-            changed = changes.change(item, values, user_id=user_id, source="bulk edit")
+            changed = changes.change(item, values, user_id=user_id, source=changes.BULK_EDIT)
             if changed:
                 editing.after_change(item, changed, user_id=user_id)
             outcome.updated += 1

@@ -9,6 +9,8 @@ from webapp.items.choices import PUBLISH_AS, PUBLISH_TO
 from webapp.items.models import STATUSES, TYPES, Item, ItemHistory
 
 EDIT = "edit"
+BULK_EDIT = "bulk edit"
+PERSON_SOURCES = (EDIT, BULK_EDIT)  # a person's own choice of a value (supplier memory learns from these)
 
 
 def shown(item: Item, name: str, value) -> str:

@@ -1,5 +1,5 @@
 """Editing an item: one field at a time from the Item details page, then what follows from the change
-(the supplier's rule, amounts that depend on it, the duplicate check, Ready or not)."""
+(the supplier's rule and memory, amounts that depend on it, the duplicate check, Ready or not)."""
 from dataclasses import dataclass, field
 
 from webapp.db import database
@@ -143,7 +143,7 @@ def recheck(business_id: int) -> int:
 def _follow(item: Item, changeset: Changeset, changed: list[str], review: Review) -> list[str]:
     more = []
     if "contact" in changed and item.contact_id:
-        more += rules.apply_contact_rule(item, user_id=changeset.user_id)
+        more += rules.apply_contact_defaults(item, changeset)
     if "payment_method" in changed + more and item.payment_method_id:
         more += rules.apply_payment_method_rule(item, user_id=changeset.user_id)
     if "tax_rate" in changed + more and item.tax_components:

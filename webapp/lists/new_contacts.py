@@ -11,7 +11,7 @@ from peewee import fn
 from webapp.db import database
 from webapp.items.models import Item
 from webapp.lists.models import ACTIVE, NEW_IN_DOCKET, Contact
-from webapp.rules.models import ContactRule
+from webapp.rules.models import ContactAlias, ContactRule
 
 NAME_LIMIT = 255  # Xero's limit for a contact's name
 
@@ -35,7 +35,7 @@ def add(business_id: int, workspace: str, name: str, *, email: str = "", tax_num
 
 def link(contact: Contact, row: dict) -> None:
     """Xero has this contact now (`row`: mapping.contact of Xero's answer): keep its id and details. Should another
-    entry of the list hold that id already, the items and rule move to that entry and this one goes."""
+    entry of the list hold that id already, the items, rule and printed names move to that entry and this one goes."""
     with database.atomic():
         holder = Contact.get_or_none((Contact.business == contact.business_id) & (Contact.xero_id == row["xero_id"])
                                      & (Contact.id != contact.id))
@@ -45,6 +45,7 @@ def link(contact: Contact, row: dict) -> None:
             Item.update(contact=holder.id).where(Item.contact == contact.id).execute()
             if not ContactRule.select().where(ContactRule.contact == holder.id).exists():
                 ContactRule.update(contact=holder.id).where(ContactRule.contact == contact.id).execute()
+            ContactAlias.update(contact=holder.id).where(ContactAlias.contact == contact.id).execute()
             Contact.delete().where(Contact.id == contact.id).execute()
     for name, value in row.items():
         setattr(contact, name, value)

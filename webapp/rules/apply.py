@@ -4,9 +4,10 @@ Imported by webapp.items.editing, so this module must not import it back."""
 from datetime import timedelta
 
 from webapp.items import changes
+from webapp.items.changes import Changeset
 from webapp.items.choices import PUBLISH_AS, PUBLISH_TO
 from webapp.items.models import Item
-from webapp.rules import queries
+from webapp.rules import memory, queries
 
 APPLIES_TO = ("inbox", "ready", "failed")
 LINKS = ("category", "tax_rate", "tracking_option_1", "tracking_option_2", "payment_method")
@@ -17,7 +18,28 @@ def apply_contact_rule(item: Item, *, user_id: int | None) -> list[str]:
     """Set the fields the item's contact rule defines (archived entries are skipped); returns what changed."""
     if item.status not in APPLIES_TO:
         return []
+    return _apply_rule(item, queries.rule(item.contact_id), user_id=user_id)
+
+
+def apply_contact_defaults(item: Item, changeset: Changeset) -> list[str]:
+    """A new contact's rule, then what the contact's past documents agree on for the fields the rule leaves
+    alone (supplier memory, saved with `changeset`); returns what changed."""
+    if item.status not in APPLIES_TO:
+        return []
     rule = queries.rule(item.contact_id)
+    changed = _apply_rule(item, rule, user_id=changeset.user_id)
+    return changed + memory.propose(item, changeset, ruled=_ruled(rule, item.workspace))
+
+
+def _ruled(rule, workspace: str) -> set[str]:
+    """The fields memory leaves to the rule: those it names (an archived entry too, which the rule page flags)."""
+    if rule is None:
+        return set()
+    named = {name for name in LINKS if rule.__data__.get(name) is not None}
+    return named | ({"publish_to"} if rule.publish_to in PUBLISH_TO[workspace] else set())
+
+
+def _apply_rule(item: Item, rule, *, user_id: int | None) -> list[str]:
     if rule is None:
         return []
     entries = {name: getattr(rule, name) for name in LINKS if rule.__data__.get(name) is not None}

@@ -29,3 +29,20 @@ class ContactRule(BaseModel):
     class Meta:
         table_name = "contact_rule"
         indexes = ((("business",), False),)
+
+
+class ContactAlias(BaseModel):
+    """A supplier's (or customer's) name as its documents print it, remembered from a person's choice of contact.
+
+    `key` is the printed name normalised (rules.aliases.normalise), unique per business; `printed` is how it was
+    last seen, for people to read."""
+
+    business = peewee.ForeignKeyField(Business, on_delete="CASCADE")
+    key = peewee.CharField(max_length=255)
+    printed = peewee.CharField(max_length=255)
+    contact = peewee.ForeignKeyField(Contact, backref="aliases", on_delete="CASCADE")
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "contact_alias"
+        indexes = ((("business", "key"), True),)

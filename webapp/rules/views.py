@@ -1,4 +1,5 @@
-"""A supplier's (or customer's) page: its Xero details, its rule (admins edit it) and its recent items."""
+"""A supplier's (or customer's) page: its Xero details, its rule (admins edit it), what Docket remembers for it
+(admins may forget a printed name) and its recent items."""
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
@@ -7,7 +8,7 @@ from webapp.errors import ValidationFailed
 from webapp.htmx import render
 from webapp.inputs import parse_id
 from webapp.items.choices import Choices
-from webapp.rules import form, queries, service
+from webapp.rules import aliases, form, memory, queries, service
 
 bp = Blueprint("rules", __name__)
 
@@ -66,6 +67,19 @@ def clear(list_name: str, contact_id: int):
     return _back(list_name, found)
 
 
+@bp.post(CONTACT + "/rule/printed-names/forget")
+@admin_required
+def forget_printed_name(list_name: str, contact_id: int):
+    found = _contact_or_404(list_name, contact_id)
+    forgotten = aliases.forget_printed_name(found, parse_id(request.form.get("printed_name")))
+    if forgotten is None:
+        flash(f"Docket has no such printed name for {found.name}: it may have been forgotten already.", "info")
+    else:
+        flash(f"Forgotten: documents printing “{forgotten.printed}” no longer get {found.name} by that name.",
+              "success")
+    return redirect(url_for("rules.contact", list_name=list_name, contact_id=found.id), 303)
+
+
 def _page(contact, list_name: str, *, values=None, errors=None, from_item=None, status=200):
     workspace, rule = queries.ROLES[list_name], contact.rule
     choices = Choices(g.business.id, workspace)
@@ -77,7 +91,9 @@ def _page(contact, list_name: str, *, values=None, errors=None, from_item=None, 
                   workspace=workspace, rule=rule, values=values, errors=errors or {}, from_item=from_item,
                   choices=choices, labels=form.labels(choices), options=form.options, archived=form.archived(rule),
                   summary=form.summary(rule, workspace) if rule else [],
-                  items=queries.recent_items(g.business.id, contact.id), can_edit=g.membership.is_admin)
+                  items=queries.recent_items(g.business.id, contact.id), can_edit=g.membership.is_admin,
+                  remembered=memory.described(g.business.id, workspace, contact.id),
+                  printed_names=aliases.printed_names(contact.id))
 
 
 def _contact_or_404(list_name: str, contact_id: int):
