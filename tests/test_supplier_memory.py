@@ -10,7 +10,7 @@ import pytest
 from playhouse.test_utils import count_queries
 
 from tests import factories
-from tests.items_helpers import make_coded_item, make_coding, make_contact, make_item, pdf_bytes
+from tests.items_helpers import make_coded_item, make_coding, make_contact, make_item, pdf_bytes, read_documents
 from tests.publishing_helpers import ATTACHED, invoice, ok, run_attempt, stored_document, xero_double  # noqa: F401
 from webapp.items.models import Item, ItemHistory
 from webapp.lists import new_contacts
@@ -97,6 +97,7 @@ def test_a_document_read_at_upload_gets_its_suppliers_memory(app, admin_client, 
     upload = {"files": (io.BytesIO(pdf_bytes("Acme Fuels", "Total 36.00")), "acme.pdf")}
     assert admin_client.form(f"/b/{admin.business_id}/inbox/costs/upload", upload,
                              content_type="multipart/form-data").status_code in (200, 303)
+    read_documents(app)
     read = Item.select().where(Item.business == admin.business_id).order_by(Item.id.desc()).first()
     assert read.contact_id == acme.id and (read.category_id, read.tax_rate_id) == (coding.office.id, coding.vat20.id)
     assert _source(read, "category") == "from this supplier's last 2 documents"
