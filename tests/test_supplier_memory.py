@@ -353,3 +353,37 @@ def test_a_standard_member_sees_printed_names_but_cannot_forget_them(standard_cl
                                     {"printed_name": ContactAlias.get().id})
     assert response.status_code == 403 and "Ask an admin of this business" in html.unescape(response.text)
     assert ContactAlias.select().count() == 1
+
+
+def _upload_pdf(app, client, business_id, name, *lines) -> Item:
+    upload = {"files": (io.BytesIO(pdf_bytes(*lines)), name)}
+    assert client.form(f"/b/{business_id}/inbox/costs/upload", upload,
+                       content_type="multipart/form-data").status_code in (200, 303)
+    read_documents(app)
+    return Item.select().where(Item.business == business_id).order_by(Item.id.desc()).first()
+
+
+def test_the_supplier_a_person_chose_for_a_printed_name_is_given_to_its_next_document(app, admin_client, admin,
+                                                                                      tmp_path):
+    app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path / "documents")
+    book_shop = make_contact(admin.business, "Book Ta K Sdn Bhd")
+    make_contact(admin.business, "Booker Wholesale")
+    first = _upload_pdf(app, admin_client, admin.business_id, "first.pdf", "BOOK TA .K (TAMAN DAYA)", "Total 9.00")
+    assert first.contact_id != book_shop.id  # the printed name is too far from the contact's for a name match
+    _edit(admin_client, first, "contact", "Book Ta K Sdn Bhd")
+    assert contact_for_printed_name(admin.business_id, "book ta k (taman daya)") == book_shop.id
+
+    second = _upload_pdf(app, admin_client, admin.business_id, "second.pdf", "BOOK TA .K (TAMAN DAYA)",
+                         "Total 12.50")
+    assert second.contact_id == book_shop.id
+    assert _source(second, "contact") == "reading the document"
+    assert "contact" not in second.to_check_fields  # a name a person matched before needs no checking
+
+
+def test_a_printed_name_another_business_remembered_gives_nothing_here(app, admin_client, admin, tmp_path):
+    app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path / "documents")
+    other = factories.make_business(name="Elsewhere Ltd")
+    remember_printed_name(other.id, "BOOK TA .K (TAMAN DAYA)", make_contact(other, "Book Ta K Sdn Bhd").id)
+    make_contact(admin.business, "Book Ta K Sdn Bhd")
+    item = _upload_pdf(app, admin_client, admin.business_id, "bill.pdf", "BOOK TA .K (TAMAN DAYA)", "Total 9.00")
+    assert item.contact is None or item.contact.name != "Book Ta K Sdn Bhd"

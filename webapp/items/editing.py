@@ -7,9 +7,9 @@ from webapp.items import amounts, changes, duplicates, queries, tax_components
 from webapp.items.changes import Changeset
 from webapp.items.choices import Choices
 from webapp.items.fields import FIELDS, FieldError, money
-from webapp.items.models import Item
+from webapp.items.models import Item, ItemReading
 from webapp.items.review import Review
-from webapp.rules import apply as rules
+from webapp.rules import aliases, apply as rules
 
 EDITABLE_STATUSES = ("inbox", "ready", "failed")
 CONFIRMED = "confirmed"  # the History source of a person's "Confirm" of a value read from the document
@@ -50,6 +50,8 @@ def edit_field(item: Item, name: str, raw: str, *, user_id: int, review: Review 
         if result.changed or checked:
             result.changed += _follow(item, changeset, result.changed + checked, review)
         changeset.save()
+        if name == "contact" and result.changed:
+            _remember_printed_name(item)
     return result
 
 
@@ -67,7 +69,17 @@ def confirm(item: Item, name: str, *, user_id: int, review: Review | None = None
         changeset.note(name, changes.shown(item, name, changes.current(item, name)) or "(empty)", source=CONFIRMED)
         result.changed = checked + _follow(item, changeset, checked, review or Review(item))
         changeset.save()
+        if name == "contact":
+            _remember_printed_name(item)
     return result
+
+
+def _remember_printed_name(item: Item) -> None:
+    """A person chose (or confirmed) the contact of a document that was read: its next document printing the same
+    name gets this contact."""
+    read = ItemReading.get_or_none(ItemReading.item == item.id)
+    if item.contact_id and read is not None and read.printed_name:
+        aliases.remember_printed_name(item.business_id, read.printed_name, item.contact_id)
 
 
 def _clear_check(item: Item, changeset: Changeset, name: str) -> list[str]:

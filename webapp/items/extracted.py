@@ -12,12 +12,15 @@ from webapp.db import database
 from webapp.items import editing, matching, reading as document_details
 from webapp.items.changes import EDIT, Changeset
 from webapp.items.fields import MAX_TEXT
-from webapp.items.models import Item, ItemHistory, LineItem, ReadField
+from webapp.items.models import Item, ItemHistory, ItemReading, LineItem, ReadField
 from webapp.lists import new_contacts
+from webapp.lists.models import Contact
 from webapp.reading.model import Reading
+from webapp.rules import aliases
 
 READING = "reading the document"
 CHECK_BELOW = 0.8  # below this a read field shows "Check" and holds the item back from Ready
+REMEMBERED = 0.97  # a printed name a person already matched to this contact on an earlier document
 PROPOSE_NEW_FROM = 0.8  # a printed name Xero doesn't have becomes a new supplier from here (or with a tax number/email)
 PERSON_SOURCES = (EDIT, "bulk edit", editing.CONFIRMED)
 FIELD_OF = {"date": "date", "due_date": "due_date", "total": "total", "tax": "tax", "net": "net",
@@ -53,6 +56,7 @@ def apply(item: Item, reading: Reading) -> Applied:
         if "lines" not in kept and reading.lines and _add_lines(item, reading, changeset):
             outcome.changed.append("lines")
         _remember(item, found)
+        ItemReading.update(printed_name=_printed_party(item, reading)).where(ItemReading.item == item.id).execute()
         outcome.to_check = [name for name in item.to_check_fields if name not in found]
         outcome.to_check += [name for name, (_, sure, _) in found.items() if sure < CHECK_BELOW]
         changeset.set_unrecorded("to_check", " ".join(dict.fromkeys(outcome.to_check)))
@@ -120,8 +124,10 @@ def _contact(item: Item, reading: Reading):
     details = {"tax_number": reading.value(f"{party}_tax_number") or "", "email": reading.value(f"{party}_email") or "",
                "website": reading.value(f"{party}_website") or ""} if party == "supplier" else {}
     name = " ".join(str(printed.value).split()) if printed else ""
-    match = matching.find(item.business_id, item.workspace, name=name, **details)
     box = printed.box if printed else None
+    if remembered := aliases.contact_for_printed_name(item.business_id, name):
+        return Contact.get_by_id(remembered), REMEMBERED, box
+    match = matching.find(item.business_id, item.workspace, name=name, **details)
     if match:
         sure = max(match.confidence, printed.confidence if printed and match.by == "name" else 0)
         return match.contact, sure, box
@@ -150,6 +156,12 @@ def _add_lines(item: Item, reading: Reading, changeset: Changeset) -> bool:
                         unit_amount=unit, **links)
         changeset.note(f"line {number}", f"Added: {description}" if description else "Added", source=READING)
     return True
+
+
+def _printed_party(item: Item, reading: Reading) -> str:
+    """The supplier's (customer's) name as printed, kept so that the contact a person chooses is remembered for it."""
+    printed = reading.value("supplier" if item.workspace == "costs" else "customer")
+    return " ".join(str(printed).split())[:255] if printed else ""
 
 
 def _remember(item: Item, found: dict) -> None:

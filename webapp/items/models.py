@@ -165,6 +165,7 @@ class ItemReading(BaseModel):
     again = peewee.BooleanField(default=False)  # Read again (no auto-publish), as opposed to reading on arrival
     message = peewee.TextField(default="")
     source = peewee.CharField(max_length=40, default="")  # how it was read: text layer, ocr, e-invoice
+    printed_name = peewee.CharField(max_length=255, default="")  # the supplier (customer) as the document prints it
     requested_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     started_at = peewee.DateTimeField(default=utcnow)
     finished_at = peewee.DateTimeField(null=True)

@@ -23,6 +23,7 @@ def up(db, migrator):
         again = peewee.BooleanField(default=False)
         message = peewee.TextField(default="")
         source = peewee.CharField(max_length=40, default="")
+        printed_name = peewee.CharField(max_length=255, default="")
         requested_by = peewee.ForeignKeyField(user_t, null=True, on_delete="SET NULL")
         started_at = peewee.DateTimeField()
         finished_at = peewee.DateTimeField(null=True)
