@@ -90,8 +90,13 @@
 // ten-thousandths of the page), and the field's box highlighted while its input has the focus.
 (function () {
   "use strict";
+  // A region stays marked "check" only while its field still carries a Check mark (Confirm and edits clear it).
   function place(root) {
     root.querySelectorAll(".read-mark[data-box]").forEach(function (mark) {
+      var field = mark.getAttribute("data-field");
+      if (document.querySelector("#item-tab .item-field")) { // the Details tab, where the Check marks are
+        mark.classList.toggle("read-mark-check", document.getElementById("check-" + field) !== null);
+      }
       var box = mark.getAttribute("data-box").split(" ").map(Number);
       mark.style.left = box[0] / 100 + "%";
       mark.style.top = box[1] / 100 + "%";

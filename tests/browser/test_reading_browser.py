@@ -51,8 +51,11 @@ def test_upload_see_it_read_confirm_and_publish(page, live_server, xero_app, uk,
     expect(page.locator("#msg-tax_rate")).to_have_text("Saved")
     expect(page.locator("#item-status")).to_have_text("Inbox")  # the supplier still waits for its check
 
+    contact_mark = page.locator('.read-mark[data-field="contact"]')
+    expect(contact_mark).to_have_class("read-mark read-mark-check")
     page.locator("#field-contact").get_by_role("button", name="Confirm").click()
     expect(page.locator("#check-contact")).to_have_count(0)
+    expect(contact_mark).to_have_class("read-mark")  # no longer marked for checking, without a reload
     expect(page.locator("#item-status")).to_have_text("Ready")
     page.get_by_label("then open the next item").uncheck()
     page.get_by_role("button", name="Publish", exact=True).click()
