@@ -163,7 +163,7 @@ class ItemReading(BaseModel):
     job_id = peewee.CharField(max_length=100, default="")
     attempts = peewee.IntegerField(default=0)
     again = peewee.BooleanField(default=False)  # Read again (no auto-publish), as opposed to reading on arrival
-    message = peewee.TextField(default="")
+    message = peewee.TextField(default="")  # why it couldn't be read; once read, what couldn't be used (Reading.notes)
     source = peewee.CharField(max_length=40, default="")  # how it was read: text layer, ocr, e-invoice
     printed_name = peewee.CharField(max_length=255, default="")  # the supplier (customer) as the document prints it
     requested_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
