@@ -1,0 +1,66 @@
+"""Dates printed on a document: a cheap pattern finds what looks like a date, dateparser reads it the way the
+business's country writes dates (03/04/2025 is 3 April in the UK, March 4 in the US)."""
+import re
+from datetime import date
+from functools import lru_cache
+
+from dateparser.date import DateDataParser
+from dateparser.languages.loader import default_loader
+
+from webapp.reading.countries import day_first, languages
+
+_MONTH_KEYS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+               "november", "december")
+# Days and years may run into the words around them when OCR drops spaces ("20188:13:39PM", "Jan12022").
+_NUMERIC = r"(?<!\d)(?P<a>\d{1,2})\s?(?P<s>[/.\-])\s?(?P<b>\d{1,2})\s?(?P=s)\s?(?P<y>(?:19|20)\d\d|\d\d(?![\d/]))"
+_ISO = r"(?<!\d)(?P<iy>(?:19|20)\d\d)-(?P<im>\d\d)-(?P<id>\d\d)(?!\d)"
+
+
+@lru_cache(maxsize=32)
+def _patterns(country: str) -> re.Pattern:
+    month = "|".join(sorted(_month_names(country), key=len, reverse=True))
+    worded = (rf"(?<!\d)(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\.?[\s\-]*(?P<m1>{month})\.?[\s\-,]*(?P<y1>(?:19|20)\d\d|\d\d(?!\d))"
+              rf"|(?<![^\W\d_])(?P<m2>{month})\.?[\s\-]*(?P<d2>\d{{1,2}}?)(?:st|nd|rd|th)?\s*,?\s*(?P<y2>(?:19|20)\d\d)")
+    return re.compile(f"{_ISO}|{_NUMERIC}|{worded}", re.IGNORECASE)
+
+
+def _month_names(country: str) -> set[str]:
+    names = set()
+    for language in languages(country):
+        info = default_loader.get_locale(language).info
+        for key in _MONTH_KEYS:
+            names.update(re.escape(name) for name in info.get(key, ()) if len(name) >= 3)
+    return names
+
+
+@lru_cache(maxsize=32)
+def _parser(country: str) -> DateDataParser:
+    order = "DMY" if day_first(country) else "MDY"
+    return DateDataParser(languages=languages(country), settings={
+        "DATE_ORDER": order, "PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["day", "month", "year"],
+        "PARSERS": ["absolute-time"], "STRICT_PARSING": True})
+
+
+def dates_in(text: str, country: str) -> list[tuple[int, date, bool]]:
+    """Every date in `text`: (where it starts, the date, whether day and month could have been read the other way)."""
+    found = []
+    for match in _patterns(country).finditer(text):
+        value, ambiguous = _read(match, country)
+        if value is not None and 1990 <= value.year <= 2100:
+            found.append((match.start(), value, ambiguous))
+    return found
+
+
+def _read(match: re.Match, country: str) -> tuple[date | None, bool]:
+    parts = match.groupdict()
+    if parts["iy"]:
+        candidate, ambiguous = f"{parts['iy']}-{parts['im']}-{parts['id']}", False
+    elif parts["a"]:
+        candidate = f"{parts['a']}/{parts['b']}/{parts['y']}"
+        ambiguous = parts["a"] != parts["b"] and int(parts["a"]) <= 12 and int(parts["b"]) <= 12
+    else:
+        day, month, year = (parts["d1"], parts["m1"], parts["y1"]) if parts["d1"] else \
+            (parts["d2"], parts["m2"], parts["y2"])
+        candidate, ambiguous = f"{day} {month} {year}", False
+    parsed = _parser(country).get_date_data(candidate).date_obj
+    return (parsed.date() if parsed else None), ambiguous

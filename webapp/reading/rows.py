@@ -1,0 +1,24 @@
+"""A document's lines as the field finders read them: numbered, with text letters spaced out one by one joined up."""
+from dataclasses import dataclass
+
+from webapp.reading.model import Line
+
+
+@dataclass(frozen=True)
+class Row:
+    index: int
+    text: str  # the line's text, letters spaced out one by one ("T  o  t  a  l") joined up ("Total")
+    line: Line
+
+
+def rows_of(lines: tuple[Line, ...]) -> list[Row]:
+    return [Row(index, _joined(line.text), line) for index, line in enumerate(lines)]
+
+
+def _joined(text: str) -> str:
+    """Some PDFs place every character on its own, so a text layer reads "T  o  t  a  l  :  $  1  0"; the spaces
+    between words are lost either way, so join the characters up."""
+    tokens = text.split()
+    if len(tokens) >= 4 and sum(len(token) == 1 for token in tokens) >= 0.8 * len(tokens):
+        return "".join(tokens)
+    return text
