@@ -12,7 +12,7 @@ from webapp.reading.countries import day_first, languages
 _MONTH_KEYS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                "november", "december")
 # Days and years may run into the words around them when OCR drops spaces ("20188:13:39PM", "Jan12022").
-_NUMERIC = r"(?<!\d)(?P<a>\d{1,2})\s?(?P<s>[/.\-])\s?(?P<b>\d{1,2})\s?(?P=s)\s?(?P<y>(?:19|20)\d\d|\d\d(?![\d/]))"
+_NUMERIC = r"(?P<a>\d{1,2})\s?(?P<s>[/.\-])\s?(?P<b>\d{1,2})\s?(?P=s)\s?(?P<y>(?:19|20)\d\d|\d\d(?![\d/])|\d\d(?=\d{1,2}[:.]\d\d))"
 _ISO = r"(?<!\d)(?P<iy>(?:19|20)\d\d)-(?P<im>\d\d)-(?P<id>\d\d)(?!\d)"
 
 
@@ -43,11 +43,14 @@ def _parser(country: str) -> DateDataParser:
 
 def dates_in(text: str, country: str) -> list[tuple[int, date, bool]]:
     """Every date in `text`: (where it starts, the date, whether day and month could have been read the other way)."""
-    found = []
-    for match in _patterns(country).finditer(text):
+    found, position, pattern = [], 0, _patterns(country)
+    while match := pattern.search(text, position):
         value, ambiguous = _read(match, country)
         if value is not None and 1990 <= value.year <= 2100:
             found.append((match.start(), value, ambiguous))
+            position = match.end()
+        else:
+            position = match.start() + 1  # "100021911/03/2018": not 91/03, but maybe 11/03 further on
     return found
 
 

@@ -23,13 +23,13 @@ from webapp.reading.tables import table_lines
 _I = re.IGNORECASE
 
 # Totals. OCR often drops the spaces between words ("TotalSales(InclusiveofGST)"), so labels allow none.
-STRONG_TOTAL = re.compile(r"amount\s*due|balance\s*due|total\s*due|total\s*payable|amount\s*payable|grand\s*total|"
-                          r"total\s*amount|total\s*amt|total\s*rounded|round\w*\s*total|total\s*(?:\(?\w*\)?\s*)?incl|"
+STRONG_TOTAL = re.compile(r"am(?:oun)?t\s*due|balance\s*due|total\s*due|total\s*payable|amount\s*payable|grand\s*total|"
+                          r"total\s*amount|total\s*amt|total\s*rounded|round\w*\s*total|total\s*(?:\w+\s*)?\(?\s*incl|"
                           r"nett?\s*total|total\s*ttc|gesamtbetrag|rechnungsbetrag|net\s*à\s*payer|"
                           r"total\s*for\s*this\s*invoice|invoice\s*total|total\s*to\s*pay", _I)
-TOTAL = re.compile(r"total|amount|balance|montant|summe|betrag", _I)
+TOTAL = re.compile(r"total|amount|\bamt\b|balance|montant|summe|betrag|\bt(?:o)?tl\b", _I)
 NOT_TOTAL = re.compile(r"sub\s*-?\s*total|total\s*(?:qty|quantity|items?|disc|saving|tax|gst|vat|sst|excl|before|"
-                       r"ht\b|net\b|weight|point|units?|pcs)|excl|(?:tax|gst|vat|sst)\s*total|zwischensumme|"
+                       r"ht\b|net\b|weight|point|units?|pcs)|excl|includes|(?:tax|gst|vat|sst)\s*total|zwischensumme|"
                        r"\bqty|nombre|balance\s*\(?if|b/?f|brought|previous|last\s*(?:bill|invoice)", _I)
 ROUNDING = re.compile(r"round", _I)
 CASH = re.compile(r"cash|tender|received|paid|payment|visa|master|card", _I)
@@ -42,7 +42,7 @@ NET = re.compile(r"sub\s*-?\s*total|total\s*(?:sales\s*)?\(?excl|\bexcl|total\s*
 
 # Dates.
 DATE_LABEL = re.compile(r"dat(?:e|um)|tarikh|issued", _I)
-NOT_THE_DATE = re.compile(r"due|order|deliver|ship|check|period|expir|birth|from|until|valid|zahlungsziel|"
+NOT_THE_DATE = re.compile(r"due|order\s*dat|deliver|ship|check|period|expir|birth|from|until|valid|zahlungsziel|"
                           r"échéance|print|lieferdatum|leistungs", _I)
 DUE_LABEL = re.compile(r"due|pay\s*by|payable\s*by|zahlungsziel|fällig|échéance|date\s*limite|vencimiento", _I)
 TERMS = re.compile(r"\bnet\s*(\d{1,3})\b|(\d{1,3})\s*(?:days|tage|jours)\s*(?:net|netto)?", _I)
@@ -65,10 +65,12 @@ SUPPLIER_LABEL = re.compile(r"sold\s*by|supplier|vendor|seller|issued\s*by|titul
                             r"account\s*name|from\s*:", _I)
 CUSTOMER_LABEL = re.compile(r"bill(?:ed)?\s*to|sold\s*to|invoice\s*to|ship\s*to|customer\s*(?:name)?\s*:|attn|"
                             r"billing\s*address|client\s*:|kunde\s*:", _I)
-COMPANY = re.compile(r"sdn\.?\s*bhd|\bbhd\b|\bltd\b|limited|\binc\b|\bllc\b|gmbh|\bag\b|\bpty\b|\bplc\b|\bpvt\b|"
-                     r"s\.?a\.?r\.?l|\bsas\b|enterprise|trading|\bco\.|corp|company|\bstore|restaurant|"
-                     r"services|hardware|mart\b|shop\b|café|cafe", _I)
-NOT_A_NAME = re.compile(r"tel|fax|phone|www|@|jalan|street|road|\bno\.|gst|vat|reg|page|seite|date|cashier|:", _I)
+LEGAL = re.compile(r"sdn\.?\s*bhd|bhd\b|\bs/b\b|\bltd\b|limited|\binc\b|\bllc\b|gmbh|\bag\b|\bpty\b|\bplc\b|"
+                   r"\bpvt\b|s\.?a\.?r\.?l|\bsas\b|\bcorp|\bco\.|company", _I)
+COMPANY = re.compile(LEGAL.pattern + r"|enterprise|trading|perniagaan|kedai|restoran", _I)
+REGISTRATION = re.compile(r"\s*[(\[{（]?\s*[A-Z0-9]*\d{4,}[\dA-Z\-]*\s*[)\]}）]?.*$")
+NOT_A_NAME = re.compile(r"co\.?\s*no|tel|fax|phone|www|\.com|@|jalan|street|road|\bno\.|gst|vat|reg|page|seite|date|cashier|"
+                        r"thank|\btq\b|:", _I)
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 WEBSITE = re.compile(r"(?<![@\w.])(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\."
                      r"(?:com|net|org|io|co\.uk|com\.au|co\.nz|com\.my|my|de|fr|in|ca|uk|eu|nz|au)(?![\w@])", _I)
@@ -123,11 +125,15 @@ class _Candidate:
 def _totals(rows: list[Row], notes: list[str]) -> dict[str, Found]:
     net, tax = _labelled_amount(rows, NET), _tax(rows)
     candidates = _total_candidates(rows)
-    paid = _cash_less_change(rows)
-    checks = [value for value in (paid, net.amount + tax.amount if net and tax else None) if value is not None]
+    checks = _cross_checks(rows, net, tax)
+    for amount, row in checks:
+        if not any(c.amount == amount for c in candidates):
+            candidates.append(_Candidate(amount, row, 0.5))  # worked out from other figures, printed unlabelled
     for candidate in candidates:
-        if candidate.amount in checks:
-            candidate.score += 0.15
+        candidate.score += 0.15 * min(2, sum(amount == candidate.amount for amount, _ in checks))
+    cash = _payment(rows, CASH)
+    if not candidates and cash and not _payment(rows, CHANGE):
+        candidates.append(_Candidate(cash.amount, cash.row, 0.45))  # paid the exact amount, no total printed
     fields = {}
     best = max(candidates, key=lambda c: (c.score, c.row.index), default=None)
     if best:
@@ -137,12 +143,26 @@ def _totals(rows: list[Row], notes: list[str]) -> dict[str, Found]:
             notes.append(f"The total ({best.amount}) isn't the net ({net.amount}) plus tax ({tax.amount}): "
                          f"{net.amount + tax.amount}.")
         fields["total"] = _found(best.amount, confidence, best.row)
-    agrees = bool(best and net and tax and net.amount + tax.amount == best.amount)
+    agrees = bool(best and net and tax and _adds_up(net.amount + tax.amount, best.amount, rows))
     if net:
-        fields["net"] = _found(net.amount, 0.95 if agrees else 0.8, net.row)
+        fields["net"] = _found(net.amount, 0.95 if agrees else 0.75, net.row)
     if tax:
-        fields["tax"] = _found(tax.amount, 0.95 if agrees else 0.8, tax.row)
+        fields["tax"] = _found(tax.amount, 0.95 if agrees else 0.75, tax.row)
     return fields
+
+
+def _cross_checks(rows: list[Row], net: "_Candidate | None", tax: "_Candidate | None") -> list[tuple[Decimal, Row]]:
+    """What the total should be by the document's other figures: cash less change, net plus tax (and any rounding)."""
+    checks = []
+    cash, change = _payment(rows, CASH), _payment(rows, CHANGE)
+    if cash and change and cash.amount - change.amount > 0:
+        checks.append((cash.amount - change.amount, cash.row))
+    if net and tax:
+        checks.append((net.amount + tax.amount, tax.row))
+        rounding = _labelled_amount(rows, ROUNDING)
+        if rounding and rounding.amount and abs(rounding.amount) < 1:
+            checks.append((net.amount + tax.amount + rounding.amount, rounding.row))
+    return checks
 
 
 def _adds_up(expected: Decimal, total: Decimal, rows: list[Row]) -> bool:
@@ -164,6 +184,8 @@ def _total_candidates(rows: list[Row]) -> list[_Candidate]:
             amount = _money_after(rows, row, label.end())
             if amount is not None:
                 strength = 0.85 if STRONG_TOTAL.search(row.text) else 0.7
+                if sum(a.marked for a in amounts_in(row.text[label.end():])) > 1:
+                    strength -= 0.2  # a table's or a tax summary's total row
                 found.append(_Candidate(amount[0], amount[1], strength))
         elif row.index > 0 and ROUNDING.search(rows[row.index - 1].text) and _bare_amount(row):
             found.append(_Candidate(_bare_amount(row), row, 0.7))  # the rounded total printed under the adjustment
@@ -226,23 +248,22 @@ def _tax(rows: list[Row]) -> _Candidate | None:
     return max(candidates, key=lambda c: (c.score, -c.row.index), default=None)
 
 
-def _cash_less_change(rows: list[Row]) -> Decimal | None:
-    cash = change = None
+def _payment(rows: list[Row], label: re.Pattern) -> _Candidate | None:
+    """The first amount after a cash (or change) label, on its line or the line below."""
     for row in rows:
-        money = [a.value for a in amounts_in(row.text) if a.marked]
-        if not money:
-            continue
-        if CHANGE.search(row.text):
-            change = money[-1]
-        elif CASH.search(row.text) and not TOTAL.search(row.text) and cash is None:
-            cash = money[-1]
-    return cash - change if cash is not None and change is not None else None
+        match = label.search(row.text)
+        if match and not (label is CASH and (CHANGE.search(row.text) or TOTAL.search(row.text))):
+            found = _money_after(rows, row, match.end())
+            if found:
+                return _Candidate(found[0], found[1], 0.8)
+    return None
 
 
 # Dates --------------------------------------------------------------------------------------------------------------
 
 def _date(rows: list[Row], country: str) -> Found | None:
-    first = None
+    """The first date after a date label; else the first date on its own (not glued to a code such as "HC03-7-15")."""
+    unlabelled = []
     for row in rows:
         found = dates_in(row.text, country)
         if not found or NOT_THE_DATE.search(row.text[:found[0][0]]):
@@ -251,9 +272,9 @@ def _date(rows: list[Row], country: str) -> Found | None:
         sureness = 0.85 if ambiguous else 1.0
         if DATE_LABEL.search(row.text[:start]):
             return _found(value, 0.92 * sureness, row)
-        if first is None:
-            first = _found(value, 0.65 * sureness, row)
-    return first
+        glued = start > 0 and row.text[start - 1].isalnum()
+        unlabelled.append((glued, row.index, _found(value, (0.4 if glued else 0.65) * sureness, row)))
+    return min(unlabelled, key=lambda c: c[:2])[2] if unlabelled else None
 
 
 def _due_date(rows: list[Row], country: str, issued: Found | None) -> Found | None:
@@ -305,7 +326,10 @@ def _customer(rows: list[Row]) -> Found | None:
 
 
 def _supplier(rows: list[Row], customer_rows: set[int], own_names: tuple[str, ...]) -> Found | None:
+    """Who issued the document: a name after "Sold by" and the like, else the letterhead (the name-like line nearest
+    the top of the first page, a company's legal form counting for it, lines under the document's title against)."""
     candidates = []
+    title = next((row.index for row in rows if DOC_TITLE.fullmatch(_plain_title(row.text))), len(rows))
     for row in rows:
         label = SUPPLIER_LABEL.search(row.text)
         if label:
@@ -315,17 +339,38 @@ def _supplier(rows: list[Row], customer_rows: set[int], own_names: tuple[str, ..
         if row.index in customer_rows or row.line.box.page != 1 or row.line.box.top > 0.45:
             continue
         name = _clean_name(DOC_TITLE.sub(" ", row.text) if DOC_TITLE.search(row.text) else row.text)
-        if not _looks_like_name(name):
+        if not _looks_like_name(name) or NOT_A_NAME.search(row.text):
             continue
         if own_names and _is_own(name, own_names) and row.index in customer_rows:
             continue
-        position = max(0.0, 0.1 - 0.01 * row.index)
-        score = (0.75 if COMPANY.search(name) else 0.55) + position
+        name = _name_lines(rows, row, name)
+        score = (0.75 if COMPANY.search(name) else 0.55) + max(0.0, 0.1 - 0.01 * row.index)
+        if row.index > title:
+            score -= 0.1
         candidates.append((score, -row.index, name, row))
     if not candidates:
         return None
     score, _, name, row = max(candidates)
     return _found(name, score, row)
+
+
+def _plain_title(text: str) -> str:
+    return re.sub(r"[^A-Za-z/ ]", "", text).strip()
+
+
+def _name_lines(rows: list[Row], row: Row, name: str) -> str:
+    """A name that goes on over the next lines: it ends in "&" or an open bracket, or the line below starts with its
+    legal form ("AIK HUAT HARDWARE / ENTERPRISE (SETIA / ALAM) SDN BHD")."""
+    following = rows[row.index + 1:row.index + 3]
+    for below in following:
+        if re.search(r"\d", below.text) or below.line.box.page != row.line.box.page:
+            break
+        goes_on = re.match(r"[)）]|\s*(?:enterprise|trading|sdn|bhd|s/b|ltd|limited|co\b)", below.text, _I) or (
+            LEGAL.search(below.text) and not LEGAL.search(name) and len(below.text.split()) <= 3)
+        if not (name.endswith("&") or name.count("(") > name.count(")") or goes_on):
+            break
+        name = f"{name} {_clean_name(below.text)}".strip()
+    return name
 
 
 def _looks_like_name(name: str) -> bool:
@@ -336,6 +381,7 @@ def _looks_like_name(name: str) -> bool:
 
 
 def _clean_name(text: str) -> str:
+    text = REGISTRATION.sub("", text) if REGISTRATION.search(text) and REGISTRATION.search(text).start() > 2 else text
     text = re.split(r"\s+-\s+(?=.*\d)|\s{2,}", text.strip(" :,-"))[0] if text.strip() else ""
     return " ".join(text.split()).strip(" :,.;-#*")
 

@@ -16,7 +16,7 @@ CENT = Decimal("0.01")
 _AMOUNT = re.compile(
     r"(?P<sign>-\s?|\()?(?P<mark>(?:USD|EUR|GBP|AUD|NZD|CAD|MYR|SGD|INR)(?=[\s\d])|RM|Rs\.?|[$£€₹¥])?\s?"
     r"(?P<number>(?<![\d.,])\d{1,3}(?:(?P<sep>[,.' ])\d{3})(?:(?P=sep)\d{3})*(?:[.,]\d{1,2})?(?![\d])"
-    r"|(?<![\d.,])\d+(?:[.,]\d{1,2})?(?![\d]|[.,]\d))"
+    r"|(?<![\d.,])\d+(?:[.,]\d{1,2}|\.\s\d\d(?!\d))?(?![\d]|[.,]\d))"
     r"(?!\s?%)\s?(?P<after>€|EUR\b|-(?!\d)|\))?")
 ISO_CODES = ("USD", "EUR", "GBP", "AUD", "NZD", "CAD", "MYR", "SGD", "INR", "HKD", "JPY", "CNY", "CHF", "ZAR", "SEK",
              "NOK", "DKK", "PLN", "IDR", "THB", "PHP", "AED", "FJD")
@@ -36,7 +36,7 @@ class Amount:
 def amounts_in(text: str) -> list[Amount]:
     found = []
     for match in _AMOUNT.finditer(text):
-        number = match.group("number")
+        number = match.group("number").replace(". ", ".")  # OCR's "65. 20"
         marked = bool(number[-3:-2] in {",", "."} or match.group("mark") or match.group("after") in {"€", "EUR"})
         separator = "," if re.search(r",\d{1,2}$", number) else "."
         price = Price.fromstring(number, decimal_separator=separator)
