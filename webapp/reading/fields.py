@@ -241,9 +241,8 @@ def _tax(rows: list[Row]) -> _Candidate | None:
         match = TAX.search(row.text)
         if not match or NOT_TAX.search(row.text) or STRONG_TOTAL.search(row.text):
             continue
-        money = [a for a in amounts_in(row.text[match.end():]) if a.marked]
-        if money:
-            found = (money[-1].value, row)
+        found = _money_after(rows, row, match.end())
+        if found:
             candidates.append(_Candidate(found[0], found[1], 0.9 if re.search("total", row.text, _I) else 0.8))
     return max(candidates, key=lambda c: (c.score, -c.row.index), default=None)
 
