@@ -18,7 +18,7 @@ from webapp.reading.dates import dates_in
 from webapp.reading.model import Found, Reading, Text
 from webapp.reading.money import amounts_in, currency_in
 from webapp.reading.rows import Row, rows_of
-from webapp.reading.tables import table_lines
+from webapp.reading.tables import is_header, table_lines
 
 _I = re.IGNORECASE
 
@@ -27,11 +27,11 @@ STRONG_TOTAL = re.compile(r"am(?:oun)?t\s*due|balance\s*due|total\s*due|total\s*
                           r"total\s*amount|total\s*amt|total\s*rounded|round\w*\s*total|total\s*(?:\w+\s*)?\(?\s*incl|"
                           r"nett?\s*total|total\s*ttc|gesamtbetrag|rechnungsbetrag|net\s*à\s*payer|"
                           r"total\s*for\s*this\s*invoice|invoice\s*total|total\s*to\s*pay", _I)
-TOTAL = re.compile(r"total|amount|\bamt\b|balance|montant|summe|betrag|\bt(?:o)?tl\b", _I)
+TOTAL = re.compile(r"total|amount|nett?\s*amt|balance|montant|summe|betrag|\bt(?:o?t)?l\b", _I)
 NOT_TOTAL = re.compile(r"sub\s*-?\s*total|total\s*(?:qty|quantity|items?|disc|saving|tax|gst|vat|sst|excl|before|"
                        r"ht\b|net\b|weight|point|units?|pcs)|excl|includes|(?:tax|gst|vat|sst)\s*total|zwischensumme|"
                        r"\bqty|nombre|balance\s*\(?if|b/?f|brought|previous|last\s*(?:bill|invoice)", _I)
-ROUNDING = re.compile(r"round", _I)
+ROUNDING = re.compile(r"round|rour\s?ding|rounddtotal|\badj\b|adjust", _I)
 CASH = re.compile(r"cash|tender|received|paid|payment|visa|master|card", _I)
 CHANGE = re.compile(r"change|kembali", _I)
 TAX = re.compile(r"\b(?:tax|vat|gst|sst|tva|mwst|ust|iva|btw)|tax\b|(?:tax|vat|gst|sst)\s*(?:\d|\(|:|amt|amount)", _I)
@@ -69,8 +69,9 @@ LEGAL = re.compile(r"sdn\.?\s*bhd|bhd\b|\bs/b\b|\bltd\b|limited|\binc\b|\bllc\b|
                    r"\bpvt\b|s\.?a\.?r\.?l|\bsas\b|\bcorp|\bco\.|company", _I)
 COMPANY = re.compile(LEGAL.pattern + r"|enterprise|trading|perniagaan|kedai|restoran", _I)
 REGISTRATION = re.compile(r"\s*[(\[{（]?\s*[A-Z0-9]*\d{4,}[\dA-Z\-]*\s*[)\]}）]?.*$")
-NOT_A_NAME = re.compile(r"co\.?\s*no|tel|fax|phone|www|\.com|@|jalan|street|road|\bno\.|gst|vat|reg|page|seite|date|cashier|"
-                        r"thank|\btq\b|:", _I)
+NOT_A_NAME = re.compile(r"co\.?\s*no|tel\s*[:.\d]|fax\s*[:.\d]|phone|www|\.com|@|jalan|street|road\b|\bno\.\s*\d|"
+                        r"(?:gst|vat|sst)\s*(?:id|no|reg|:|\d)|reg\s*(?:no|\.|:)|page|seite|date|cashier|thank|"
+                        r"\btq\b|:", _I)
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 WEBSITE = re.compile(r"(?<![@\w.])(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\."
                      r"(?:com|net|org|io|co\.uk|com\.au|co\.nz|com\.my|my|de|fr|in|ca|uk|eu|nz|au)(?![\w@])", _I)
@@ -128,9 +129,9 @@ def _totals(rows: list[Row], notes: list[str]) -> dict[str, Found]:
     checks = _cross_checks(rows, net, tax)
     for amount, row in checks:
         if not any(c.amount == amount for c in candidates):
-            candidates.append(_Candidate(amount, row, 0.5))  # worked out from other figures, printed unlabelled
+            candidates.append(_Candidate(amount, row, 0.55))  # worked out from other figures, printed unlabelled
     for candidate in candidates:
-        candidate.score += 0.15 * min(2, sum(amount == candidate.amount for amount, _ in checks))
+        candidate.score += 0.2 * min(2, sum(amount == candidate.amount for amount, _ in checks))
     cash = _payment(rows, CASH)
     if not candidates and cash and not _payment(rows, CHANGE):
         candidates.append(_Candidate(cash.amount, cash.row, 0.45))  # paid the exact amount, no total printed
@@ -155,8 +156,8 @@ def _cross_checks(rows: list[Row], net: "_Candidate | None", tax: "_Candidate | 
     """What the total should be by the document's other figures: cash less change, net plus tax (and any rounding)."""
     checks = []
     cash, change = _payment(rows, CASH), _payment(rows, CHANGE)
-    if cash and change and cash.amount - change.amount > 0:
-        checks.append((cash.amount - change.amount, cash.row))
+    if cash and change and abs(cash.amount) - change.amount > 0:
+        checks.append((abs(cash.amount) - change.amount, cash.row))
     if net and tax:
         checks.append((net.amount + tax.amount, tax.row))
         rounding = _labelled_amount(rows, ROUNDING)
@@ -177,15 +178,17 @@ def _total_candidates(rows: list[Row]) -> list[_Candidate]:
     for row in rows:
         if NOT_TOTAL.search(row.text) or (ROUNDING.search(row.text) and not re.search("total", row.text, _I)):
             continue
-        if CASH.search(row.text) and not TOTAL.search(row.text) or CHANGE.search(row.text):
+        if CASH.search(row.text) and not re.search("total", row.text, _I) or CHANGE.search(row.text):
             continue
         label = STRONG_TOTAL.search(row.text) or TOTAL.search(row.text)
-        if label:
+        if label and not is_header(row.text):
             amount = _money_after(rows, row, label.end())
             if amount is not None:
                 strength = 0.85 if STRONG_TOTAL.search(row.text) else 0.7
                 if sum(a.marked for a in amounts_in(row.text[label.end():])) > 1:
                     strength -= 0.2  # a table's or a tax summary's total row
+                if any(ROUNDING.search(r.text) and not TOTAL.search(r.text) for r in rows[:row.index]):
+                    strength += 0.2  # what is paid: the total after the rounding adjustment
                 found.append(_Candidate(amount[0], amount[1], strength))
         elif row.index > 0 and ROUNDING.search(rows[row.index - 1].text) and _bare_amount(row):
             found.append(_Candidate(_bare_amount(row), row, 0.7))  # the rounded total printed under the adjustment
@@ -251,7 +254,7 @@ def _payment(rows: list[Row], label: re.Pattern) -> _Candidate | None:
     """The first amount after a cash (or change) label, on its line or the line below."""
     for row in rows:
         match = label.search(row.text)
-        if match and not (label is CASH and (CHANGE.search(row.text) or TOTAL.search(row.text))):
+        if match and not (label is CASH and (CHANGE.search(row.text) or re.search("total", row.text, _I))):
             found = _money_after(rows, row, match.end())
             if found:
                 return _Candidate(found[0], found[1], 0.8)

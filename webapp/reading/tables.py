@@ -23,7 +23,7 @@ def table_lines(rows: list[Row]) -> list[LineItem]:
     for row in rows:
         if row.line.box.page != page:
             in_table, page = False, row.line.box.page  # a table that goes on overleaf repeats its header
-        if _is_header(row.text):
+        if is_header(row.text):
             in_table, pending = True, ""
             continue
         if not in_table:
@@ -40,7 +40,7 @@ def table_lines(rows: list[Row]) -> list[LineItem]:
     return items
 
 
-def _is_header(text: str) -> bool:
+def is_header(text: str) -> bool:
     words = {match.group(0).lower()[:4] for match in HEADER_WORDS.finditer(text)}
     return len(words) >= 3 and not any(a.marked for a in amounts_in(text))
 
@@ -48,8 +48,8 @@ def _is_header(text: str) -> bool:
 def _item(row: Row, pending: str) -> LineItem | None:
     cells = [cell.strip() for cell in re.split(r"\s{2,}", row.text) if cell.strip()]
     money = [a for a in amounts_in(row.text) if a.marked]
-    if not money:
-        return None
+    if not money or (len(cells) > 1 and not _only_money(cells[-1].rstrip("*SRZL ").strip())):
+        return None  # an amount inside a sentence ("inclusive of a discount of Rs -40.00,"), not a line's amount
     words = [cell for cell in cells if re.search(r"[A-Za-z]{3}", cell) and not _only_money(cell)]
     description = " ".join(words) or pending
     if not description:
@@ -58,7 +58,9 @@ def _item(row: Row, pending: str) -> LineItem | None:
     quantities = [Decimal(m.group(1).replace(",", ".")) for cell in cells[:-1] if (m := QUANTITY.match(cell))
                   and "." not in cell[-3:-2] and "," not in cell[-3:-2]]
     amount = money[-1].value
-    unit = money[-2].value if len(money) >= 2 else None
+    # Price, tax %, tax, amount: the unit price sits before the tax amount.
+    before = -3 if tax_rate and len(money) >= 3 else -2
+    unit = money[before].value if len(money) >= -before else None
     quantity = quantities[-1] if quantities else (Decimal(1) if unit is None or unit == amount else None)
     if unit is None and quantity is not None:
         unit = amount / quantity if quantity else None
