@@ -1,7 +1,7 @@
 """A document's lines as the field finders read them: numbered, with text letters spaced out one by one joined up."""
 from dataclasses import dataclass
 
-from webapp.reading.model import Line
+from webapp.reading.model import Found, Line
 
 
 @dataclass(frozen=True)
@@ -22,3 +22,8 @@ def _joined(text: str) -> str:
     if len(tokens) >= 4 and sum(len(token) == 1 for token in tokens) >= 0.8 * len(tokens):
         return "".join(tokens)
     return text
+
+
+def field_at(value, confidence: float, row: Row) -> Found:
+    """A field read from `row`: OCR's confidence in the line scales the reading's own (capped below certainty)."""
+    return Found(value, round(min(0.99, confidence) * row.line.confidence, 2), row.line.box)
