@@ -60,6 +60,13 @@ def test_a_bill_addressed_to_the_business_is_a_bill_from_the_supplier():
     assert reading.value("customer") == "Docket Demo Ltd"
 
 
+def test_the_business_named_under_a_suppliers_letterhead_is_the_addressee_not_the_issuer():
+    reading = read("Bright Paper", "12 Mill Lane, Leeds", "INVOICE", "Docket Demo Limited", "Total Due  50.00",
+                   own_names=("Docket Demo Limited",))
+    assert reading.value("supplier") == "Bright Paper"
+    assert reading.value("type") == "invoice"
+
+
 # Dates --------------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("country, expected", [

@@ -73,22 +73,23 @@ def supplier(rows: list[Row], customer_rows: set[int], own_names: tuple[str, ...
         if label:
             name = _clean_name(row.text[label.end():])
             if name:
-                candidates.append((0.85, -row.index, name, row))
+                candidates.append((0.85, -row.index, name, row, "labelled"))
         if row.index in customer_rows or row.line.box.page != 1 or row.line.box.top > 0.45:
             continue
         name = _clean_name(DOC_TITLE.sub(" ", row.text) if DOC_TITLE.search(row.text) else row.text)
         if not _looks_like_name(name) or NOT_A_NAME.search(row.text):
             continue
-        if own_names and is_own(name, own_names) and row.index in customer_rows:
-            continue
         name = _name_lines(rows, row, name)
         score = (0.75 if COMPANY.search(name) else 0.55) + max(0.0, 0.1 - 0.01 * row.index)
         if row.index > title:
             score -= 0.1
-        candidates.append((score, -row.index, name, row))
+        candidates.append((score, -row.index, name, row, "letterhead"))
+    if own_names:  # the business's own name is the issuer only as the letterhead; lower down it is the addressee
+        first = max((c for c in candidates if c[4] == "letterhead"), key=lambda c: c[1], default=None)
+        candidates = [c for c in candidates if c is first or not is_own(c[2], own_names)]
     if not candidates:
         return None
-    score, _, name, row = max(candidates)
+    score, _, name, row, _ = max(candidates)
     return field_at(name, score, row)
 
 
