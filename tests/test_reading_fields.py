@@ -313,3 +313,16 @@ def test_a_document_without_a_table_has_no_lines_and_an_empty_document_no_fields
     assert read("Shop", "Total  5.00").lines == ()
     empty = read_fields(Text((), 1, "ocr"), country="GB", base_currency="GBP")
     assert set(empty.fields) == {"currency"} and empty.source == "ocr" and empty.pages == 1
+
+
+def spaced_out(text: str) -> str:
+    """How a PDF that places every character on its own comes out of its text layer."""
+    return "  ".join(text)
+
+
+def test_a_text_layer_that_places_every_letter_apart_is_read_joined_up():
+    reading = read(spaced_out("SammyMaystone"), spaced_out("Date:Jan12022"), spaced_out("BalanceDue:$127.50"),
+                   country="US")
+    assert reading.value("supplier") == "SammyMaystone"
+    assert reading.value("date") == date(2022, 1, 1)
+    assert reading.value("total") == Decimal("127.50")
