@@ -5,9 +5,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from webapp.reading.fields import read_fields
-from webapp.reading.model import Box, Line, Text
+from webapp.reading.model import FIELDS, Box, Line, Text
 
 
 def document(*rows, confidence: float = 1.0, source: str = "text layer") -> Text:
@@ -331,3 +333,13 @@ def test_a_text_layer_that_places_every_letter_apart_is_read_joined_up():
     assert reading.value("supplier") == "SammyMaystone"
     assert reading.value("date") == date(2022, 1, 1)
     assert reading.value("total") == Decimal("127.50")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("Total Due:$£€RM0123456789.,-/ ()%#@abcINVOICEDate\n")),
+                        max_size=40), max_size=12),
+       st.sampled_from(["GB", "US", "CA", "AU", "DE", "MY", "IN", ""]))
+def test_any_text_reads_without_failing_and_every_confidence_is_between_0_and_1(rows, country):
+    reading = read_fields(document(*rows), country=country, base_currency="GBP")
+    assert all(0 <= found.confidence <= 1 for found in reading.fields.values())
+    assert set(reading.fields) <= set(FIELDS)

@@ -15,8 +15,8 @@ CENT = Decimal("0.01")
 # the space between a label and its amount ("TOTAL:RM9.00", "GrandTotalRs1939").
 _AMOUNT = re.compile(
     r"(?P<sign>-\s?|\()?(?P<mark>(?:USD|EUR|GBP|AUD|NZD|CAD|MYR|SGD|INR)(?=[\s\d])|RM|Rs\.?|[$£€₹¥])?\s?"
-    r"(?P<number>(?<![\d.,])\d{1,3}(?:(?P<sep>[,.' ])\d{3})(?:(?P=sep)\d{3})*(?:[.,]\d{1,2})?(?![\d])"
-    r"|(?<![\d.,])\d+(?:[.,]\d{1,2}|\.\s\d\d(?!\d))?(?![\d]|[.,]\d))"
+    r"(?P<number>(?<![\d.,])\d{1,3}(?:(?P<sep>[,.' ])\d{3})(?:(?P=sep)\d{3}){0,3}(?:[.,]\d{1,2})?(?![\d])"
+    r"|(?<![\d.,])\d{1,9}(?:[.,]\d{1,2}|\.\s\d\d(?!\d))?(?![\d]|[.,]\d))"
     r"(?!\s?%)\s?(?P<after>€|EUR\b|-(?!\d)|\))?")
 ISO_CODES = ("USD", "EUR", "GBP", "AUD", "NZD", "CAD", "MYR", "SGD", "INR", "HKD", "JPY", "CNY", "CHF", "ZAR", "SEK",
              "NOK", "DKK", "PLN", "IDR", "THB", "PHP", "AED", "FJD")
