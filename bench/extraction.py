@@ -114,7 +114,8 @@ def _receipts(folder: Path, cache: Path | None, seconds: list[float]) -> bool:
         percent = 100 * hits / scored if scored else 0
         target = TARGETS[f"receipts {field}"]
         missed |= percent < target
-        rows.append((field, str(hits), str(scored), f"{percent:.0f}", str(target), "" if percent >= target else "MISSED"))
+        outcome = "" if percent >= target else "MISSED"
+        rows.append((field, str(hits), str(scored), f"{percent:.0f}", str(target), outcome))
     print(text_table(rows, numeric={1, 2, 3, 4}))
     if any(unkeyed.values()):
         print("not scored (blank in the key): " + ", ".join(f"{f} {n}" for f, n in unkeyed.items() if n))

@@ -14,11 +14,12 @@ from webapp.reading.rows import Row, field_at
 _MONTH_KEYS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                "november", "december")
 # Days and years may run into the words around them when OCR drops spaces ("20188:13:39PM", "Jan12022").
-_NUMERIC = r"(?P<a>\d{1,2})\s?(?P<s>[/.\-])\s?(?P<b>\d{1,2})\s?(?P=s)\s?(?P<y>(?:19|20)\d\d|\d\d(?![\d/])|\d\d(?=\d{1,2}[:.]\d\d))"
+_NUMERIC = (r"(?P<a>\d{1,2})\s?(?P<s>[/.\-])\s?(?P<b>\d{1,2})\s?(?P=s)\s?"
+            r"(?P<y>(?:19|20)\d\d|\d\d(?![\d/])|\d\d(?=\d{1,2}[:.]\d\d))")
 _ISO = r"(?<!\d)(?P<iy>(?:19|20)\d\d)-(?P<im>\d\d)-(?P<id>\d\d)(?!\d)"
 
 _I = re.IGNORECASE
-# What labels a date.
+# What labels a date, and what labels a date that isn't the document's.
 DATE_LABEL = re.compile(r"dat(?:e|um)|tarikh|issued", _I)
 NOT_THE_DATE = re.compile(r"due|order\s*dat|deliver|ship|check|period|expir|birth|from|until|valid|zahlungsziel|"
                           r"échéance|print|lieferdatum|leistungs", _I)
@@ -29,8 +30,10 @@ TERMS = re.compile(r"\bnet\s*(\d{1,3})\b|(\d{1,3})\s*(?:days|tage|jours)\s*(?:ne
 @lru_cache(maxsize=32)
 def _patterns(country: str) -> re.Pattern:
     month = "|".join(sorted(_month_names(country), key=len, reverse=True))
-    worded = (rf"(?<!\d)(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\.?[\s\-]*(?P<m1>{month})\.?[\s\-,]*(?P<y1>(?:19|20)\d\d|\d\d(?!\d))"
-              rf"|(?<![^\W\d_])(?P<m2>{month})\.?[\s\-]*(?P<d2>\d{{1,2}}?)(?:st|nd|rd|th)?\s*,?\s*(?P<y2>(?:19|20)\d\d)")
+    worded = (rf"(?<!\d)(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\.?[\s\-]*(?P<m1>{month})\.?[\s\-,]*"
+              rf"(?P<y1>(?:19|20)\d\d|\d\d(?!\d))"
+              rf"|(?<![^\W\d_])(?P<m2>{month})\.?[\s\-]*(?P<d2>\d{{1,2}}?)(?:st|nd|rd|th)?\s*,?\s*"
+              rf"(?P<y2>(?:19|20)\d\d)")
     return re.compile(f"{_ISO}|{_NUMERIC}|{worded}", re.IGNORECASE)
 
 

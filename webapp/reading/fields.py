@@ -19,13 +19,14 @@ from webapp.reading.totals import check_lines, totals
 
 _I = re.IGNORECASE
 
-# Numbers.
+# The document's number, after its label.
 NUMBER_LABEL = re.compile(
     r"(?P<kind>invoice|inv|receipt|rcpt|bill|document|doc|tax\s*invoice|transaction|trans|facture|rechnungs?|"
     r"booking|ref(?:erence)?|cs|order|cash\s*bill)\s*[-.]?\s*"
     r"(?:no\b|no\.|num(?:ber)?|nr|n°|#|nummer|id|number)\.?", _I)
 NUMBER_KIND_RANK = {"order": 0.55, "booking": 0.7, "ref": 0.7, "reference": 0.7, "transaction": 0.7, "trans": 0.7}
 VALUE = re.compile(r"[A-Z0-9][A-Za-z0-9\-/_.]*")
+
 
 def read_fields(text: Text, *, country: str, own_names: tuple[str, ...] = (), base_currency: str = "") -> Reading:
     """Every field that can be read from the document's lines, for a business in `country` (ISO 3166 alpha-2)

@@ -29,6 +29,7 @@ NOT_TAX = re.compile(r"invoice|\bid\b|id\s*:|reg|no\s*[.:]|number|summary|code|i
 NET = re.compile(r"sub\s*-?\s*total|total\s*(?:sales\s*)?\(?excl|\bexcl|total\s*ht|montant\s*ht|nettobetrag|"
                  r"zwischensumme|before\s*tax|net\s*amount|total\s*net|net\s*total(?!\s*incl)", _I)
 
+
 @dataclass
 class _Candidate:
     amount: Decimal
