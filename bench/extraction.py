@@ -69,7 +69,7 @@ def _spread(values: list[float], digits: int = 2) -> str:
 
 def _read(path: Path, content_type: str, cache: Path | None, seconds: list[float], **options):
     start = time.perf_counter()
-    cached = cache / f"{path.parent.name}-{path.stem}.pickle" if cache else None  # img-000, invoice2data-oyo
+    cached = cache / f"{path.parent.name}-{path.stem}.pickle" if cache else None  # img-000, invoices-invoice2data-oyo
     if cached and cached.exists():
         text = pickle.loads(cached.read_bytes())
     else:
