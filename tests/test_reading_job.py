@@ -79,7 +79,7 @@ def test_a_document_that_cant_be_read_stays_editable_with_the_reason(app, admin_
     item = Item.get()
     assert item.status == "inbox" and item.document.filename == "photo.png"
     page = admin_client.get(f"/b/{admin.business_id}/items/{item.id}").text
-    assert "Docket couldn't read this document: it is a photo or scan without a text layer" in page
+    assert "Docket couldn't read this document: the photo is blank: no text was found" in page
     edited = admin_client.hx("POST", f"/b/{admin.business_id}/items/{item.id}/fields/total", data={"value": "9.50"})
     assert edited.status_code == 200 and Item.get().total == Decimal("9.50")
 

@@ -1,0 +1,186 @@
+"""The total, the net and the tax of a document, and the checks between them: net + tax = total, cash less change
+= total, the table's lines add up. A check that fails is noted and lowers the confidence; nothing is corrected."""
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from webapp.reading.model import Found
+from webapp.reading.money import amounts_in
+from webapp.reading.rows import Row, field_at
+from webapp.reading.tables import is_header
+
+_I = re.IGNORECASE
+
+# OCR often drops the spaces between words ("TotalSales(InclusiveofGST)"), so labels allow none.
+STRONG_TOTAL = re.compile(r"am(?:oun)?t\s*due|balance\s*due|total\s*due|total\s*payable|amount\s*payable|grand\s*total|"
+                          r"total\s*amount|total\s*amt|total\s*rounded|round\w*\s*total|total\s*(?:\w+\s*)?\(?\s*incl|"
+                          r"nett?\s*total|total\s*ttc|gesamtbetrag|rechnungsbetrag|net\s*à\s*payer|"
+                          r"total\s*for\s*this\s*invoice|invoice\s*total|total\s*to\s*pay", _I)
+TOTAL = re.compile(r"total|amount|nett?\s*amt|balance|montant|summe|betrag|\bt(?:o?t)?l\b", _I)
+NOT_TOTAL = re.compile(r"sub\s*-?\s*total|total\s*(?:qty|quantity|items?|disc|saving|tax|gst|vat|sst|excl|before|"
+                       r"ht\b|net\b|weight|point|units?|pcs)|excl|includes|(?:tax|gst|vat|sst)\s*total|zwischensumme|"
+                       r"\bqty|nombre|balance\s*\(?if|b/?f|brought|previous|last\s*(?:bill|invoice)", _I)
+ROUNDING = re.compile(r"round|rour\s?ding|rounddtotal|\badj\b|adjust", _I)
+CASH = re.compile(r"cash|tender|received|paid|payment|visa|master|card", _I)
+CHANGE = re.compile(r"change|kembali", _I)
+TAX = re.compile(r"\b(?:tax|vat|gst|sst|tva|mwst|ust|iva|btw)|tax\b|(?:tax|vat|gst|sst)\s*(?:\d|\(|:|amt|amount)", _I)
+NOT_TAX = re.compile(r"invoice|\bid\b|id\s*:|reg|no\s*[.:]|number|summary|code|incl|excl|included|exempt|"
+                     r"before|rate\s*$|%\s*$|\bsr\b|statement", _I)
+NET = re.compile(r"sub\s*-?\s*total|total\s*(?:sales\s*)?\(?excl|\bexcl|total\s*ht|montant\s*ht|nettobetrag|"
+                 r"zwischensumme|before\s*tax|net\s*amount|total\s*net|net\s*total(?!\s*incl)", _I)
+
+
+@dataclass
+class _Candidate:
+    amount: Decimal
+    row: Row
+    score: float
+
+
+def totals(rows: list[Row], notes: list[str]) -> dict[str, Found]:
+    net, tax = _labelled_amount(rows, NET), _tax(rows)
+    candidates = _total_candidates(rows)
+    checks = _cross_checks(rows, net, tax)
+    for amount, row in checks:
+        if not any(c.amount == amount for c in candidates):
+            candidates.append(_Candidate(amount, row, 0.55))  # worked out from other figures, printed unlabelled
+    for candidate in candidates:
+        candidate.score += 0.2 * min(2, sum(amount == candidate.amount for amount, _ in checks))
+    cash = _payment(rows, CASH)
+    if not candidates and cash and not _payment(rows, CHANGE):
+        candidates.append(_Candidate(cash.amount, cash.row, 0.45))  # paid the exact amount, no total printed
+    fields = {}
+    best = max(candidates, key=lambda c: (c.score, c.row.index), default=None)
+    if best:
+        confidence = best.score
+        if net and tax and not _adds_up(net.amount + tax.amount, best.amount, rows):
+            confidence *= 0.6
+            notes.append(f"The total ({best.amount}) isn't the net ({net.amount}) plus tax ({tax.amount}): "
+                         f"{net.amount + tax.amount}.")
+        fields["total"] = field_at(best.amount, confidence, best.row)
+    agrees = bool(best and net and tax and _adds_up(net.amount + tax.amount, best.amount, rows))
+    if net:
+        fields["net"] = field_at(net.amount, 0.95 if agrees else 0.75, net.row)
+    if tax:
+        fields["tax"] = field_at(tax.amount, 0.95 if agrees else 0.75, tax.row)
+    return fields
+
+
+def _cross_checks(rows: list[Row], net: "_Candidate | None", tax: "_Candidate | None") -> list[tuple[Decimal, Row]]:
+    """What the total should be by the document's other figures: cash less change, net plus tax (and any rounding)."""
+    checks = []
+    cash, change = _payment(rows, CASH), _payment(rows, CHANGE)
+    if cash and change and abs(cash.amount) - change.amount > 0:
+        checks.append((abs(cash.amount) - change.amount, cash.row))
+    if net and tax:
+        checks.append((net.amount + tax.amount, tax.row))
+        rounding = _labelled_amount(rows, ROUNDING)
+        if rounding and rounding.amount and abs(rounding.amount) < 1:
+            checks.append((net.amount + tax.amount + rounding.amount, rounding.row))
+    return checks
+
+
+def _adds_up(expected: Decimal, total: Decimal, rows: list[Row]) -> bool:
+    """Equal, or apart by no more than a rounding adjustment the document prints (cash rounding to 5 cents)."""
+    if expected == total:
+        return True
+    return abs(expected - total) <= Decimal("0.04") and any(ROUNDING.search(row.text) for row in rows)
+
+
+def _total_candidates(rows: list[Row]) -> list[_Candidate]:
+    found = []
+    for row in rows:
+        if NOT_TOTAL.search(row.text) or (ROUNDING.search(row.text) and not re.search("total", row.text, _I)):
+            continue
+        if CASH.search(row.text) and not re.search("total", row.text, _I) or CHANGE.search(row.text):
+            continue
+        label = STRONG_TOTAL.search(row.text) or TOTAL.search(row.text)
+        if label and not is_header(row.text):
+            amount = _money_after(rows, row, label.end())
+            if amount is not None:
+                strength = 0.85 if STRONG_TOTAL.search(row.text) else 0.7
+                if sum(a.marked for a in amounts_in(row.text[label.end():])) > 1:
+                    strength -= 0.2  # a table's or a tax summary's total row
+                if any(ROUNDING.search(r.text) and not TOTAL.search(r.text) for r in rows[:row.index]):
+                    strength += 0.2  # what is paid: the total after the rounding adjustment
+                found.append(_Candidate(amount[0], amount[1], strength))
+        elif row.index > 0 and ROUNDING.search(rows[row.index - 1].text) and _bare_amount(row):
+            found.append(_Candidate(_bare_amount(row), row, 0.7))  # the rounded total printed under the adjustment
+    if not found:
+        money = [(a.value, row) for row in rows for a in amounts_in(row.text) if a.marked and a.value > 0
+                 and not (CASH.search(row.text) or CHANGE.search(row.text))]
+        if money:
+            value, row = max(money, key=lambda pair: pair[0])
+            found.append(_Candidate(value, row, 0.3))
+    return found
+
+
+def _money_after(rows: list[Row], row: Row, start: int):
+    """The last amount after a label (its position `start` in the row), else the amount on the line below: the
+    amount and the row it was read from."""
+    money = [a for a in amounts_in(row.text[start:]) if a.marked]
+    if money:
+        return money[-1].value, row
+    return _amount_below(rows, row)
+
+
+def _amount_below(rows: list[Row], row: Row):
+    """The amount on the next line when the label's own line has none (a label above its figure)."""
+    if row.index + 1 < len(rows):
+        below = rows[row.index + 1]
+        value = _bare_amount(below)
+        if value is not None:
+            return value, below
+    return None
+
+
+def _bare_amount(row: Row) -> Decimal | None:
+    """The amount of a line that holds nothing but an amount (and maybe a currency mark)."""
+    if re.search(r"[A-Za-z]{4,}", row.text):
+        return None
+    money = [a for a in amounts_in(row.text) if a.marked]
+    return money[-1].value if len(money) == 1 else None
+
+
+def _labelled_amount(rows: list[Row], label: re.Pattern) -> _Candidate | None:
+    for row in rows:
+        match = label.search(row.text)
+        if match:
+            found = _money_after(rows, row, match.end())
+            if found:
+                return _Candidate(found[0], found[1], 0.8)
+    return None
+
+
+def _tax(rows: list[Row]) -> _Candidate | None:
+    candidates = []
+    for row in rows:
+        match = TAX.search(row.text)
+        if not match or NOT_TAX.search(row.text) or STRONG_TOTAL.search(row.text):
+            continue
+        found = _money_after(rows, row, match.end())
+        if found:
+            candidates.append(_Candidate(found[0], found[1], 0.9 if re.search("total", row.text, _I) else 0.8))
+    return max(candidates, key=lambda c: (c.score, -c.row.index), default=None)
+
+
+def _payment(rows: list[Row], label: re.Pattern) -> _Candidate | None:
+    """The first amount after a cash (or change) label, on its line or the line below."""
+    for row in rows:
+        match = label.search(row.text)
+        if match and not (label is CASH and (CHANGE.search(row.text) or re.search("total", row.text, _I))):
+            found = _money_after(rows, row, match.end())
+            if found:
+                return _Candidate(found[0], found[1], 0.8)
+    return None
+
+
+def check_lines(items, fields: dict[str, Found], notes: list[str]) -> None:
+    amounts = [item.amount for item in items if item.amount is not None]
+    if len(amounts) < 2:
+        return
+    added = sum(amounts)
+    targets = [fields[name].value for name in ("net", "total") if name in fields]
+    if targets and added not in targets:
+        notes.append(f"The lines add up to {added}, not the document's "
+                     f"{'net' if 'net' in fields else 'total'} ({targets[0]}).")
