@@ -1,5 +1,5 @@
 """In Chromium: upload a PDF bill from a supplier Xero doesn't have yet, watch "Reading…" become filled fields with
-the regions read marked on the page (no reload), confirm the supplier the reading wasn't sure of, and publish."""
+the regions read marked on the page (no reload), confirm the date the reading wasn't sure of, and publish."""
 import pytest
 from playwright.sync_api import expect
 
@@ -16,7 +16,7 @@ def test_upload_see_it_read_confirm_and_publish(page, live_server, xero_app, uk,
     sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
     page.goto(f"{live_server.url}/b/{uk}/inbox/costs")
     content = pdf_bytes("Hartfield Timber Ltd", "VAT reg GB 287 1193 40", "Invoice No: HT-2291",
-                        "Invoice date: 14 May 2026", "Subtotal 250.00", "VAT 50.00", "Total £300.00")
+                        "14 May 2026", "Subtotal 250.00", "VAT 50.00", "Total £300.00")
     page.get_by_label("Choose files").set_input_files(
         {"name": "hartfield.pdf", "mimeType": "application/pdf", "buffer": content})
     row = page.locator("#items-table tbody tr").filter(has_text="Reading…")
@@ -42,20 +42,20 @@ def test_upload_see_it_read_confirm_and_publish(page, live_server, xero_app, uk,
     mark, image = total_mark.bounding_box(), page.get_by_alt_text("Page 1 of hartfield.pdf").bounding_box()
     assert image["y"] < mark["y"] < image["y"] + image["height"] / 2  # near the top of the page, where it is
 
-    expect(page.locator("#item-checks")).to_contain_text("Check the supplier")
+    expect(page.locator("#item-checks")).to_contain_text("Check the date")  # printed without a label
     category = Category.get((Category.business == uk) & (Category.code == "429"))
     rate = TaxRate.get((TaxRate.business == uk) & (TaxRate.xero_id == "INPUT2"))
     page.get_by_label("Category", exact=True).select_option(str(category.id))
     expect(page.locator("#msg-category")).to_have_text("Saved")
     page.get_by_label("Tax rate", exact=True).select_option(str(rate.id))
     expect(page.locator("#msg-tax_rate")).to_have_text("Saved")
-    expect(page.locator("#item-status")).to_have_text("Inbox")  # the supplier still waits for its check
+    expect(page.locator("#item-status")).to_have_text("Inbox")  # the date still waits for its check
 
-    contact_mark = page.locator('.read-mark[data-field="contact"]')
-    expect(contact_mark).to_have_class("read-mark read-mark-check")
-    page.locator("#field-contact").get_by_role("button", name="Confirm").click()
-    expect(page.locator("#check-contact")).to_have_count(0)
-    expect(contact_mark).to_have_class("read-mark")  # no longer marked for checking, without a reload
+    date_mark = page.locator('.read-mark[data-field="date"]')
+    expect(date_mark).to_have_class("read-mark read-mark-check")
+    page.locator("#field-date").get_by_role("button", name="Confirm").click()
+    expect(page.locator("#check-date")).to_have_count(0)
+    expect(date_mark).to_have_class("read-mark")  # no longer marked for checking, without a reload
     expect(page.locator("#item-status")).to_have_text("Ready")
     page.get_by_label("then open the next item").uncheck()
     page.get_by_role("button", name="Publish", exact=True).click()
