@@ -54,21 +54,21 @@ def _encrypted_pdf() -> bytes:
     return buffer.getvalue()
 
 
-GOOD = [
-    ("receipt.jpg", lambda: image_bytes("JPEG"), "image/jpeg"),
-    ("receipt.png", lambda: image_bytes("PNG"), "image/png"),
-    ("receipt.gif", lambda: image_bytes("GIF", mode="P"), "image/gif"),
-    ("receipt.tiff", lambda: image_bytes("TIFF"), "image/tiff"),
-    ("IMG_0001.HEIC", lambda: image_bytes("HEIF"), "image/heic"),
-    ("bill.pdf", lambda: pdf_bytes("Hello"), "application/pdf"),
-    ("peppol-invoice.xml", ubl_document, "application/xml"),
-    ("credit note.XML", lambda: ubl_document("CreditNote"), "application/xml"),
-    ("factur-x.xml", cii_document, "application/xml"),
+GOOD = [  # name, content, its type, and the kind of item reading makes of it (an e-invoice says what it is)
+    ("receipt.jpg", lambda: image_bytes("JPEG"), "image/jpeg", "receipt"),
+    ("receipt.png", lambda: image_bytes("PNG"), "image/png", "receipt"),
+    ("receipt.gif", lambda: image_bytes("GIF", mode="P"), "image/gif", "receipt"),
+    ("receipt.tiff", lambda: image_bytes("TIFF"), "image/tiff", "receipt"),
+    ("IMG_0001.HEIC", lambda: image_bytes("HEIF"), "image/heic", "receipt"),
+    ("bill.pdf", lambda: pdf_bytes("Hello"), "application/pdf", "receipt"),
+    ("peppol-invoice.xml", ubl_document, "application/xml", "invoice"),
+    ("credit note.XML", lambda: ubl_document("CreditNote"), "application/xml", "credit_note"),
+    ("factur-x.xml", cii_document, "application/xml", "invoice"),
 ]
 
 
-@pytest.mark.parametrize("name, make, content_type", GOOD, ids=[g[0] for g in GOOD])
-def test_good_file_becomes_an_inbox_item(admin_client, admin, storage, name, make, content_type):
+@pytest.mark.parametrize("name, make, content_type, kind", GOOD, ids=[g[0] for g in GOOD])
+def test_good_file_becomes_an_inbox_item(admin_client, admin, storage, name, make, content_type, kind):
     content = make()
     response = _upload(admin_client, admin.business_id, (name, content))
     assert response.status_code == 200
@@ -78,8 +78,9 @@ def test_good_file_becomes_an_inbox_item(admin_client, admin, storage, name, mak
     sha = hashlib.sha256(content).hexdigest()
     assert (document.sha256, document.content_type, document.size, document.filename) == \
         (sha, content_type, len(content), name)
-    assert (item.status, item.workspace, item.type, item.document_id) == ("inbox", "costs", "receipt", document.id)
-    assert item.currency == admin.business.base_currency and item.created_by_id == admin.user_id
+    assert (item.status, item.workspace, item.type, item.document_id) == ("inbox", "costs", kind, document.id)
+    assert item.currency == ("EUR" if content_type == "application/xml" else admin.business.base_currency)
+    assert item.created_by_id == admin.user_id
     stored = storage / sha[:2] / sha
     assert stored.read_bytes() == content
     assert not stored.stat().st_mode & 0o111  # never executable

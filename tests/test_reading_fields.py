@@ -43,6 +43,11 @@ def test_the_title_tells_the_kind_of_document(title, expected):
     assert reading.fields["type"].confidence >= 0.8
 
 
+def test_no_word_for_the_kind_leaves_the_type_to_the_workspace_unless_it_was_paid_at_the_counter():
+    assert read("Bright Paper Ltd", "Date: 03/04/2025", "Total  12.00").value("type") is None
+    assert read("Corner Shop", "Total  9.00", "Cash  10.00", "Change  1.00").value("type") == "receipt"
+
+
 def test_a_till_receipt_titled_tax_invoice_paid_on_the_spot_is_a_receipt():
     reading = read("Kedai Runcit Sdn Bhd", "SIMPLIFIED TAX INVOICE", "Total  9.00", "Cash  10.00", "Change  1.00")
     assert reading.value("type") == "receipt"
@@ -216,10 +221,10 @@ def test_the_currency_by_iso_code_or_by_symbol_and_country(line, country, expect
     assert reading.fields["currency"].confidence >= 0.7
 
 
-def test_a_document_that_names_no_currency_is_in_the_base_currency_with_low_confidence():
+def test_a_document_that_names_no_currency_is_in_the_base_currency_without_a_check():
     reading = read("Shop", "Total  120.00", base_currency="NZD", country="NZ")
     assert reading.value("currency") == "NZD"
-    assert reading.fields["currency"].confidence == 0.5
+    assert reading.fields["currency"].confidence == 0.8 and reading.fields["currency"].box is None
 
 
 # Number -------------------------------------------------------------------------------------------------------------
@@ -343,3 +348,10 @@ def test_any_text_reads_without_failing_and_every_confidence_is_between_0_and_1(
     reading = read_fields(document(*rows), country=country, base_currency="GBP")
     assert all(0 <= found.confidence <= 1 for found in reading.fields.values())
     assert set(reading.fields) <= set(FIELDS)
+
+
+def test_a_lone_labelled_total_needs_no_check_but_two_different_totals_do():
+    alone = read("Bright Paper Ltd", "INVOICE", "Date: 03/04/2025", "Total  £120.00")
+    assert alone.value("total") == Decimal("120.00") and alone.fields["total"].confidence >= 0.8
+    rivals = read("Bright Paper Ltd", "INVOICE", "Date: 03/04/2025", "Total  £120.00", "Total  £95.00")
+    assert rivals.fields["total"].confidence < 0.8

@@ -138,26 +138,27 @@ def test_read_again_changes_only_what_nobody_edited_by_hand(app, admin_client, a
 
 
 def test_an_unsure_field_holds_the_item_back_until_confirmed(app, admin_client, admin, coding):
-    _upload(admin_client, admin.business_id, content=pdf_bytes(*INVOICE))  # the supplier is new to Xero
+    undated = tuple("12 Mar 2026" if line.startswith("Invoice date") else line for line in INVOICE)
+    _upload(admin_client, admin.business_id, content=pdf_bytes(*undated))  # the supplier is new to Xero
     read_documents(app)
     item = Item.get()
     base = f"/b/{admin.business_id}/items/{item.id}"
     assert item.contact.name == "ACME SUPPLIES LTD" and not item.contact.in_xero  # proposed as a new supplier
     assert item.contact.tax_number == "GB123456789"
-    assert item.to_check_fields == ["contact"]
+    assert item.to_check_fields == ["date"]  # a date printed without its label
     admin_client.hx("POST", f"{base}/fields/category", data={"value": str(coding.fuel.id)})
     admin_client.hx("POST", f"{base}/fields/tax_rate", data={"value": str(coding.vat20.id)})
     page = admin_client.get(base).text
-    assert "Check the supplier: Docket wasn&#39;t sure it read it right." in page
-    assert 'class="check-mark" id="check-contact">Check<' in page and Item.get().status == "inbox"
+    assert "Check the date: Docket wasn&#39;t sure it read it right." in page
+    assert 'class="check-mark" id="check-date">Check<' in page and Item.get().status == "inbox"
     row = admin_client.get(f"/b/{admin.business_id}/inbox/costs").text
-    assert "Check the supplier" in row
+    assert "Check the date" in row
 
-    confirmed = admin_client.hx("POST", f"{base}/fields/contact/confirm")
-    assert confirmed.status_code == 200 and 'id="check-contact"' not in confirmed.text
+    confirmed = admin_client.hx("POST", f"{base}/fields/date/confirm")
+    assert confirmed.status_code == 200 and 'id="check-date"' not in confirmed.text
     item = Item.get()
     assert item.to_check == "" and item.status == "ready"
-    assert ItemHistory.select().where((ItemHistory.field == "contact") & (ItemHistory.source == "confirmed")).exists()
+    assert ItemHistory.select().where((ItemHistory.field == "date") & (ItemHistory.source == "confirmed")).exists()
 
 
 def test_editing_an_unsure_field_clears_its_check(app, admin_client, admin):

@@ -59,7 +59,8 @@ def _currency(rows: list[Row], country: str, base_currency: str) -> Found | None
         row = next((r for r in rows if code in r.text), None) or next(
             (r for r in rows if any(a.marked for a in amounts_in(r.text))), rows[0])
         return Found(code, confidence, row.line.box)
-    return Found(base_currency.upper(), 0.5, None) if base_currency else None
+    # Nothing printed says otherwise: the business's own currency, as a bookkeeper would assume; no Check for it.
+    return Found(base_currency.upper(), 0.8, None) if base_currency else None
 
 
 def _number(rows: list[Row]) -> Found | None:

@@ -146,10 +146,13 @@ def document_type(rows: list[Row], *, issued_by_us: bool) -> Found | None:
         if kind == "invoice" and issued_by_us:
             kind = "sales_invoice"
         return field_at(kind, 0.9, row)
-    if not rows:
-        return None
-    kind = "receipt" if _paid_at_the_counter(rows) else "sales_invoice" if issued_by_us else "invoice"
-    return field_at(kind, 0.5, rows[0])
+    # No word says what it is: paid at the counter (cash and change) makes it a receipt, the business's own
+    # letterhead a sales invoice to look at; otherwise the workspace's own default stands.
+    if rows and _paid_at_the_counter(rows):
+        return field_at("receipt", 0.8, rows[0])
+    if rows and issued_by_us:
+        return field_at("sales_invoice", 0.5, rows[0])
+    return None
 
 
 def _paid_at_the_counter(rows: list[Row]) -> bool:

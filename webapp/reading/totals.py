@@ -53,6 +53,8 @@ def totals(rows: list[Row], notes: list[str]) -> dict[str, Found]:
     best = max(candidates, key=lambda c: (c.score, c.row.index), default=None)
     if best:
         confidence = best.score
+        if confidence >= 0.7 and all(c.amount == best.amount for c in candidates):
+            confidence = max(confidence, 0.8)  # labelled, and nothing else on the page claims to be the total
         if net and tax and not _adds_up(net.amount + tax.amount, best.amount, rows):
             confidence *= 0.6
             notes.append(f"The total ({best.amount}) isn't the net ({net.amount}) plus tax ({tax.amount}): "
