@@ -10,6 +10,8 @@ import pytest
 from pypdf import PdfWriter
 
 from tests.einvoice_helpers import UBL_LINES, cii_document, facturx_pdf, plain_pdf, ubl_document
+from tests.items_helpers import pdf_bytes
+from webapp.reading import read_document
 from webapp.reading.einvoice import find_einvoice, is_einvoice_xml, read_einvoice
 from webapp.reading.model import LineItem, Unreadable
 
@@ -226,3 +228,20 @@ def test_unit_price_keeps_four_decimals_where_the_document_prices_that_finely():
     fine = ({**UBL_LINES[0], "quantity": "1000", "price": "0.1234", "amount": "123.40", "per": None},)
     reading = read_einvoice(ubl_document(lines=fine).replace(b">120.00<", b">123.40<"))
     assert reading.lines[0].unit_amount == Decimal("0.1234")
+
+
+def test_a_pdf_whose_e_invoice_is_invalid_is_read_from_its_text_with_a_note():
+    invalid = cii_document(payable="lots")
+    pdf = facturx.generate_from_binary(pdf_bytes("Moulin Rouge SARL", "FACTURE", "Invoice No: F-2024-17",
+                                                 "Date: 15/03/2024", "Total EUR 60.00"), invalid, check_xsd=False)
+    assert find_einvoice(pdf) == invalid
+    reading = read_document(pdf, "application/pdf", country="FR", base_currency="EUR")
+    assert reading.source == "text layer"
+    assert (reading.value("number"), reading.value("total")) == ("F-2024-17", Decimal("60.00"))
+    assert reading.notes[0].startswith("The e-invoice inside the PDF couldn't be used (")
+    assert reading.notes[0].endswith("), so the PDF was read instead.")
+
+
+def test_an_xml_e_invoice_that_is_invalid_is_unreadable_with_its_reason():
+    with pytest.raises(Unreadable, match="payable amount"):
+        read_document(ubl_document(payable=None), "application/xml", country="GB")
