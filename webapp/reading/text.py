@@ -1,13 +1,16 @@
-"""A document's text as lines with boxes: a PDF's text layer where it has one, OCR for photos and scanned pages."""
-import io
+"""A document's text as lines with boxes: a PDF's text layer where it has one, OCR for photos and scanned pages.
 
+Only the first MAX_PAGES pages are read (totals, dates and numbers sit on the first pages), so a 200-page PDF
+costs what a 3-page one does. Every failure is an `Unreadable` with a sentence a person understands."""
 import pypdfium2 as pdfium
-from PIL import Image, ImageOps
+import pypdfium2.raw as pdfium_c
+from PIL import Image
 
+from webapp.reading import images, ocr
 from webapp.reading.model import Box, Line, Text, Unreadable
 
 MAX_PAGES = 3  # totals, dates and numbers sit on the first pages; reading more only costs time
-OCR_SCALE = 200 / 72  # a scanned page rendered at 200 dpi
+OCR_DPI = 200  # a scanned page rendered at 200 dpi: receipt print stays legible
 MIN_TEXT_CHARS = 20  # fewer characters on a page than this: treat it as a scan
 
 
@@ -18,26 +21,51 @@ def document_text(data: bytes, content_type: str) -> Text:
 
 
 def _pdf_text(data: bytes) -> Text:
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as error:
-        raise Unreadable("the PDF is damaged or password-protected") from error
+    pdf = _open_pdf(data)
     lines, sources = [], set()
     try:
-        for number in range(min(len(pdf), MAX_PAGES)):
-            page = pdf[number]
-            found = _text_layer_lines(page, number + 1)
-            if sum(len(line.text) for line in found) >= MIN_TEXT_CHARS:
-                sources.add("text layer")
-            else:
-                image = page.render(scale=OCR_SCALE, grayscale=True).to_pil()
-                found = _ocr_lines(image, number + 1)
-                sources.add("ocr")
-            lines.extend(found)
         pages = len(pdf)
+        for number in range(min(pages, MAX_PAGES)):
+            found, source = _pdf_page_lines(pdf, number)
+            lines.extend(found)
+            sources.add(source)
     finally:
         pdf.close()
-    return Text(tuple(lines), pages, " and ".join(sorted(sources, reverse=True)) or "text layer")
+    if not lines:
+        raise Unreadable("no text was found in the PDF: its pages are blank")
+    sources.discard("blank")
+    return Text(tuple(lines), pages, " and ".join(sorted(sources, reverse=True)))
+
+
+def _open_pdf(data: bytes) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        if error.err_code == pdfium_c.FPDF_ERR_PASSWORD:
+            raise Unreadable("the PDF is password-protected; upload a copy saved without a password") from error
+        raise Unreadable("the PDF is damaged: it can't be opened") from error
+
+
+def _pdf_page_lines(pdf: pdfium.PdfDocument, index: int) -> tuple[list[Line], str]:
+    try:
+        page = pdf[index]
+        found = _text_layer_lines(page, index + 1)
+        if sum(len(line.text) for line in found) >= MIN_TEXT_CHARS:
+            return found, "text layer"
+        scan = images.ready_for_ocr(_render(page))
+    except pdfium.PdfiumError as error:
+        raise Unreadable(f"the PDF is damaged: page {index + 1} can't be read") from error
+    if scan is None:
+        return found, "text layer" if found else "blank"
+    return _ocr_lines(scan, index + 1), "ocr"
+
+
+def _render(page) -> Image.Image:
+    """The page as a greyscale image at OCR_DPI, or smaller where that would pass images.OCR_PIXELS (a poster-sized
+    page must not take gigabytes)."""
+    width, height = page.get_size()  # points, 72 to the inch
+    scale = min(OCR_DPI / 72, (images.OCR_PIXELS / max(1.0, width * height)) ** 0.5)
+    return page.render(scale=scale, grayscale=True).to_pil().convert("L")
 
 
 def _text_layer_lines(page, number: int) -> list[Line]:
@@ -54,31 +82,34 @@ def _text_layer_lines(page, number: int) -> list[Line]:
 
 
 def _image_text(data: bytes) -> Text:
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image = ImageOps.exif_transpose(image).convert("L")
-    except (OSError, ValueError) as error:
-        raise Unreadable("the image is damaged") from error
-    return Text(tuple(_ocr_lines(image, 1)), 1, "ocr")
-
-
-_engine = None
+    pages, count = images.image_pages(data, MAX_PAGES)
+    ready = [images.ready_for_ocr(page) for page in pages]
+    if all(page is None for page in ready):
+        raise Unreadable("the photo is blank: no text was found")
+    lines = [line for number, page in enumerate(ready, 1) if page is not None for line in _ocr_lines(page, number)]
+    if not lines:
+        raise Unreadable("no text was found in the photo")
+    return Text(tuple(lines), count, "ocr")
 
 
 def _ocr_lines(image: Image.Image, number: int) -> list[Line]:
-    global _engine
-    if _engine is None:
-        from rapidocr_onnxruntime import RapidOCR
-        _engine = RapidOCR()
-    import numpy
-    result, _ = _engine(numpy.asarray(image.convert("RGB")))
-    width, height = image.size
-    runs = []
-    for corners, text, score in result or []:
-        xs, ys = [p[0] for p in corners], [p[1] for p in corners]
-        runs.append((Box(number, min(xs) / width, min(ys) / height, max(xs) / width, max(ys) / height),
-                     text.strip(), float(score)))
-    return group_lines(runs)
+    """The page's OCR runs grouped into lines in the page's reading frame (turned upright), boxes given back in
+    the frame of the page as it is shown."""
+    runs, turn = ocr.read(image)
+    lines = group_lines([(Box(number, *where), text, score) for where, text, score in runs])
+    return [Line(line.text, _unturn(line.box, turn), line.confidence) for line in lines]
+
+
+def _unturn(box: Box, turn: Image.Transpose | None) -> Box:
+    """A box on the turned page, on the page as it is shown."""
+    page, left, top, right, bottom = box.page, box.left, box.top, box.right, box.bottom
+    if turn == Image.Transpose.ROTATE_90:  # read turned a quarter anticlockwise
+        return Box(page, 1 - bottom, left, 1 - top, right)
+    if turn == Image.Transpose.ROTATE_270:  # a quarter clockwise
+        return Box(page, top, 1 - right, bottom, 1 - left)
+    if turn == Image.Transpose.ROTATE_180:
+        return Box(page, 1 - right, 1 - bottom, 1 - left, 1 - top)
+    return box
 
 
 def group_lines(runs: list[tuple[Box, str, float]]) -> list[Line]:

@@ -1,0 +1,214 @@
+"""OCR engines compared on scanned receipts (issue 16): seconds per receipt, peak memory and how much of what a
+person reads off the receipt is in the engine's text.
+
+    .venv/bin/python -m bench.ocr_engines /work/shared/data [--receipts 100] [--engines NAME,...]
+
+DATA holds `receipts-sroie/` (img/NNN.jpg, key/NNN.json with company, date and total; a development set). Each
+engine runs in a process of its own (so its peak RSS is its own), reads one receipt to warm up, then every receipt
+once. Figures per engine:
+- p50 / p95: seconds to read one receipt (the engine's call only; `docket` is `document_text` on the JPEG's bytes);
+- CPU s: median CPU seconds per receipt, all threads (tesseract: not counted, it runs in a child process);
+  less disturbed than wall time when the machine is busy;
+- peak RSS: of the process after reading them all (tesseract: the larger of the Python process and its
+  `tesseract` children);
+- total / date: share of receipts whose key total ("9.00") and key date appear, as printed, in the text;
+- supplier: share whose key company matches the best line (or two adjacent lines) with rapidfuzz partial_ratio
+  >= 85, case, spaces and punctuation ignored, the line at least half as long as the name;
+- supplier with spaces: the same with the spaces between words kept, as a person sees the name.
+The comparison engines are not Docket's dependencies: `pip install rapidocr-onnxruntime==1.4.4 pytesseract` and
+`apt-get install tesseract-ocr tesseract-ocr-eng` to run them; an engine not installed is skipped.
+Exits 0 (figures only), 1 if an engine crashed."""
+import argparse
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import common
+
+RAPIDOCR_1 = "rapidocr-onnxruntime 1.4.4 (PP-OCRv4 ch)"
+ENGINES = {
+    "rapidocr1": f"{RAPIDOCR_1}, defaults",
+    "rapidocr1-fast": f"{RAPIDOCR_1}, no angle classifier, 2 threads",
+    "rapidocr3": "rapidocr 3.10 (PP-OCRv6 small), defaults",
+    "rapidocr3-fast": "rapidocr 3.10 (PP-OCRv6 small), no angle classifier, 2 threads",
+    "rapidocr3-960": "rapidocr 3.10, no angle classifier, 2 threads, det limit_side_len 960 (max side)",
+    "tesseract": "Tesseract 5 (Debian tesseract-ocr-eng, pytesseract, --psm 3)",
+    "docket": "document_text (webapp/reading/text.py, the engine Docket uses, as configured)",
+}
+SUPPLIER_SCORE = 85
+MISSING = 3  # exit status of an engine's process when its package isn't installed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ocr_engines", description=__doc__.split("\n")[0])
+    parser.add_argument("data", help="the shared data folder (holding receipts-sroie/)")
+    parser.add_argument("--receipts", type=int, default=100, help="how many receipts (the first N)")
+    parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated, of: " + ", ".join(ENGINES))
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # run one engine in this process, print JSON
+    args = parser.parse_args(argv)
+    receipts = _receipts(Path(args.data) / "receipts-sroie", args.receipts)
+    if args.one:
+        try:
+            result = _run_engine(args.one, receipts)
+        except ImportError as error:  # the comparison engines are not Docket's dependencies
+            print(f"not installed ({error.name})", file=sys.stderr)
+            return MISSING
+        print(json.dumps(result))
+        return 0
+    print(f"# OCR engines on {len(receipts)} receipts of receipts-sroie (a development set)")
+    print(f"# {common.machine()}")
+    rows, crashed = [("engine", "p50 s", "p95 s", "CPU s", "peak RSS MiB", "total", "date", "supplier",
+                      "supplier with spaces")], False
+    for name in args.engines.split(","):
+        started = time.time()
+        child = subprocess.run([sys.executable, "-m", "bench.ocr_engines", args.data, "--receipts",
+                                str(args.receipts), "--one", name], capture_output=True, text=True)
+        if child.returncode == MISSING:
+            print(f"# {name}: skipped, {child.stderr.strip().splitlines()[-1]}")
+            continue
+        if child.returncode:
+            print(f"WRONG: {name} crashed:\n{child.stderr[-2000:]}")
+            crashed = True
+            continue
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+        rows.append((name, f"{result['p50']:.2f}", f"{result['p95']:.2f}", f"{result['cpu']:.2f}",
+                     f"{result['rss_mib']:.0f}",
+                     _share(result["total"]), _share(result["date"]), _share(result["supplier"]),
+                     _share(result["supplier_spaced"])))
+        print(f"# {name}: {ENGINES[name]} ({time.time() - started:.0f} s, load {os.getloadavg()[0]:.2f})",
+              flush=True)
+    print(common.text_table(rows, numeric=set(range(1, 9))))
+    return 1 if crashed else 0
+
+
+def _share(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _receipts(folder: Path, count: int) -> list[tuple[Path, dict]]:
+    images = sorted((folder / "img").glob("*.jpg"))[:count]
+    return [(image, json.loads((folder / "key" / f"{image.stem}.json").read_text())) for image in images]
+
+
+def _run_engine(name: str, receipts: list[tuple[Path, dict]]) -> dict:
+    read = _reader(name)
+    read(receipts[0][0])  # warm up: models loaded, first-call allocations made
+    seconds, cpu, found = [], [], {"total": 0, "date": 0, "supplier": 0, "supplier_spaced": 0}
+    for image, key in receipts:
+        started, started_cpu = time.perf_counter(), time.process_time()
+        lines = read(image)
+        seconds.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+        for name_, hit in _score(lines, key).items():
+            found[name_] += hit
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"p50": statistics.median(seconds), "p95": _p95(seconds), "cpu": statistics.median(cpu), "rss_mib": max(own, children) / 1024,
+            **{k: v / len(receipts) for k, v in found.items()}}
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _score(lines: list[str], key: dict) -> dict[str, bool]:
+    text = "\n".join(lines)
+    return {"total": key["total"] in text, "date": key["date"] in text,
+            "supplier": _supplier_found(lines, key["company"], spaces=False),
+            "supplier_spaced": _supplier_found(lines, key["company"], spaces=True)}
+
+
+def _supplier_found(lines: list[str], company: str, spaces: bool) -> bool:
+    from rapidfuzz import fuzz
+
+    def normal(text: str) -> str:
+        words = re.sub(r"[^A-Z0-9 ]+", " " if spaces else "", text.upper())
+        return " ".join(words.split()) if spaces else words.replace(" ", "")
+
+    name = normal(company)
+    candidates = [normal(line) for line in lines]
+    candidates += [f"{a} {b}" if spaces else a + b for a, b in zip(candidates, candidates[1:])]
+    return any(fuzz.partial_ratio(name, candidate) >= SUPPLIER_SCORE
+               for candidate in candidates if len(candidate) >= len(name) / 2)
+
+
+def _reader(name: str):
+    if name.startswith("rapidocr1"):
+        return _rapidocr1(fast=name.endswith("fast"))
+    if name.startswith("rapidocr3"):
+        return _rapidocr3(fast=name != "rapidocr3", det_limit=960 if name.endswith("960") else None)
+    if name == "tesseract":
+        return _tesseract()
+    if name == "docket":
+        return _docket()
+    raise SystemExit(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
+
+
+def _rgb(image: Path):
+    import numpy
+    from PIL import Image
+
+    with Image.open(image) as picture:
+        return numpy.asarray(picture.convert("RGB"))
+
+
+def _rapidocr1(fast: bool):
+    from rapidocr_onnxruntime import RapidOCR
+
+    engine = RapidOCR(intra_op_num_threads=2, inter_op_num_threads=1) if fast else RapidOCR()
+
+    def read(image: Path) -> list[str]:
+        result, _ = engine(_rgb(image), use_cls=not fast)
+        return [text for _, text, _ in result or []]
+    return read
+
+
+def _rapidocr3(fast: bool, det_limit: int | None):
+    from rapidocr import RapidOCR
+
+    params = {"Global.log_level": "error"}
+    if fast:
+        params |= {"Global.use_cls": False, "EngineConfig.onnxruntime.intra_op_num_threads": 2,
+                   "EngineConfig.onnxruntime.inter_op_num_threads": 1}
+    if det_limit:
+        params |= {"Det.limit_side_len": det_limit, "Det.limit_type": "max"}
+    engine = RapidOCR(params=params)
+
+    def read(image: Path) -> list[str]:
+        return list(engine(_rgb(image)).txts or ())
+    return read
+
+
+def _tesseract():
+    import pytesseract
+    from PIL import Image
+
+    def read(image: Path) -> list[str]:
+        with Image.open(image) as picture:
+            data = pytesseract.image_to_data(picture.convert("L"), config="--psm 3",
+                                             output_type=pytesseract.Output.DICT)
+        lines: dict[tuple, list[str]] = {}
+        for word, *where in zip(data["text"], data["block_num"], data["par_num"], data["line_num"]):
+            if word.strip():
+                lines.setdefault(tuple(where), []).append(word)
+        return [" ".join(words) for words in lines.values()]
+    return read
+
+
+def _docket():
+    from webapp.reading.text import document_text
+
+    def read(image: Path) -> list[str]:
+        return [line.text for line in document_text(image.read_bytes(), "image/jpeg").lines]
+    return read
+
+
+if __name__ == "__main__":
+    sys.exit(main())
