@@ -50,9 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data", help="the shared data folder (holding receipts-sroie/)")
     parser.add_argument("--receipts", type=int, default=100, help="how many receipts (the first N)")
     parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated, of: " + ", ".join(ENGINES))
+    parser.add_argument("--memory", action="store_true",
+                        help="instead: one process reads the receipts then the worst inputs; its RSS after each")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # run one engine in this process, print JSON
     args = parser.parse_args(argv)
     receipts = _receipts(Path(args.data) / "receipts-sroie", args.receipts)
+    if args.memory:
+        return _memory(receipts)
     if args.one:
         try:
             result = _run_engine(args.one, receipts)
@@ -85,6 +89,78 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
     print(common.text_table(rows, numeric=set(range(1, 9))))
     return 1 if crashed else 0
+
+
+def _memory(receipts: list[tuple[Path, dict]]) -> int:
+    """The extraction worker's memory: what one process holds after reading the receipts, then each worst input
+    (made here), with `document_text` as the worker calls it."""
+    import psutil
+
+    from webapp.reading.model import Unreadable
+    from webapp.reading.text import document_text
+
+    process = psutil.Process()
+    print(f"# worker memory: document_text on {len(receipts)} receipts, then the worst inputs")
+    print(f"# {common.machine()}")
+    rows = [("input", "seconds", "outcome", "RSS MiB", "peak RSS MiB")]
+
+    def measure(name: str, data: bytes, content_type: str) -> None:
+        started = time.perf_counter()
+        try:
+            outcome = f"{len(document_text(data, content_type).lines)} lines"
+        except Unreadable as error:
+            outcome = f"Unreadable: {error.reason}"
+        rows.append((name, f"{time.perf_counter() - started:.1f}", outcome[:70],
+                     f"{process.memory_info().rss / 2**20:.0f}",
+                     f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"))
+        print(f"# {name}: done", flush=True)
+
+    rows.append(("(modules imported)", "", "", f"{process.memory_info().rss / 2**20:.0f}",
+                 f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"))
+    for image, _ in receipts:
+        measure(f"receipt {image.name}", image.read_bytes(), "image/jpeg")
+    del rows[2:-1]  # one row for the receipts: the last, with the peak over all of them
+    rows[-1] = (f"{len(receipts)} receipts", *rows[-1][1:])
+    for name, data, content_type in _worst_inputs(receipts[0][0]):
+        measure(name, data, content_type)
+    print(common.text_table(rows, numeric={1, 3, 4}))
+    return 0
+
+
+def _worst_inputs(receipt: Path):
+    """A 60-megapixel JPEG and PNG, a 200-page text PDF, a 200-page scanned PDF, a blank photo."""
+    import io
+
+    from PIL import Image
+
+    def encoded(image, kind, **options) -> bytes:
+        buffer = io.BytesIO()
+        image.save(buffer, kind, **options)
+        return buffer.getvalue()
+
+    with Image.open(receipt) as picture:
+        scan = picture.convert("L")
+    scale = (60_000_000 / (scan.width * scan.height)) ** 0.5
+    huge = scan.resize((round(scan.width * scale), round(scan.height * scale)), Image.Resampling.BILINEAR)
+    yield f"{huge.width * huge.height / 1e6:.0f} MP JPEG photo", encoded(huge.convert("RGB"), "JPEG", quality=85), "image/jpeg"
+    yield f"{huge.width * huge.height / 1e6:.0f} MP PNG", encoded(huge.convert("RGB"), "PNG", compress_level=1), "image/png"
+    del huge
+    yield "200-page scanned PDF", encoded(scan, "PDF", save_all=True, append_images=[scan] * 199,
+                                          resolution=150), "application/pdf"
+    yield "200-page text PDF", _text_pdf(200), "application/pdf"
+    yield "black photo", encoded(Image.new("RGB", (4000, 3000), "black"), "JPEG"), "image/jpeg"
+
+
+def _text_pdf(pages: int) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=11)
+    for number in range(1, pages + 1):
+        pdf.add_page()
+        for row in range(40):
+            pdf.text(15, 20 + row * 6, f"Page {number}, line {row + 1}: consulting services  {number * row}.00")
+    return bytes(pdf.output())
 
 
 def _share(value: float) -> str:

@@ -12,6 +12,7 @@ from webapp.reading.model import Box, Line, Text, Unreadable
 MAX_PAGES = 3  # totals, dates and numbers sit on the first pages; reading more only costs time
 OCR_DPI = 200  # a scanned page rendered at 200 dpi: receipt print stays legible
 MIN_TEXT_CHARS = 20  # fewer characters on a page than this: treat it as a scan
+COLUMN_GAP = 1.0  # a gap between words wider than the line is high: another column (two spaces, not one)
 
 
 def document_text(data: bytes, content_type: str) -> Text:
@@ -69,16 +70,32 @@ def _render(page) -> Image.Image:
 
 
 def _text_layer_lines(page, number: int) -> list[Line]:
-    """The page's text runs, grouped into lines by where they sit."""
+    """The page's words (as PDFium splits them, with the spaces it infers from the glyphs' positions), grouped
+    into lines by where they sit."""
     width, height = page.get_size()
     textpage = page.get_textpage()
-    runs = []
-    for index in range(textpage.count_rects()):
-        left, bottom, right, top = textpage.get_rect(index)
-        text = textpage.get_text_bounded(left, bottom, right, top).strip()
-        if text:
-            runs.append((Box(number, left / width, 1 - top / height, right / width, 1 - bottom / height), text, 1.0))
-    return group_lines(runs)
+    runs, word, boxes = [], [], []
+
+    def end_word():
+        if word:
+            text = "".join(word).encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+            runs.append((Box(number, min(b[0] for b in boxes) / width, 1 - max(b[3] for b in boxes) / height,
+                             max(b[2] for b in boxes) / width, 1 - min(b[1] for b in boxes) / height), text, 1.0))
+            word.clear()
+            boxes.clear()
+
+    for index in range(textpage.count_chars()):
+        char = chr(pdfium_c.FPDFText_GetUnicode(textpage, index))
+        if char.isspace() or char == "\0":
+            end_word()
+            continue
+        box = textpage.get_charbox(index, loose=True)
+        if boxes and (box[0] < boxes[-1][0] or box[3] < boxes[-1][1] or box[1] > boxes[-1][3]):
+            end_word()  # went back left, or to another line, with no space between
+        word.append(char)
+        boxes.append(box)
+    end_word()
+    return group_lines(runs, height / width)
 
 
 def _image_text(data: bytes) -> Text:
@@ -96,7 +113,9 @@ def _ocr_lines(image: Image.Image, number: int) -> list[Line]:
     """The page's OCR runs grouped into lines in the page's reading frame (turned upright), boxes given back in
     the frame of the page as it is shown."""
     runs, turn = ocr.read(image)
-    lines = group_lines([(Box(number, *where), text, score) for where, text, score in runs])
+    turned = turn in (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270)
+    aspect = image.width / image.height if turned else image.height / image.width
+    lines = group_lines([(Box(number, *where), text, score) for where, text, score in runs], aspect)
     return [Line(line.text, _unturn(line.box, turn), line.confidence) for line in lines]
 
 
@@ -112,8 +131,9 @@ def _unturn(box: Box, turn: Image.Transpose | None) -> Box:
     return box
 
 
-def group_lines(runs: list[tuple[Box, str, float]]) -> list[Line]:
-    """Runs of text whose vertical middles sit within each other's height, joined left to right."""
+def group_lines(runs: list[tuple[Box, str, float]], aspect: float = 1.0) -> list[Line]:
+    """Runs of text whose vertical middles sit within each other's height, joined left to right with a space, or
+    two across a column's gap. `aspect` is the page's height over its width, to compare gaps with heights."""
     rows: list[list] = []
     for run in sorted(runs, key=lambda r: (r[0].page, (r[0].top + r[0].bottom) / 2)):
         box = run[0]
@@ -122,7 +142,7 @@ def group_lines(runs: list[tuple[Box, str, float]]) -> list[Line]:
             rows[-1].append(run)
         else:
             rows.append([run])
-    return [_join(sorted(row, key=lambda r: r[0].left)) for row in rows]
+    return [_join(sorted(row, key=lambda r: r[0].left), aspect) for row in rows]
 
 
 def _within(row, middle: float) -> bool:
@@ -132,8 +152,13 @@ def _within(row, middle: float) -> bool:
     return top + slack <= middle <= bottom - slack or abs(middle - (top + bottom) / 2) < (bottom - top) / 2 * 0.6
 
 
-def _join(row) -> Line:
+def _join(row, aspect: float) -> Line:
     boxes = [r[0] for r in row]
     box = Box(boxes[0].page, min(b.left for b in boxes), min(b.top for b in boxes),
               max(b.right for b in boxes), max(b.bottom for b in boxes))
-    return Line("  ".join(r[1] for r in row), box, min(r[2] for r in row))
+    height = (box.bottom - box.top) * aspect  # in fractions of the page's width, like the gaps
+    text = row[0][1]
+    for previous, run in zip(row, row[1:]):
+        text += "  " if run[0].left - previous[0].right > COLUMN_GAP * height else " "
+        text += run[1]
+    return Line(text, box, min(r[2] for r in row))
