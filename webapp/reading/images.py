@@ -61,7 +61,7 @@ def _frames(image: Image.Image, count: int):
     if image.format == "JPEG":
         scale = (image.width * image.height / OCR_PIXELS) ** 0.5
         if scale > 1:  # decode at 1/2, 1/4 or 1/8 size straight away: a 60 MP JPEG never exists in full
-            image.draft("RGB", (int(image.width / scale), int(image.height / scale)))
+            image.draft("L", (int(image.width / scale), int(image.height / scale)))
         yield image
         return
     for index, frame in enumerate(ImageSequence.Iterator(image)):
