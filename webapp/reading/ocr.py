@@ -4,6 +4,7 @@ One engine per process, made on first use and shared by its threads (one reading
 spreads one reading over both cores). The models are named by path, so nothing is ever fetched at run time.
 A photo taken sideways or upside down is read again turned a quarter, three quarters or half a turn, and the
 reading with the most confident text wins."""
+import ctypes
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,11 +15,17 @@ from PIL import Image
 Run = tuple[tuple[float, float, float, float], str, float]  # (left, top, right, bottom) in fractions, text, confidence
 
 THREADS = 2
-DETECTION_SIDE = 1280  # larger pages are shrunk to this for finding the text (not for reading it)
+DETECTION_SIDE = 960  # larger pages are shrunk to this for finding the text (not for reading it)
+REC_BATCH = 6  # text lines read at once: more is faster, and holds more memory during a pass
 MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx", "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx"}
 UPRIGHT_CONFIDENCE = 0.85  # a reading whose mean confidence is below this may be of a turned page
 QUARTER_TURNS = (Image.Transpose.ROTATE_270, Image.Transpose.ROTATE_90)  # text standing up: the photo is sideways
 
+try:
+    _libc = ctypes.CDLL("libc.so.6")  # glibc (Debian); elsewhere nothing to trim
+    _libc.malloc_trim
+except (OSError, AttributeError):
+    _libc = None
 _making = threading.Lock()
 _reading = threading.Lock()
 _engine = None
@@ -47,6 +54,8 @@ def recognise(image: Image.Image) -> list[Run]:
     engine = _get_engine()
     with _reading:
         result = engine(pixels)
+        del pixels
+        _give_back_memory()
     width, height = image.size
     runs = []
     for corners, text, score in zip(result.boxes if result.boxes is not None else (), result.txts or (),
@@ -57,6 +66,13 @@ def recognise(image: Image.Image) -> list[Run]:
                           min(1.0, float(max(xs)) / width), min(1.0, float(max(ys)) / height)),
                          text.strip(), float(score)))
     return runs
+
+
+def _give_back_memory() -> None:
+    """Hand the freed working memory of a pass back to the system: without it glibc keeps the fragments and the
+    worker grew by about 2 MB a receipt (416 MB after 10 receipts, 497 MB after 40; 227 MB with it)."""
+    if _libc is not None:
+        _libc.malloc_trim(0)
 
 
 def _lying(runs: list[Run]) -> bool:
@@ -94,6 +110,7 @@ def _make_engine():
             "Global.max_side_len": 4000,  # images.OCR_PIXELS already bounds the size; keep long receipts' width
             "Det.limit_type": "max",  # never enlarge a small scan for detection (the default does, at 4x the cost)
             "Det.limit_side_len": DETECTION_SIDE,
+            "Rec.rec_batch_num": REC_BATCH,
             "EngineConfig.onnxruntime.intra_op_num_threads": THREADS,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             "EngineConfig.onnxruntime.enable_cpu_mem_arena": False,  # memory goes back to the system after a page
