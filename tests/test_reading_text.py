@@ -195,3 +195,12 @@ def test_runs_on_one_row_join_left_to_right_and_rows_keep_their_order():
     lines = group_lines([run("12.34", 0.7, 0.502), run("TOTAL", 0.1, 0.5), run("Date", 0.1, 0.4),
                          run("next page", 0.1, 0.1, page=2)])
     assert [(line.text, line.box.page) for line in lines] == [("Date", 1), ("TOTAL  12.34", 1), ("next page", 2)]
+
+
+def test_a_pdf_sent_without_its_content_type_is_still_read_as_a_pdf():
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.text(20, 30, "Invoice total 99.50")
+    text = document_text(bytes(pdf.output()), "application/octet-stream")
+    assert text.source == "text layer" and text.lines[0].text == "Invoice total 99.50"

@@ -16,7 +16,7 @@ COLUMN_GAP = 1.0  # a gap between words wider than the line is high: another col
 
 
 def document_text(data: bytes, content_type: str) -> Text:
-    if content_type == "application/pdf":
+    if content_type == "application/pdf" or b"%PDF-" in data[:1024]:  # a PDF sent as octet-stream is still one
         return _pdf_text(data)
     return _image_text(data)
 
