@@ -201,6 +201,6 @@ def test_a_pdf_sent_without_its_content_type_is_still_read_as_a_pdf():
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("helvetica", size=12)
-    pdf.text(20, 30, "Invoice total 99.50")
+    pdf.text(20, 30, "Invoice total 99.50, due 31/12/2024")
     text = document_text(bytes(pdf.output()), "application/octet-stream")
-    assert text.source == "text layer" and text.lines[0].text == "Invoice total 99.50"
+    assert text.source == "text layer" and text.lines[0].text == "Invoice total 99.50, due 31/12/2024"
