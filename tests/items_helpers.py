@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 from rq import SimpleWorker
 
 from webapp.items import editing, storage
@@ -172,3 +172,23 @@ def make_coded_item(business, *, workspace="costs", document=None, **fields) -> 
     item = make_item(business, workspace=workspace, document=document, **fields)
     editing.after_change(item, list(fields), user_id=None)
     return Item.get_by_id(item.id)
+
+
+RECEIPT = ["CORNER CAFE LTD", "12 High Street, Leeds", "Date: 05/11/2024", "Flat white      3.80",
+           "Croissant       2.90", "Orange juice    5.64", "TOTAL          12.34", "Thank you for visiting"]
+
+
+def receipt_image(width=640, size=30, lines=RECEIPT) -> Image.Image:
+    """A receipt as a phone photo or a scan shows it: black text on white, in Pillow's scalable default font."""
+    font = ImageFont.load_default(size=size)
+    image = Image.new("L", (width, 120 + len(lines) * size * 2), "white")
+    draw = ImageDraw.Draw(image)
+    for number, text in enumerate(lines):
+        draw.text((40, 60 + number * size * 2), text, fill="black", font=font)
+    return image
+
+
+def encoded(image: Image.Image, kind: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, kind, **options)
+    return buffer.getvalue()

@@ -3,10 +3,15 @@ read fill the item as an edit would (History says so), unsure ones wait for a Ch
 editable with a plain message; a reading whose worker died is started again; Read again keeps a person's values."""
 import io
 import json
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
 from decimal import Decimal
 
-from tests.items_helpers import image_bytes, make_contact, pdf_bytes, read_documents
+from tests.conftest import REDIS_URL
+from tests.items_helpers import encoded, image_bytes, make_contact, pdf_bytes, read_documents, receipt_image
+from tests.test_documents_across_hosts import ROOT
 from webapp.accounts.models import utcnow
 from webapp.items.models import Item, ItemHistory, ItemReading, ReadField
 from webapp.items import readings
@@ -198,3 +203,19 @@ def test_page_images_are_not_offered_for_photos(app, admin_client, admin):
     _upload(admin_client, admin.business_id, name="photo.png", content=image_bytes("PNG"))
     item = Item.get()
     assert admin_client.get(f"/b/{admin.business_id}/items/{item.id}/pages/1").status_code == 404
+
+
+def test_the_reading_worker_reads_a_photo_in_its_own_process(app, admin_client, admin, migrated_url, tmp_path):
+    """`python -m jobs.worker --reading`, as `make run` and the README's services start it: the OCR engine is
+    loaded as it starts and a photographed receipt is read with it."""
+    documents = tmp_path / "documents"
+    app.config["DOCUMENT_STORAGE_PATH"] = str(documents)
+    _upload(admin_client, admin.business_id, name="till.jpg", content=encoded(receipt_image(), "JPEG"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": migrated_url, "REDIS_URL": REDIS_URL,
+           "DOCKET_INSTANCE_PATH": str(tmp_path / "instance"), "DOCUMENT_STORAGE_PATH": str(documents)}
+    worker = subprocess.run([sys.executable, "-m", "jobs.worker", "--reading", "--burst"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=180)
+    assert worker.returncode == 0, worker.stderr
+    item = Item.get()
+    assert (item.status, item.total, item.date) == ("inbox", Decimal("12.34"), date(2024, 11, 5)), worker.stderr
+    assert ItemReading.get(ItemReading.item == item.id).source == "ocr"

@@ -8,31 +8,13 @@ import time
 import pypdf
 import pytest
 from fpdf import FPDF
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageFilter
 
+from tests.items_helpers import RECEIPT, encoded, receipt_image
 from webapp.reading import images
 from webapp.reading.model import Unreadable
 from webapp.reading.text import MAX_PAGES, document_text, group_lines
 from webapp.reading.model import Box
-
-RECEIPT = ["CORNER CAFE LTD", "12 High Street, Leeds", "Date: 05/11/2024", "Flat white      3.80",
-           "Croissant       2.90", "Orange juice    5.64", "TOTAL          12.34", "Thank you for visiting"]
-
-
-def receipt_image(width=640, size=30, lines=RECEIPT) -> Image.Image:
-    font = ImageFont.load_default(size=size)
-    image = Image.new("L", (width, 120 + len(lines) * size * 2), "white")
-    draw = ImageDraw.Draw(image)
-    for number, text in enumerate(lines):
-        draw.text((40, 60 + number * size * 2), text, fill="black", font=font)
-    return image
-
-
-def encoded(image: Image.Image, kind: str, **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, kind, **options)
-    return buffer.getvalue()
-
 
 def line_with(text, needle):
     found = [line for line in text.lines if needle in line.text.replace(" ", "")]

@@ -13,6 +13,7 @@ from webapp.accounts import demo
 from webapp.accounts.models import Business, Membership, User
 from webapp.config import PROJECT_ROOT, _instance_secret
 from webapp.db import database
+from webapp.queues import EXTRACT, QUEUE_NAMES
 
 DEMO_PORTAL_ID = "demo-portal"
 
@@ -49,7 +50,8 @@ def main() -> int:
                                            "--port", sandbox_port, "--database", str(instance / "xero_sandbox.db")],
                                env))
     children += [
-        _start("worker", [sys.executable, "-m", "jobs.worker"], env),
+        _start("worker", [sys.executable, "-m", "jobs.worker", *(q for q in QUEUE_NAMES if q != EXTRACT)], env),
+        _start("reader", [sys.executable, "-m", "jobs.worker", "--reading"], env),
         _start("web", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app",
                        "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4", "--access-logfile", "-"], env),
     ]

@@ -16,7 +16,8 @@ from webapp.jobruns.models import JobRun
 from webapp.publishing.models import PublishAttempt
 from webapp.redis_conn import get_redis
 
-QUEUE_NAMES = ("publishing", "extract", "sync", "maintenance", "default")
+EXTRACT = "extract"  # reading documents: its own worker (jobs.worker --reading) keeps the OCR engine loaded
+QUEUE_NAMES = ("publishing", EXTRACT, "sync", "maintenance", "default")
 RESULT_TTL = 600  # results live in the database; RQ keeps them only briefly
 FAILURE_TTL = 7 * 24 * 3600
 TRANSIENT_RETRY = Retry(max=3, interval=[30, 120, 600])
@@ -76,7 +77,7 @@ def enqueue_refresh_contacts(business_id: int, contact_ids: list[str], *, delive
 def enqueue_reading(item_id: int, *, attempt: int):
     """Read an item's document on the `extract` queue; one job id per start of its reading (a reading started
     again after its worker died gets a new one)."""
-    return enqueue("extract", "jobs.reading.read_item", item_id, job_id=f"read-{item_id}-{attempt}",
+    return enqueue(EXTRACT, "jobs.reading.read_item", item_id, job_id=f"read-{item_id}-{attempt}",
                    timeout=READING_TIMEOUT, retry=READING_RETRY, on_failure=Callback("jobs.reading.record_failure"))
 
 

@@ -89,6 +89,11 @@ def _score(runs: list[Run]) -> float:
     return sum(score * len(text) for _, text, score in runs if score >= 0.5)
 
 
+def load() -> None:
+    """Load the engine now rather than on the first photo (a reading worker does this as it starts)."""
+    _get_engine()
+
+
 def _get_engine():
     global _engine
     with _making:
