@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.helpers import sign_in
-from tests.items_helpers import pdf_bytes, read_documents
+from tests.items_helpers import encoded, pdf_bytes, read_documents, receipt_image
 from tests.publishing_helpers import uk, work  # noqa: F401
 from webapp.lists.models import Category, Contact, TaxRate
 
@@ -64,3 +64,40 @@ def test_upload_see_it_read_confirm_and_publish(page, live_server, xero_app, uk,
     expect(page.get_by_role("link", name="Open in Xero")).to_be_visible(timeout=10_000)
     supplier = Contact.get((Contact.business == uk) & (Contact.name == "Hartfield Timber Ltd"))
     assert supplier.in_xero and supplier.tax_number == "GB 287 1193 40"
+
+
+def test_a_photographed_receipt_is_read_marked_on_the_photo_and_published(page, live_server, xero_app, uk, admin):
+    sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
+    page.goto(f"{live_server.url}/b/{uk}/inbox/costs")
+    photo = encoded(receipt_image().rotate(2, expand=True, fillcolor="white"), "JPEG", quality=85)
+    page.get_by_label("Choose files").set_input_files({"name": "till.jpg", "mimeType": "image/jpeg", "buffer": photo})
+    row = page.locator("#items-table tbody tr").filter(has_text="Reading…")
+    expect(row).to_have_count(1)
+    read_documents(xero_app)
+    expect(row).to_have_count(0, timeout=10_000)  # the inbox row updates itself
+    page.locator("#items-table tbody tr").filter(has_text="till.jpg").get_by_role("link").first.click()
+
+    expect(page.get_by_label("Total", exact=True)).to_have_value("12.34")
+    expect(page.get_by_label("Date", exact=True)).to_have_value("2024-11-05")
+    expect(page.get_by_label("Supplier", exact=True)).to_have_value("CORNER CAFE LTD")
+    total_mark = page.locator('[data-document-image] .read-mark[data-field="total"]')
+    expect(total_mark).to_be_visible()
+    mark, image = total_mark.bounding_box(), page.get_by_alt_text("The uploaded document till.jpg").bounding_box()
+    assert image["y"] + image["height"] / 2 < mark["y"] < image["y"] + image["height"]  # TOTAL is low on the slip
+
+    category = Category.get((Category.business == uk) & (Category.code == "429"))
+    page.get_by_label("Category", exact=True).select_option(str(category.id))
+    expect(page.locator("#msg-category")).to_have_text("Saved")
+    rate = TaxRate.get((TaxRate.business == uk) & (TaxRate.xero_id == "INPUT2"))
+    page.get_by_label("Tax rate", exact=True).select_option(str(rate.id))
+    expect(page.locator("#msg-tax_rate")).to_have_text("Saved")
+    for check in page.locator(".check-mark").all():  # whatever OCR was unsure of, a person confirms
+        name = check.get_attribute("id").removeprefix("check-")
+        page.locator(f"#field-{name}").get_by_role("button", name="Confirm").click()
+        expect(page.locator(f"#check-{name}")).to_have_count(0)
+    expect(page.locator("#item-status")).to_have_text("Ready")
+    page.get_by_label("then open the next item").uncheck()
+    page.get_by_role("button", name="Publish", exact=True).click()
+    expect(page.locator("#item-publish")).to_contain_text("Publishing…")
+    work(xero_app)
+    expect(page.get_by_role("link", name="Open in Xero")).to_be_visible(timeout=10_000)
