@@ -12,6 +12,16 @@ from webapp.lists.models import Category, Contact, TaxRate
 pytestmark = pytest.mark.browser
 
 
+def publish(page, xero_app) -> None:
+    """Publish the Ready item on its page, as a person would, and see it land in Xero."""
+    expect(page.locator("#item-status")).to_have_text("Ready")
+    page.get_by_label("then open the next item").uncheck()
+    page.get_by_role("button", name="Publish", exact=True).click()
+    expect(page.locator("#item-publish")).to_contain_text("Publishing…")
+    work(xero_app)
+    expect(page.get_by_role("link", name="Open in Xero")).to_be_visible(timeout=10_000)
+
+
 def test_upload_see_it_read_confirm_and_publish(page, live_server, xero_app, uk, admin):
     sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
     page.goto(f"{live_server.url}/b/{uk}/inbox/costs")
@@ -56,12 +66,7 @@ def test_upload_see_it_read_confirm_and_publish(page, live_server, xero_app, uk,
     page.locator("#field-date").get_by_role("button", name="Confirm").click()
     expect(page.locator("#check-date")).to_have_count(0)
     expect(date_mark).to_have_class("read-mark")  # no longer marked for checking, without a reload
-    expect(page.locator("#item-status")).to_have_text("Ready")
-    page.get_by_label("then open the next item").uncheck()
-    page.get_by_role("button", name="Publish", exact=True).click()
-    expect(page.locator("#item-publish")).to_contain_text("Publishing…")
-    work(xero_app)
-    expect(page.get_by_role("link", name="Open in Xero")).to_be_visible(timeout=10_000)
+    publish(page, xero_app)
     supplier = Contact.get((Contact.business == uk) & (Contact.name == "Hartfield Timber Ltd"))
     assert supplier.in_xero and supplier.tax_number == "GB 287 1193 40"
 
@@ -95,9 +100,4 @@ def test_a_photographed_receipt_is_read_marked_on_the_photo_and_published(page, 
         name = check.get_attribute("id").removeprefix("check-")
         page.locator(f"#field-{name}").get_by_role("button", name="Confirm").click()
         expect(page.locator(f"#check-{name}")).to_have_count(0)
-    expect(page.locator("#item-status")).to_have_text("Ready")
-    page.get_by_label("then open the next item").uncheck()
-    page.get_by_role("button", name="Publish", exact=True).click()
-    expect(page.locator("#item-publish")).to_contain_text("Publishing…")
-    work(xero_app)
-    expect(page.get_by_role("link", name="Open in Xero")).to_be_visible(timeout=10_000)
+    publish(page, xero_app)
