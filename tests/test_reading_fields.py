@@ -104,6 +104,32 @@ def test_dates_as_printed_and_as_ocr_reads_them(line, country, expected):
     assert read("Shop", line, country=country).value("date") == expected
 
 
+@pytest.mark.parametrize("line", ["01:34PM  568017  05 02-18", "01:34PM  568017  0502-18"])
+def test_a_date_whose_first_separator_ocr_lost_is_read(line):
+    assert read("Speed Mart", line, "Total  RM 141.50", country="MY").value("date") == date(2018, 2, 5)
+
+
+def test_two_amounts_side_by_side_are_not_a_date_with_a_lost_separator():
+    assert read("Shop", "Soap  4 X 2.30 11.20", "Total  11.20", country="MY").value("date") is None
+
+
+@pytest.mark.parametrize("country, expected", [("GB", date(2018, 3, 5)), ("US", date(2018, 5, 3))])
+def test_a_date_printed_as_one_run_of_digits_is_read_when_no_other_date_is_printed(country, expected):
+    reading = read("Stationery Shop", "GST ID:002139201536", "05032018  No.CS-20242", "Total  12.00",
+                   country=country)
+    assert reading.value("date") == expected
+    assert reading.fields["date"].confidence <= 0.5
+
+
+def test_a_run_of_digits_loses_to_a_date_printed_with_separators():
+    reading = read("Stationery Shop", "05032018  No.CS-20242", "Date: 07/03/2018", "Total  12.00")
+    assert reading.value("date") == date(2018, 3, 7)
+
+
+def test_a_reference_number_is_not_a_run_together_date():
+    assert read("Shop", "Invoice No: 05032018", "Total  12.00").value("date") is None
+
+
 def test_the_order_date_is_not_the_documents_date():
     reading = read("Shop", "Order Date: 15-10-2015", "Invoice Date: 20-10-2015", country="IN")
     assert reading.value("date") == date(2015, 10, 20)
@@ -193,6 +219,50 @@ def test_a_total_that_isnt_net_plus_tax_is_noted_and_less_sure_not_corrected():
     assert reading.value("total") == Decimal("125.00")
     assert reading.fields["total"].confidence < 0.6
     assert any("isn't the net (100.00) plus tax (20.00)" in note for note in reading.notes)
+
+
+def test_total_labels_ocr_misread_by_a_letter_are_still_labels():
+    reading = read("Corner Cafe", "Latte  $4.20", "Muffin  $3.10", "Totel Amount: $7.30", "GST @6%: $0.41",
+                   "CASH  $10.00", "Chenge  $2.70", "GST Summary  Amount($)", "SR=GST 6%  6.89  0.41", country="MY")
+    assert reading.value("total") == Decimal("7.30")
+    assert reading.fields["total"].confidence >= 0.95  # cash less change, read after its misspelt label, agrees
+
+
+def test_a_real_word_one_letter_from_a_label_is_not_taken_for_it():
+    reading = read("Harbour Hotel", "Room  100.00", "Service Charge  10.00", "Total  110.00", "Cash  120.00")
+    assert reading.value("total") == Decimal("110.00")
+    assert reading.fields["total"].confidence < 0.9  # no change line, so cash less change confirms nothing
+
+
+def test_a_zero_read_as_a_letter_in_the_cents_is_a_zero():
+    reading = read("Hardware Shop", "Stretch film  15.00", "TOTAL  15.U0", "Thank you", country="MY")
+    assert reading.value("total") == Decimal("15.00")
+    assert reading.fields["total"].confidence >= 0.8  # read after its label, not guessed from the largest amount
+
+
+def test_a_dollar_sign_read_as_a_leading_five_is_dropped_when_the_slip_prints_that_total():
+    reading = read("Rice Shop", "1 Meat + 3 Vege  $7.10", "Total Amount: $7.10", "GST @6%: $0.40",
+                   "Net Total. 57.10", "Thank you", country="MY")
+    assert reading.value("total") == Decimal("7.10")
+
+
+def test_a_leading_five_that_the_slip_backs_up_is_kept():
+    reading = read("Rice Shop", "Family set  $57.10", "Total Amount: $57.10", "Net Total. 57.10", country="MY")
+    assert reading.value("total") == Decimal("57.10")
+
+
+def test_a_total_whose_decimal_point_ocr_lost_is_read_with_it_when_the_slip_prints_it():
+    reading = read("Petrol Station", "Total  RM  86.00", "Visa  RM 86.00", "6.00%GST  RM  4.87",
+                   "Total Gross RM 8600", "Loyalty Card", country="MY")
+    assert reading.value("total") == Decimal("86.00")
+
+
+def test_a_subtotal_labelled_with_its_tax_is_not_the_tax():
+    reading = read("Hardware Shop", "SUB-TOTAL (GST) 15.00", "TOTAL  15.00", "CASH  15.00", "CHANGE  0.00",
+                   country="MY")
+    assert reading.value("tax") is None
+    assert reading.value("total") == Decimal("15.00")
+    assert reading.notes == ()
 
 
 def test_a_guess_from_the_largest_amount_is_marked_as_a_guess():

@@ -17,6 +17,12 @@ _MONTH_KEYS = ("january", "february", "march", "april", "may", "june", "july", "
 _NUMERIC = (r"(?P<a>\d{1,2})\s?(?P<s>[/.\-])\s?(?P<b>\d{1,2})\s?(?P=s)\s?"
             r"(?P<y>(?:19|20)\d\d|\d\d(?![\d/])|\d\d(?=\d{1,2}[:.]\d\d))")
 _ISO = r"(?<!\d)(?P<iy>(?:19|20)\d\d)-(?P<im>\d\d)-(?P<id>\d\d)(?!\d)"
+# OCR may lose the first separator of a short date, or read it as a space ("0502-18", "05 02-18"); a dot is left
+# out, as "2.30 11.20" is two amounts.
+_SEPARATOR_LOST = r"(?<![\d:.,])(?P<la>\d\d) ?(?P<lb>\d\d)(?P<ls>[/\-])(?P<ly>(?:19|20)\d\d(?!\d)|\d\d(?![\d/:]))"
+# A date printed as one run of digits, day first or month first by the country, at the start of a line or after a
+# date label ("27032018  No.CS-20242"); read only when the document shows no other date.
+_COMPACT = re.compile(r"(?:^|dat(?:e|um)\W*)(?P<a>\d\d)(?P<b>\d\d)(?P<y>(?:19|20)\d\d)(?!\d)", re.IGNORECASE)
 
 _I = re.IGNORECASE
 # What labels a date, and what labels a date that isn't the document's.
@@ -34,7 +40,7 @@ def _patterns(country: str) -> re.Pattern:
               rf"(?P<y1>(?:19|20)\d\d|\d\d(?!\d))"
               rf"|(?<![^\W\d_])(?P<m2>{month})\.?[\s\-]*(?P<d2>\d{{1,2}}?)(?:st|nd|rd|th)?\s*,?\s*"
               rf"(?P<y2>(?:19|20)\d\d)")
-    return re.compile(f"{_ISO}|{_NUMERIC}|{worded}", re.IGNORECASE)
+    return re.compile(f"{_ISO}|{_NUMERIC}|{_SEPARATOR_LOST}|{worded}", re.IGNORECASE)
 
 
 def _month_names(country: str) -> set[str]:
@@ -71,9 +77,11 @@ def _read(match: re.Match, country: str) -> tuple[date | None, bool]:
     parts = match.groupdict()
     if parts["iy"]:
         candidate, ambiguous = f"{parts['iy']}-{parts['im']}-{parts['id']}", False
-    elif parts["a"]:
-        candidate = f"{parts['a']}/{parts['b']}/{parts['y']}"
-        ambiguous = parts["a"] != parts["b"] and int(parts["a"]) <= 12 and int(parts["b"]) <= 12
+    elif parts["a"] or parts["la"]:
+        first, second, year = (parts["a"], parts["b"], parts["y"]) if parts["a"] else \
+            (parts["la"], parts["lb"], parts["ly"])
+        candidate = f"{first}/{second}/{year}"
+        ambiguous = first != second and int(first) <= 12 and int(second) <= 12
     else:
         day, month, year = (parts["d1"], parts["m1"], parts["y1"]) if parts["d1"] else \
             (parts["d2"], parts["m2"], parts["y2"])
@@ -95,7 +103,24 @@ def document_date(rows: list[Row], country: str) -> Found | None:
             return field_at(value, 0.92 * sureness, row)
         glued = start > 0 and row.text[start - 1].isalnum()
         unlabelled.append((glued, row.index, field_at(value, (0.4 if glued else 0.65) * sureness, row)))
-    return min(unlabelled, key=lambda c: c[:2])[2] if unlabelled else None
+    if unlabelled:
+        return min(unlabelled, key=lambda c: c[:2])[2]
+    return _compact_date(rows, country)
+
+
+def _compact_date(rows: list[Row], country: str) -> Found | None:
+    """The first date printed as one run of digits (DDMMYYYY, MMDDYYYY in a month-first country)."""
+    for row in rows:
+        match = _COMPACT.search(row.text.strip())
+        if not match:
+            continue
+        day, month = (match["a"], match["b"]) if day_first(country) else (match["b"], match["a"])
+        try:
+            value = date(int(match["y"]), int(month), int(day))
+        except ValueError:
+            continue
+        return field_at(value, 0.5, row)
+    return None
 
 
 def due_date(rows: list[Row], country: str, issued: Found | None) -> Found | None:

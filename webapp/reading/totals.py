@@ -1,8 +1,10 @@
 """The total, the net and the tax of a document, and the checks between them: net + tax = total, cash less change
 = total, the table's lines add up. A check that fails is noted and lowers the confidence; nothing is corrected."""
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+
+from rapidfuzz.distance import Hamming
 
 from webapp.reading.model import Found
 from webapp.reading.money import amounts_in
@@ -29,6 +31,15 @@ NOT_TAX = re.compile(r"invoice|\bid\b|id\s*:|reg|no\s*[.:]|number|summary|code|i
 NET = re.compile(r"sub\s*-?\s*total|total\s*(?:sales\s*)?\(?excl|\bexcl|total\s*ht|montant\s*ht|nettobetrag|"
                  r"zwischensumme|before\s*tax|net\s*amount|total\s*net|net\s*total(?!\s*incl)", _I)
 
+# The words the labels above are made of, as OCR misreads one letter of them ("Totel Amount", "Tetal Amourl",
+# "Chenge", "Raunding"); a real word one letter away from one of them is left alone.
+LABEL_WORDS = ("total", "amount", "change", "rounding", "payable", "balance", "subtotal", "inclusive")
+REAL_WORDS = {"charge", "chance", "founding", "sounding", "bounding"}
+WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # "NetTotal" is two words, "TOTAL" one
+# A zero read as a letter inside an amount's cents ("15.U0", "9.5O").
+CENTS_LETTER = re.compile(r"(?<=\d[.,])[OoU](?=\d)|(?<=\d[.,]\d)[OoU](?![A-Za-z0-9])")
+SYMBOL_MARKS = 2  # amounts printed with "$" before a "$" misread as a leading 5 or 6 is suspected
+
 
 @dataclass
 class _Candidate:
@@ -38,9 +49,11 @@ class _Candidate:
 
 
 def totals(rows: list[Row], notes: list[str]) -> dict[str, Found]:
+    rows = [replace(row, text=respelled(row.text)) for row in rows]
     net, tax = _labelled_amount(rows, NET), _tax(rows)
     candidates = _total_candidates(rows)
     checks = _cross_checks(rows, net, tax)
+    _drop_misreadings(rows, candidates, checks)
     for amount, row in checks:
         if not any(c.amount == amount for c in candidates):
             candidates.append(_Candidate(amount, row, 0.55))  # worked out from other figures, printed unlabelled
@@ -66,6 +79,44 @@ def totals(rows: list[Row], notes: list[str]) -> dict[str, Found]:
     if tax:
         fields["tax"] = field_at(tax.amount, 0.95 if agrees else 0.75, tax.row)
     return fields
+
+
+def respelled(text: str) -> str:
+    """A line with a label word OCR misread by one letter spelled right, and a zero read as a letter inside an
+    amount's cents made a zero again."""
+    def spelled(match: re.Match) -> str:
+        word = match.group(0)
+        if word.lower() in REAL_WORDS:
+            return word
+        label = next((label for label in LABEL_WORDS if len(label) == len(word) and
+                      Hamming.distance(label, word.lower()) == 1), None)
+        if label is None:
+            return word
+        return label.upper() if word.isupper() else label.capitalize() if word[0].isupper() else label
+    return CENTS_LETTER.sub("0", WORD.sub(spelled, text))
+
+
+def _drop_misreadings(rows: list[Row], candidates: list[_Candidate], checks: list) -> None:
+    """A total OCR misread, put right when the right reading is a figure the document gives elsewhere: a "$" read
+    as a leading 5 or 6 on a slip whose amounts carry "$" ("Net Total 57.10" under "Total Amount: $7.10"), or a
+    lost decimal point ("Total RM 8600" beside "Total RM 86.00")."""
+    dollars = sum(len(re.findall(r"\$\s?\d", row.text)) for row in rows) >= SYMBOL_MARKS
+    figures = {c.amount for c in candidates} | {amount for amount, _ in checks}
+    for candidate in candidates:
+        for amount in amounts_in(candidate.row.text):
+            printed = candidate.row.text[amount.start:amount.end].strip()
+            if amount.value != candidate.amount:
+                continue
+            digits = re.search(r"\d[\d.,]*", printed).group(0)
+            if dollars and re.fullmatch(r"[56]\d+[.,]\d\d", printed):
+                readings = [Decimal(digits[1:].replace(",", "."))]
+            elif re.fullmatch(r"\d{3,}", digits):
+                readings = [(Decimal(digits) / 100).quantize(Decimal("0.01"))]
+            else:
+                continue
+            right = [value for value in readings if value in figures and value != candidate.amount]
+            if right:
+                candidate.amount = right[0]
 
 
 def _cross_checks(rows: list[Row], net: "_Candidate | None", tax: "_Candidate | None") -> list[tuple[Decimal, Row]]:
@@ -158,7 +209,7 @@ def _tax(rows: list[Row]) -> _Candidate | None:
     candidates = []
     for row in rows:
         match = TAX.search(row.text)
-        if not match or NOT_TAX.search(row.text) or STRONG_TOTAL.search(row.text):
+        if not match or NOT_TAX.search(row.text) or STRONG_TOTAL.search(row.text) or NET.search(row.text):
             continue
         found = _money_after(rows, row, match.end())
         if found:
