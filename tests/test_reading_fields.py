@@ -425,3 +425,22 @@ def test_a_lone_labelled_total_needs_no_check_but_two_different_totals_do():
     assert alone.value("total") == Decimal("120.00") and alone.fields["total"].confidence >= 0.8
     rivals = read("Bright Paper Ltd", "INVOICE", "Date: 03/04/2025", "Total  £120.00", "Total  £95.00")
     assert rivals.fields["total"].confidence < 0.8
+
+
+@pytest.mark.parametrize("lines, tax", [
+    (("Canadian Tire", "Receipt date: 12 May 2026", "GST 5.00", "PST 7.00", "Total 112.00"), Decimal("12.00")),
+    (("Maple Books", "GST Reg No 123456789RT0001", "Subtotal 100.00", "GST 5% 5.00", "QST 9.975% 9.98",
+      "Total 114.98"), Decimal("14.98")),
+    (("Ontario Shop", "Subtotal 50.00", "HST 13% 6.50", "Total 56.50"), Decimal("6.50")),
+])
+def test_canadian_sales_taxes_printed_apart_add_up_to_the_tax(lines, tax):
+    reading = read(*lines, country="CA")
+    assert reading.value("tax") == tax
+    assert reading.fields["tax"].confidence >= 0.8  # labelled, and nothing printed contradicts it
+
+
+def test_a_tax_that_disagrees_with_the_net_and_total_is_unsure_and_one_that_cant_be_checked_is_not():
+    disagrees = read("Bright Paper Ltd", "Subtotal 100.00", "VAT 25.00", "Total 120.00")
+    assert disagrees.fields["tax"].confidence < 0.8 and disagrees.fields["net"].confidence < 0.8
+    unchecked = read("Bright Paper Ltd", "VAT 20.00", "Total 120.00")
+    assert unchecked.value("tax") == Decimal("20.00") and unchecked.fields["tax"].confidence >= 0.8

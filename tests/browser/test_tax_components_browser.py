@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.helpers import sign_in
-from tests.items_helpers import pdf_bytes
+from tests.items_helpers import pdf_bytes, read_documents
 from tests.test_integrations_flow import connect
 from tests.test_lists_refresh import refresh
 from webapp.items.models import Item
@@ -24,13 +24,15 @@ def canada(xero_app, admin_client, admin, sandbox, tmp_path):
     return admin.business_id
 
 
-def test_a_canadian_receipt_shows_gst_and_pst_and_pst_can_be_typed(page, live_server, admin, canada):
+def test_a_canadian_receipt_shows_gst_and_pst_and_pst_can_be_typed(page, live_server, xero_app, admin, canada):
     sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
     page.goto(f"{live_server.url}/b/{canada}/inbox/costs")
     content = pdf_bytes("Canadian Tire", "Receipt No: CT-5521", "Receipt date: 12 May 2026", "GST 5.00",
                         "PST 7.00", "Total 112.00")
     page.get_by_label("Choose files").set_input_files(
         {"name": "canadian-tire.pdf", "mimeType": "application/pdf", "buffer": content})
+    expect(page.locator("#items-table tbody tr").filter(has_text="Reading…")).to_have_count(1)
+    read_documents(xero_app)
     page.locator("#items-table").get_by_role("link", name="12 May 2026").click()
     expect(page.get_by_role("heading", name="CT-5521")).to_be_visible()
     page.wait_for_load_state()  # htmx has taken the fields over

@@ -25,7 +25,8 @@ NOT_TOTAL = re.compile(r"sub\s*-?\s*total|total\s*(?:qty|quantity|items?|disc|sa
 ROUNDING = re.compile(r"round|rour\s?ding|rounddtotal|\badj\b|adjust", _I)
 CASH = re.compile(r"cash|tender|received|paid|payment|visa|master|card", _I)
 CHANGE = re.compile(r"change|kembali", _I)
-TAX = re.compile(r"\b(?:tax|vat|gst|sst|tva|mwst|ust|iva|btw)|tax\b|(?:tax|vat|gst|sst)\s*(?:\d|\(|:|amt|amount)", _I)
+TAX = re.compile(r"\b(?:tax|vat|gst|hst|pst|qst|sst|tva|mwst|ust|iva|btw)|tax\b|(?:tax|vat|gst|sst)\s*(?:\d|\(|:|amt|amount)", _I)
+COMPONENT = re.compile(r"\b(gst|hst|pst|qst|rst)\b", _I)
 NOT_TAX = re.compile(r"invoice|\bid\b|id\s*:|reg|no\s*[.:]|number|summary|code|incl|excl|included|exempt|"
                      r"before|rate\s*$|%\s*$|\bsr\b|statement", _I)
 NET = re.compile(r"sub\s*-?\s*total|total\s*(?:sales\s*)?\(?excl|\bexcl|total\s*ht|montant\s*ht|nettobetrag|"
@@ -54,9 +55,11 @@ def totals(rows: list[Row], notes: list[str]) -> dict[str, Found]:
     candidates = _total_candidates(rows)
     checks = _cross_checks(rows, net, tax)
     _drop_misreadings(rows, candidates, checks)
-    for amount, row in checks:
-        if not any(c.amount == amount for c in candidates):
-            candidates.append(_Candidate(amount, row, 0.55))  # worked out from other figures, printed unlabelled
+    for amount, _ in checks:
+        printed = next((row for row in rows if any(a.value == amount for a in amounts_in(row.text))), None)
+        if printed and not any(c.amount == amount for c in candidates):
+            # worked out from other figures and printed unlabelled; a figure printed nowhere is never the total
+            candidates.append(_Candidate(amount, printed, 0.55))
     for candidate in candidates:
         candidate.score += 0.2 * min(2, sum(amount == candidate.amount for amount, _ in checks))
     cash = _payment(rows, CASH)
@@ -73,11 +76,13 @@ def totals(rows: list[Row], notes: list[str]) -> dict[str, Found]:
             notes.append(f"The total ({best.amount}) isn't the net ({net.amount}) plus tax ({tax.amount}): "
                          f"{net.amount + tax.amount}.")
         fields["total"] = field_at(best.amount, confidence, best.row)
-    agrees = bool(best and net and tax and _adds_up(net.amount + tax.amount, best.amount, rows))
+    checked = bool(best and net and tax)  # all three printed: they either add up or they don't
+    agrees = checked and _adds_up(net.amount + tax.amount, best.amount, rows)
+    sure = 0.95 if agrees else 0.75 if checked else 0.85
     if net:
-        fields["net"] = field_at(net.amount, 0.95 if agrees else 0.75, net.row)
+        fields["net"] = field_at(net.amount, sure, net.row)
     if tax:
-        fields["tax"] = field_at(tax.amount, 0.95 if agrees else 0.75, tax.row)
+        fields["tax"] = field_at(tax.amount, sure, tax.row)
     return fields
 
 
@@ -206,6 +211,8 @@ def _labelled_amount(rows: list[Row], label: re.Pattern) -> _Candidate | None:
 
 
 def _tax(rows: list[Row]) -> _Candidate | None:
+    if components := _tax_components(rows):
+        return components
     candidates = []
     for row in rows:
         match = TAX.search(row.text)
@@ -215,6 +222,21 @@ def _tax(rows: list[Row]) -> _Candidate | None:
         if found:
             candidates.append(_Candidate(found[0], found[1], 0.9 if re.search("total", row.text, _I) else 0.8))
     return max(candidates, key=lambda c: (c.score, -c.row.index), default=None)
+
+
+def _tax_components(rows: list[Row]) -> _Candidate | None:
+    """Canada's GST with PST, QST or RST, each printed on a line of its own: the tax is what they add up to."""
+    found = {}
+    for row in rows:
+        match = COMPONENT.search(row.text)
+        if match and not NOT_TAX.search(row.text) and not TOTAL.search(row.text):
+            amount = _money_after(rows, row, match.end())
+            if amount:
+                found.setdefault(match.group(1).upper(), amount)
+    if len(found) < 2:
+        return None
+    first = min((row for _, row in found.values()), key=lambda row: row.index)
+    return _Candidate(sum(amount for amount, _ in found.values()), first, 0.85)
 
 
 def _payment(rows: list[Row], label: re.Pattern) -> _Candidate | None:
