@@ -23,7 +23,6 @@ from webapp.items.queries import with_coding
 from webapp.lists.models import PaymentMethod
 
 FIELDS = ("category", "tax_rate", "tracking_option_1", "tracking_option_2", "payment_method", "publish_to")
-LINKS = FIELDS[:-1]
 LAST = 3
 CANDIDATES = 20  # how far back to look for LAST documents a person coded
 SENT = ("publishing", "published")
