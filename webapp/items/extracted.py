@@ -9,10 +9,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from webapp.db import database
-from webapp.items import editing, matching, reading as document_details
-from webapp.items.changes import EDIT, Changeset
+from webapp.items import changes, editing, lines as item_lines, matching, reading as document_details
+from webapp.items.changes import Changeset
 from webapp.items.fields import MAX_TEXT
-from webapp.items.models import Item, ItemHistory, ItemReading, LineItem, ReadField
+from webapp.items.models import Item, ItemHistory, LineItem, ReadField
 from webapp.lists import new_contacts
 from webapp.lists.models import Contact
 from webapp.reading.model import Reading
@@ -22,7 +22,7 @@ READING = "reading the document"
 CHECK_BELOW = 0.8  # below this a read field shows "Check" and holds the item back from Ready
 REMEMBERED = 0.97  # a printed name a person already matched to this contact on an earlier document
 PROPOSE_NEW_FROM = 0.8  # a printed name Xero doesn't have becomes a new supplier from here (or with a tax number/email)
-PERSON_SOURCES = (EDIT, "bulk edit", editing.CONFIRMED)
+PERSON_SOURCES = (*changes.PERSON_SOURCES, editing.CONFIRMED)  # a confirmation keeps the value read, as an edit
 FIELD_OF = {"date": "date", "due_date": "due_date", "total": "total", "tax": "tax", "net": "net",
             "currency": "currency", "number": "reference", "type": "type"}
 TYPES = {"costs": {"receipt": "receipt", "invoice": "invoice", "credit_note": "credit_note",
@@ -56,7 +56,6 @@ def apply(item: Item, reading: Reading) -> Applied:
         if "lines" not in kept and reading.lines and _add_lines(item, reading, changeset):
             outcome.changed.append("lines")
         _remember(item, found)
-        ItemReading.update(printed_name=_printed_party(item, reading)).where(ItemReading.item == item.id).execute()
         outcome.to_check = [name for name in item.to_check_fields if name not in found]
         outcome.to_check += [name for name, (_, sure, _) in found.items() if sure < CHECK_BELOW]
         changeset.set_unrecorded("to_check", " ".join(dict.fromkeys(outcome.to_check)))
@@ -145,20 +144,21 @@ def _add_lines(item: Item, reading: Reading, changeset: Changeset) -> bool:
     """The printed line items, when the item has none yet (a person's lines are never replaced)."""
     if LineItem.select().where(LineItem.item == item.id).exists():
         return False
-    links = {name: item.__data__.get(name) for name in ("category", "tax_rate", "tracking_option_1",
-                                                         "tracking_option_2")}
+    links = {name: item.__data__.get(name) for name in item_lines.LINKS}
+    rows = []
     for number, line in enumerate(reading.lines, 1):
         quantity = line.quantity if line.quantity and line.quantity > 0 else Decimal(1)
         unit = line.unit_amount if line.unit_amount is not None else (
             (line.amount / quantity).quantize(Decimal("0.01")) if line.amount is not None else None)
         description = " ".join(line.description.split())[:MAX_TEXT["description"]]
-        LineItem.create(item=item.id, position=number, description=description, quantity=quantity,
-                        unit_amount=unit, **links)
+        rows.append({"item": item.id, "position": number, "description": description, "quantity": quantity,
+                     "unit_amount": unit, **links})
         changeset.note(f"line {number}", f"Added: {description}" if description else "Added", source=READING)
+    LineItem.insert_many(rows).execute()
     return True
 
 
-def _printed_party(item: Item, reading: Reading) -> str:
+def printed_party(item: Item, reading: Reading) -> str:
     """The supplier's (customer's) name as printed, kept so that the contact a person chooses is remembered for it."""
     printed = reading.value("supplier" if item.workspace == "costs" else "customer")
     return " ".join(str(printed).split())[:255] if printed else ""
