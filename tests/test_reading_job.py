@@ -9,7 +9,10 @@ import sys
 from datetime import date, timedelta
 from decimal import Decimal
 
+import facturx
+
 from tests.conftest import REDIS_URL
+from tests.einvoice_helpers import cii_document
 from tests.items_helpers import encoded, image_bytes, make_contact, pdf_bytes, read_documents, receipt_image
 from tests.test_documents_across_hosts import ROOT
 from webapp.accounts.models import utcnow
@@ -219,3 +222,15 @@ def test_the_reading_worker_reads_a_photo_in_its_own_process(app, admin_client, 
     item = Item.get()
     assert (item.status, item.total, item.date) == ("inbox", Decimal("12.34"), date(2024, 11, 5)), worker.stderr
     assert ItemReading.get(ItemReading.item == item.id).source == "ocr"
+
+
+def test_what_a_reading_couldnt_use_is_said_on_item_details(app, admin_client, admin):
+    invalid = cii_document(payable="lots")
+    pdf = facturx.generate_from_binary(pdf_bytes(*INVOICE), invalid, check_xsd=False)
+    _upload(admin_client, admin.business_id, name="factur-x.pdf", content=pdf)
+    read_documents(app)
+    item = Item.get()
+    assert (item.status, item.reference, item.total) == ("inbox", "INV-0042", Decimal("120.00"))  # its text was read
+    page = admin_client.get(f"/b/{admin.business_id}/items/{item.id}").text
+    assert "The e-invoice inside the PDF couldn&#39;t be used (" in page
+    assert "so the PDF was read instead." in page
