@@ -1,7 +1,9 @@
 """What a document says about who sent it, read when a person names a supplier Xero doesn't have yet."""
 from webapp.accounts.models import Membership, User
-from webapp.items import prefill, storage, validation
+from webapp.items import prefill, storage
 from webapp.lists.models import Organisation
+from webapp.reading.model import Unreadable
+from webapp.reading.text import text_layer
 
 LIMITS = {"email": 255, "tax_number": 50}  # Docket's columns (Xero's TaxNumber takes 50)
 
@@ -12,9 +14,11 @@ def contact_details(item) -> dict:
     if item.workspace != "costs":
         return {}
     document = item.document
+    if not document.is_pdf:
+        return {}
     try:
-        text = validation.inspect(storage.read(document.storage_key), document.filename).text
-    except (validation.Rejected, OSError):
+        text = text_layer(storage.read(document.storage_key))
+    except (Unreadable, OSError):
         return {}
     own_emails = tuple(user.email for user in User.select(User.email).join(Membership)
                        .where(Membership.business == item.business_id))

@@ -1,6 +1,6 @@
 """Decide what an uploaded file really is from its bytes (never its name or Content-Type), or reject it.
 
-Accepted: PDF (parsed with pypdf: page count, text layer), JPEG, PNG, GIF, TIFF and HEIC (opened with Pillow,
+Accepted: PDF (parsed with pypdf: page count), JPEG, PNG, GIF, TIFF and HEIC (opened with Pillow,
 checked against a pixel limit before decoding, then decoded), and e-invoice XML (a UBL invoice or credit note, or a
 CII invoice: only its root element is looked at here; reading it says whether it is valid). Everything else, SVG,
 HTML and other XML included, is refused."""
@@ -25,8 +25,6 @@ except ImportError:  # pragma: no cover - depends on the install
 MAX_FILE_BYTES = 20 * 1024 * 1024  # Xero's attachment limit is 25 MB; 20 keeps a margin for the request
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo; larger images are pixel floods, not receipts
 MAX_PDF_PAGES = 200
-TEXT_PAGES = 2  # dates, totals and references sit on the first pages; reading more only costs time
-MAX_TEXT = 20_000
 ACCEPTED = "PDF, JPEG, PNG, GIF, TIFF" + (" or HEIC" if HEIC_SUPPORTED else "")
 
 # Malformed files make pypdf and Pillow fail in many ways; each of these means "not a readable file".
@@ -60,7 +58,6 @@ class Rejected(Exception):
 class Inspected:
     content_type: str
     page_count: int | None = None
-    text: str = ""  # the PDF's text layer (first pages), for prefilling
 
 
 def inspect(data: bytes, filename: str = "") -> Inspected:
@@ -103,18 +100,7 @@ def _inspect_pdf(data: bytes) -> Inspected:
         raise Rejected("is a damaged PDF that can't be read")
     if page_count > MAX_PDF_PAGES:
         raise Rejected(f"has {page_count} pages; a document may have at most {MAX_PDF_PAGES}")
-    return Inspected("application/pdf", page_count, _pdf_text(reader))
-
-
-def _pdf_text(reader: PdfReader) -> str:
-    """The text layer of the first pages; a page whose text can't be extracted contributes nothing."""
-    parts = []
-    for page in reader.pages[:TEXT_PAGES]:
-        try:
-            parts.append(page.extract_text() or "")
-        except PARSE_ERRORS:
-            continue
-    return "\n".join(parts)[:MAX_TEXT]
+    return Inspected("application/pdf", page_count)
 
 
 def _inspect_image(data: bytes, pillow_format: str, content_type: str) -> Inspected:
