@@ -63,6 +63,18 @@ def test_an_upload_shows_reading_until_the_extract_worker_has_read_it(app, admin
     assert ItemReading.get().state == "read"
 
 
+def test_many_uploads_being_read_are_polled_by_one_row_of_the_inbox(app, admin_client, admin):
+    for number in range(3):
+        _upload(admin_client, admin.business_id, name=f"bill-{number}.pdf",
+                content=pdf_bytes(*INVOICE, f"Copy {number}"))
+    first, *others = Item.select().order_by(Item.id)
+    inbox = admin_client.get(f"/b/{admin.business_id}/inbox/costs").text
+    assert inbox.count("Reading…") == 3 and inbox.count('hx-trigger="every 2s"') == 1
+    assert f"/items/{first.id}/reading?from=inbox" in inbox  # the one the queue reads first
+    read_documents(app)
+    assert 'hx-trigger="every 2s"' not in admin_client.get(f"/b/{admin.business_id}/inbox/costs").text
+
+
 def test_the_finished_reading_redraws_item_details_in_place(app, admin_client, admin):
     make_contact(admin.business, "Acme Supplies Ltd")
     _upload(admin_client, admin.business_id)
