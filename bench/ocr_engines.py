@@ -43,6 +43,7 @@ ENGINES = {
     "rapidocr3-960": "rapidocr 3.10, no angle classifier, 2 threads, det limit_side_len 960 (max side)",
     "tesseract": "Tesseract 5 (Debian tesseract-ocr-eng, pytesseract, --psm 3)",
     "docket": "document_text (webapp/reading/text.py, the engine Docket uses, as configured)",
+    "docket-one-lane": "the same, recognition by one session on both threads (ocr.LANES = 1) rather than two lanes",
 }
 SUPPLIER_SCORE = 85
 MISSING = 3  # exit status of an engine's process when its package isn't installed
@@ -244,6 +245,8 @@ def _reader(name: str):
         return _tesseract()
     if name == "docket":
         return _docket()
+    if name == "docket-one-lane":
+        return _docket(lanes=1)
     raise SystemExit(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
 
 
@@ -298,8 +301,11 @@ def _tesseract():
     return read
 
 
-def _docket():
+def _docket(lanes: int | None = None):
+    from webapp.reading import ocr
     from webapp.reading.text import document_text
+
+    ocr.LANES = lanes or ocr.LANES
 
     def read(image: Path) -> list[str]:
         return [line.text for line in document_text(image.read_bytes(), "image/jpeg").lines]

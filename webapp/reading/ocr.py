@@ -1,12 +1,15 @@
 """The OCR engine: RapidOCR running PaddleOCR's PP-OCRv6 models (ONNX), which come inside the `rapidocr` wheel.
 
-One engine per process, made on first use and shared by its threads (one reading at a time: onnxruntime already
-spreads one reading over both cores). The models are named by path, so nothing is ever fetched at run time.
+One engine per process, made on first use and shared by its threads (one reading at a time, spread over both cores:
+detection by onnxruntime's own threads, recognition by reading the page's lines in two lanes, see `TwoLanes`).
+The models are named by path, so nothing is ever fetched at run time.
 A photo taken sideways or upside down is read again turned a quarter, three quarters or half a turn, and the
 reading with the most confident text wins."""
 import ctypes
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy
@@ -14,7 +17,8 @@ from PIL import Image
 
 Run = tuple[tuple[float, float, float, float], str, float]  # (left, top, right, bottom) in fractions, text, confidence
 
-THREADS = 2
+THREADS = 2  # onnxruntime threads for detection; recognition's are shared out between its lanes
+LANES = 2  # recognition lanes (TwoLanes); 1: one session with all the threads
 DETECTION_SIDE = 960  # larger pages are shrunk to this for finding the text (not for reading it)
 REC_BATCH = 1  # lines read at once: 6 (the default) is about 12% faster but peaked at 642 MB against 435 MB
 MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx", "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx"}
@@ -116,13 +120,56 @@ def _make_engine():
             "Det.limit_type": "max",  # never enlarge a small scan for detection (the default does, at 4x the cost)
             "Det.limit_side_len": DETECTION_SIDE,
             "Rec.rec_batch_num": REC_BATCH,
-            "EngineConfig.onnxruntime.intra_op_num_threads": THREADS,
+            "EngineConfig.onnxruntime.intra_op_num_threads": THREADS,  # detection's; recognition's are set below
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             "EngineConfig.onnxruntime.enable_cpu_mem_arena": False,  # memory goes back to the system after a page
         })
-        for load in ("_load_det_model", "_load_rec_model"):  # rapidocr loads its models on first use: load now
-            getattr(engine, load, lambda: None)()
+        engine._load_det_model()  # rapidocr loads its models on first use: load them now
+        if LANES > 1:  # each part's session takes the engine settings as they are when it loads
+            engine.cfg.EngineConfig.onnxruntime.intra_op_num_threads = max(1, THREADS // LANES)
+            engine.text_rec = TwoLanes(engine._load_rec_model(), LANES)
+        else:
+            engine._load_rec_model()
     return engine
+
+
+class TwoLanes:
+    """Recognition of a page's lines in parallel lanes, one onnxruntime thread each, the longest lines shared out
+    first so the lanes end together. One session over both cores waits for its slowest thread at every layer of
+    every line, and loses most when web requests or another worker take a core for a moment (bench/README.md,
+    "OCR engine": `docket` against `docket-one-lane`)."""
+
+    def __init__(self, recognise, lanes: int):
+        self.recognise = recognise
+        self.lanes = lanes
+        self.others = ThreadPoolExecutor(lanes - 1, thread_name_prefix="ocr-lane")
+
+    def __call__(self, request):
+        lines = request.img
+        if isinstance(lines, numpy.ndarray) or len(lines) < 2 * self.lanes:
+            return self.recognise(request)
+        lanes = self._share(lines)
+        read = lambda lane: self.recognise(type(request)(img=[lines[i] for i in lane],
+                                                          return_word_box=request.return_word_box))
+        others = [self.others.submit(read, lane) for lane in lanes[1:]]
+        outputs = [read(lanes[0])] + [other.result() for other in others]
+        texts, scores, words = [None] * len(lines), [0.0] * len(lines), [None] * len(lines)
+        for lane, output in zip(lanes, outputs):
+            for place, index in enumerate(lane):
+                texts[index], scores[index] = output.txts[place], output.scores[place]
+                words[index] = output.word_results[place]
+        return replace(outputs[0], imgs=lines, txts=tuple(texts), scores=tuple(scores), word_results=tuple(words),
+                       elapse=max(output.elapse for output in outputs))
+
+    def _share(self, lines) -> list[list[int]]:
+        """Each line to the lane with the least work so far, longest first (work grows with a line's width)."""
+        widths = [line.shape[1] / max(1, line.shape[0]) for line in lines]
+        lanes, work = [[] for _ in range(self.lanes)], [0.0] * self.lanes
+        for index in sorted(range(len(lines)), key=widths.__getitem__, reverse=True):
+            lane = work.index(min(work))
+            lanes[lane].append(index)
+            work[lane] += widths[index]
+        return lanes
 
 
 @contextmanager
