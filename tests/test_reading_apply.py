@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.items_helpers import make_contact, make_item
+from tests.items_helpers import make_coding, make_contact, make_item
 from webapp.items import extracted, matching
 from webapp.items.models import Item, LineItem, ReadField
 from webapp.reading.model import Box, Found, LineItem as ReadLine, Reading
@@ -96,3 +96,26 @@ def test_impossible_values_are_left_out(admin):
     extracted.apply(item, _reading(total=Decimal("-5"), currency="pounds", date=date(1850, 1, 1)))
     item = Item.get_by_id(item.id)
     assert (item.total, item.currency, item.date) == (None, "GBP", None)
+
+
+def test_an_einvoices_line_taxes_pick_the_one_xero_rate_each_fits(admin):
+    coding = make_coding(admin.business)
+    item = make_item(admin.business, currency="GBP")
+    extracted.apply(item, Reading(
+        fields={"total": Found(Decimal("170.00"), 1.0)}, source="e-invoice", pages=1, lines=(
+            ReadLine("Timber", Decimal(1), Decimal("100.00"), Decimal("100.00"), tax_rate=Decimal(20), tax_category="S"),
+            ReadLine("Labour", Decimal(1), Decimal("50.00"), Decimal("50.00"), tax_rate=Decimal(0), tax_category="AE"),
+            ReadLine("Postage", Decimal(1), Decimal("20.00"), Decimal("20.00"), tax_rate=Decimal(0), tax_category="O"),
+            ReadLine("Gift", Decimal(1), Decimal("5.00"), Decimal("5.00"), tax_rate=Decimal(5), tax_category="S"))))
+    lines = list(LineItem.select().where(LineItem.item == item.id).order_by(LineItem.position))
+    assert [(line.tax_rate_id, line.tax_amount) for line in lines] == [
+        (coding.vat20.id, Decimal("20.00")), (coding.drc20.id, Decimal("0.00")), (coding.no_vat.id, Decimal("0.00")),
+        (None, None)]  # no 5% rate on the expenses side: a person chooses
+
+
+def test_a_rate_the_item_already_has_stands_over_the_printed_ones(admin):
+    coding = make_coding(admin.business)
+    item = make_item(admin.business, currency="GBP", tax_rate=coding.no_vat)
+    extracted.apply(item, Reading(fields={}, source="e-invoice", pages=1, lines=(
+        ReadLine("Timber", Decimal(1), Decimal("100.00"), Decimal("100.00"), tax_rate=Decimal(20), tax_category="S"),)))
+    assert LineItem.get(LineItem.item == item.id).tax_rate_id == coding.no_vat.id

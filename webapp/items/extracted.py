@@ -9,8 +9,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from webapp.db import database
-from webapp.items import changes, editing, lines as item_lines, matching, reading as document_details
+from webapp.items import amounts, changes, editing, line_tax, lines as item_lines, matching, reading as document_details
 from webapp.items.changes import Changeset
+from webapp.items.choices import Choices
 from webapp.items.fields import MAX_TEXT
 from webapp.items.models import Item, ItemHistory, LineItem, ReadField
 from webapp.lists import new_contacts
@@ -141,18 +142,22 @@ def _contact(item: Item, reading: Reading):
 
 
 def _add_lines(item: Item, reading: Reading, changeset: Changeset) -> bool:
-    """The printed line items, when the item has none yet (a person's lines are never replaced)."""
+    """The printed line items, when the item has none yet (a person's lines are never replaced). A line's printed
+    tax picks its Xero tax rate when the item has none yet (a rule's or a person's rate stands)."""
     if LineItem.select().where(LineItem.item == item.id).exists():
         return False
     links = {name: item.__data__.get(name) for name in item_lines.LINKS}
+    rates = Choices(item.business_id, item.workspace).tax_rates if links["tax_rate"] is None else None
     rows = []
     for number, line in enumerate(reading.lines, 1):
         quantity = line.quantity if line.quantity and line.quantity > 0 else Decimal(1)
         unit = line.unit_amount if line.unit_amount is not None else (
             (line.amount / quantity).quantize(Decimal("0.01")) if line.amount is not None else None)
         description = " ".join(line.description.split())[:MAX_TEXT["description"]]
+        rate = rates and line_tax.tax_rate_for(rates, item.workspace, line.tax_rate, line.tax_category)
+        taxed = {"tax_rate": rate.id, "tax_amount": amounts.tax_on_net(quantity * unit, rate)} if rate and unit is not None else {}
         rows.append({"item": item.id, "position": number, "description": description, "quantity": quantity,
-                     "unit_amount": unit, **links})
+                     "unit_amount": unit, **links, "tax_amount": None, **taxed})
         changeset.note(f"line {number}", f"Added: {description}" if description else "Added", source=READING)
     LineItem.insert_many(rows).execute()
     return True
