@@ -1,4 +1,4 @@
-"""Uploading documents: checked by content, stored once, one inbox item per file, prefilled from the PDF text."""
+"""Uploading documents: checked by content, stored once, one inbox item per file, read in the background."""
 import hashlib
 import html
 import io

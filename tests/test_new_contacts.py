@@ -1,6 +1,7 @@
 """A supplier or customer Xero doesn't have yet: typed on an item, shown as new, created in Xero by the first publish
 that needs it (with what the document says of it), exactly once however the publish is cut short, and linked
 rather than duplicated when Xero has the name already."""
+import io
 import time
 from datetime import date
 from decimal import Decimal
@@ -11,7 +12,7 @@ import requests
 
 from jobs.publishing import publish_attempt, publish_batch
 from tests import xero_helpers as xh
-from tests.items_helpers import make_coding, make_contact, make_item
+from tests.items_helpers import make_coding, make_contact, make_item, pdf_bytes, read_documents
 from tests.publishing_helpers import (ATTACHED, coded, invoice, ok, run_attempt, sandbox_creates,  # noqa: F401
                                       sandbox_documents, stored_document, uk, work, xero_double)
 from tests.test_lists_refresh import refresh
@@ -22,7 +23,7 @@ from webapp.integrations.xero_access import xero
 from webapp.items.models import Item
 from webapp.jobruns.models import SUCCEEDED
 from webapp.lists import new_contacts
-from webapp.lists.models import Contact
+from webapp.lists.models import Category, Contact, TaxRate
 from webapp.publishing import contacts as publishing_contacts
 from webapp.publishing.models import FAILED, PublishAttempt
 from webapp.rules.models import ContactRule
@@ -33,6 +34,10 @@ SAID_NEW = "New supplier — created in Xero when published"
 
 def _name(client, item, name):
     return client.hx("POST", f"/b/{item.business_id}/items/{item.id}/fields/contact", data={"value": name})
+
+
+def _id(model, business_id: int, **where) -> int:
+    return model.get(model.business == business_id, *(getattr(model, key) == value for key, value in where.items())).id
 
 
 def _fresh(item) -> Item:
@@ -104,10 +109,28 @@ def test_an_existing_supplier_is_still_matched_not_made_new(admin_client, admin)
 
 # --- publishing creates it in Xero (the sandbox) ------------------------------------------------------
 
-def test_publishing_creates_the_supplier_once_with_what_the_document_says(xero_app, admin_client, uk, sandbox):
-    item = coded(xero_app, uk, text=f"{NEW} accounts@brightwell.example VAT Reg No: GB 123 4567 89 "
-                                    "Bill to Hartley & Moss Joinery Ltd finance@example.com")
+def _uploaded(app, client, business_id: int, *lines: str) -> Item:
+    client.form(f"/b/{business_id}/inbox/costs/upload", {"files": [(io.BytesIO(pdf_bytes(*lines)), "bill.pdf")]},
+                content_type="multipart/form-data")
+    read_documents(app)
+    return Item.select().where(Item.business == business_id).order_by(Item.id.desc()).get()
+
+
+def test_the_business_s_own_address_on_a_document_isnt_given_to_a_new_supplier(admin_client, admin):
+    item = _uploaded(admin_client.application, admin_client, admin.business_id, "BRIGHTWELL", admin.user.email,
+                     "VAT Reg No: GB 123 4567 89", "Total 12.00")
     _name(admin_client, item, NEW)
+    contact = _fresh(item).contact
+    assert (contact.name, contact.email, contact.tax_number) == (NEW, "", "GB 123 4567 89")
+
+
+def test_publishing_creates_the_supplier_once_with_what_the_document_says(xero_app, admin_client, uk, sandbox):
+    item = _uploaded(xero_app, admin_client, uk, "BRIGHTWELL", "accounts@brightwell.example",
+                     "VAT Reg No: GB 123 4567 89", "Invoice INV-77", "Date 14/05/2026",
+                     "Bill to Hartley & Moss Joinery Ltd finance@example.com", "Total 120.00")
+    for name, value in (("category", _id(Category, uk, code="429")), ("tax_rate", _id(TaxRate, uk, xero_id="INPUT2"))):
+        admin_client.hx("POST", f"/b/{uk}/items/{item.id}/fields/{name}", data={"value": value})
+    _name(admin_client, item, NEW)  # the person names the supplier the document's letterhead shortens
     admin_client.form(f"/b/{uk}/items/{item.id}/publish")
     work(xero_app)
     published = _fresh(item)

@@ -13,7 +13,7 @@ from PIL import Image, ImageFilter
 from tests.items_helpers import RECEIPT, encoded, receipt_image
 from webapp.reading import images
 from webapp.reading.model import Unreadable
-from webapp.reading.text import MAX_PAGES, document_text, group_lines, text_layer
+from webapp.reading.text import MAX_PAGES, document_text, group_lines
 from webapp.reading.model import Box
 
 def line_with(text, needle):
@@ -186,13 +186,3 @@ def test_a_pdf_sent_without_its_content_type_is_still_read_as_a_pdf():
     pdf.text(20, 30, "Invoice total 99.50, due 31/12/2024")
     text = document_text(bytes(pdf.output()), "application/octet-stream")
     assert text.source == "text layer" and text.lines[0].text == "Invoice total 99.50, due 31/12/2024"
-
-
-def test_a_pdfs_text_layer_alone_is_read_without_ocr():
-    scanned = encoded(receipt_image().convert("RGB"), "PDF")
-    assert text_layer(scanned) == ""  # the scan's words are pixels: OCR would find them, this never runs it
-    typed = FPDF()
-    typed.add_page()
-    typed.set_font("Helvetica", size=12)
-    typed.cell(text="VAT Reg No: GB 123 4567 89")
-    assert "GB 123 4567 89" in text_layer(bytes(typed.output()))

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from webapp.db import database
-from webapp.items import amounts, changes, editing, line_tax, lines as item_lines, matching, reading as document_details
+from webapp.items import amounts, changes, editing, line_tax, lines as item_lines, matching
 from webapp.items.changes import Changeset
 from webapp.items.choices import Choices
 from webapp.items.fields import MAX_TEXT
@@ -30,6 +30,7 @@ TYPES = {"costs": {"receipt": "receipt", "invoice": "invoice", "credit_note": "c
                    "sales_invoice": "invoice"},
          "sales": {"invoice": "invoice", "sales_invoice": "invoice", "credit_note": "credit_note"}}
 MAX_MONEY = Decimal("9999999999999.99")
+LIMITS = {"email": 255, "tax_number": 50}  # a contact's (Xero's TaxNumber takes 50)
 
 
 @dataclass
@@ -136,8 +137,7 @@ def _contact(item: Item, reading: Reading):
         return None
     if printed.confidence < PROPOSE_NEW_FROM and not evidence:
         return None
-    extra = {key: value for key, value in details.items() if key in document_details.LIMITS and value
-             and len(value) <= document_details.LIMITS[key]}
+    extra = {key: value for key, value in details.items() if key in LIMITS and value and len(value) <= LIMITS[key]}
     return new_contacts.add(item.business_id, item.workspace, name, **extra), printed.confidence, box
 
 
@@ -163,10 +163,17 @@ def _add_lines(item: Item, reading: Reading, changeset: Changeset) -> bool:
     return True
 
 
-def printed_party(item: Item, reading: Reading) -> str:
-    """The supplier's (customer's) name as printed, kept so that the contact a person chooses is remembered for it."""
-    printed = reading.value("supplier" if item.workspace == "costs" else "customer")
-    return " ".join(str(printed).split())[:255] if printed else ""
+def printed_party(item: Item, reading: Reading) -> dict:
+    """The supplier's (customer's) name as printed, kept so that the contact a person chooses is remembered for it,
+    and a supplier's email address and tax number, which a supplier a person names goes to Xero with."""
+    party = "supplier" if item.workspace == "costs" else "customer"
+    printed = reading.value(party)
+    found = {"printed_name": " ".join(str(printed).split())[:255] if printed else ""}
+    if party == "supplier":
+        for key in LIMITS:
+            value = " ".join(str(reading.value(f"supplier_{key}") or "").split())
+            found[f"printed_{key}"] = value if len(value) <= LIMITS[key] else ""
+    return found
 
 
 def _remember(item: Item, found: dict) -> None:

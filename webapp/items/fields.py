@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Callable
 
 from webapp.inputs import parse_id
-from webapp.items import reading
+from webapp.items import printed_contact
 from webapp.items.choices import BANK, PUBLISH_AS, PUBLISH_TO, Choices, active_contact_named, find
 from webapp.items.models import TYPES
 from webapp.lists import new_contacts
@@ -120,7 +120,7 @@ def contact(raw: str, item):
         return matches[0]
     if len(name) > new_contacts.NAME_LIMIT:
         raise FieldError(f"Xero takes names of up to {new_contacts.NAME_LIMIT} characters (this has {len(name)}).")
-    return new_contacts.add(item.business_id, item.workspace, name, **reading.contact_details(item))
+    return new_contacts.add(item.business_id, item.workspace, name, **printed_contact.details(item))
 
 
 def currency(raw: str, item) -> str:

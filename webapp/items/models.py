@@ -166,6 +166,8 @@ class ItemReading(BaseModel):
     message = peewee.TextField(default="")  # why it couldn't be read; once read, what couldn't be used (Reading.notes)
     source = peewee.CharField(max_length=40, default="")  # how it was read: text layer, ocr, e-invoice
     printed_name = peewee.CharField(max_length=255, default="")  # the supplier (customer) as the document prints it
+    printed_email = peewee.CharField(max_length=255, default="")  # the supplier's, as printed (a new supplier takes it)
+    printed_tax_number = peewee.CharField(max_length=50, default="")  # likewise (Xero's TaxNumber takes 50)
     requested_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     started_at = peewee.DateTimeField(default=utcnow)
     finished_at = peewee.DateTimeField(null=True)

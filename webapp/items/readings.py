@@ -80,7 +80,7 @@ def run(item_id: int) -> None:
         return
     extracted.apply(item, result)
     ItemReading.update(state="read", source=result.source, message=" ".join(result.notes),
-                       printed_name=extracted.printed_party(item, result), finished_at=utcnow()).where(
+                       **extracted.printed_party(item, result), finished_at=utcnow()).where(
         ItemReading.id == reading.id).execute()
     if not reading.again:
         auto.publish_on_arrival(Item.get_by_id(item_id))

@@ -38,21 +38,6 @@ def _pdf_text(data: bytes) -> Text:
     return Text(tuple(lines), pages, " and ".join(sorted(sources, reverse=True)))
 
 
-def text_layer(data: bytes) -> str:
-    """A PDF's own text on its first pages, line by line, without OCR (quick enough for a web request)."""
-    pdf = _open_pdf(data)
-    try:
-        lines = []
-        for index in range(min(len(pdf), MAX_PAGES)):
-            try:
-                lines += _text_layer_lines(pdf[index], index + 1)
-            except pdfium.PdfiumError:
-                continue  # a page that can't be read gives nothing
-        return "\n".join(line.text for line in lines)
-    finally:
-        pdf.close()
-
-
 def _open_pdf(data: bytes) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
