@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.helpers import sign_in
+from tests.einvoice_helpers import UBL_LINES, ubl_document
 from tests.items_helpers import encoded, pdf_bytes, read_documents, receipt_image
 from tests.publishing_helpers import uk, work  # noqa: F401
 from webapp.lists.models import Category, Contact, TaxRate
@@ -101,3 +102,21 @@ def test_a_photographed_receipt_is_read_marked_on_the_photo_and_published(page, 
         page.locator(f"#field-{name}").get_by_role("button", name="Confirm").click()
         expect(page.locator(f"#check-{name}")).to_have_count(0)
     publish(page, xero_app)
+
+
+def test_an_einvoices_lines_arrive_with_the_xero_tax_rate_each_prints(page, live_server, xero_app, uk, admin):
+    sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
+    page.goto(f"{live_server.url}/b/{uk}/inbox/costs")
+    lines = ({**UBL_LINES[0], "percent": "20"}, UBL_LINES[1])  # 3 × 40.00 at 20 % (S), 250.00 zero rated (Z)
+    page.get_by_label("Choose files").set_input_files(
+        {"name": "tulip.xml", "mimeType": "application/xml", "buffer": ubl_document(payable="394.00", lines=lines)})
+    row = page.locator("#items-table tbody tr").filter(has_text="Reading…")
+    expect(row).to_have_count(1)
+    row.get_by_role("link").first.click()
+    read_documents(xero_app)
+    expect(page.get_by_label("Total", exact=True)).to_have_value("394.00", timeout=10_000)
+    rates = {rate.xero_id: rate for rate in TaxRate.select().where(TaxRate.business == uk)}
+    first, second = (page.get_by_label(f"Tax rate, line {number}", exact=True) for number in (1, 2))
+    expect(first).to_have_value(str(rates["INPUT2"].id))
+    expect(second).to_have_value(str(rates["ZERORATEDINPUT"].id))
+    expect(page.locator("#line-items")).to_contain_text("24.00")  # the first line's tax at 20 %
