@@ -5,10 +5,12 @@ worker after a crash) finds the attempt's saved state and carries on from there.
 import hashlib
 import json
 import logging
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
 from rq.job import Job
 
 from webapp import logs
@@ -42,7 +44,7 @@ def publish_attempt(attempt_id: int) -> None:
     if not lock.acquire():
         return  # another worker has it in hand
     try:
-        with database.connection_context():
+        with _kept([lock]), database.connection_context():
             attempt = PublishAttempt.get_or_none(PublishAttempt.id == attempt_id)
             if attempt is None or attempt.state not in OPEN_STATES:
                 return
@@ -57,7 +59,7 @@ def publish_batch(attempt_ids: list[int]) -> None:
     held = [attempt_id for attempt_id, lock in locks.items() if lock.acquire()]
     attempts, retrying = [], set()
     try:
-        with database.connection_context():
+        with _kept([locks[attempt_id] for attempt_id in held]), database.connection_context():
             attempts = list(PublishAttempt.select().where(PublishAttempt.id.in_(held) & PublishAttempt.state.in_(
                 OPEN_STATES)).order_by(PublishAttempt.id))
             prepared = [p for attempt in attempts if attempt.state == QUEUED and (p := _prepare(attempt))]
@@ -296,14 +298,44 @@ def _create_together(endpoint: str, group: list[_Prepared]) -> set[int]:
 def _release(lock) -> None:
     try:
         lock.release()
-    except LockError:  # it lapsed while the job worked (a very long wait): nothing left to free
+    except LockError:  # it lapsed while the job worked (Redis out of reach as _kept renewed it): nothing to free
         pass
 
 
+@contextmanager
+def _kept(locks):
+    """Keep the job's locks from lapsing while it works: waits for an organisation's limit (up to
+    XERO_LIMIT_MAX_WAIT a call, and an attempt may make three calls) can outlast PUBLISH_LOCK_SECONDS, and the sweep
+    would then resume an attempt whose job is still at it. This thread dies with a killed worker, so the locks
+    still lapse on their own then."""
+    if not locks:
+        yield
+        return
+    stop, every = threading.Event(), locks[0].timeout / 3
+
+    def renew():
+        while not stop.wait(every):
+            for lock in locks:
+                try:
+                    lock.reacquire()
+                except (LockError, RedisError):  # lost already, or Redis out of reach for a moment: the sweep copes
+                    pass
+
+    keeper = threading.Thread(target=renew, name="publish-locks", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        keeper.join()
+
+
 def _lock(attempt_id: int):
-    """Held while a job works on the attempt; it lapses on its own when the worker holding it is killed."""
+    """Held while a job works on the attempt (kept by _kept); it lapses on its own when the worker holding it is
+    killed."""
     return get_redis().lock(f"docket:publish-attempt:{attempt_id}",
-                            timeout=current_app.config["PUBLISH_LOCK_SECONDS"], blocking_timeout=0)
+                            timeout=current_app.config["PUBLISH_LOCK_SECONDS"], blocking_timeout=0,
+                            thread_local=False)  # _kept renews it from its own thread
 
 
 def _carried(attempt: PublishAttempt) -> bool:

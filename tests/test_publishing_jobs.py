@@ -478,6 +478,25 @@ def test_the_sweep_leaves_attempts_whose_job_is_waiting_or_at_work(books, monkey
         assert get_queue("publishing").get_job_ids() == [fresh(queued).job_id]  # nothing added
 
 
+def test_a_job_waiting_on_xero_longer_than_its_lock_keeps_it_so_the_sweep_sends_no_second_copy(books, monkeypatch):
+    books.app.config["PUBLISH_LOCK_SECONDS"] = 1
+    attempt = books.publish(books.item())
+    held = []
+
+    def slow_create(request):  # a wait for the organisation's limit that outlasts the lock's own time
+        time.sleep(2.5)
+        held.append(lock_ttl(attempt.id))
+        later(monkeypatch, attempt, 60)
+        jobs.sweep()  # as the maintenance worker runs it meanwhile
+        return created(1)
+
+    books.xero.answers += [slow_create, ATTACHED]
+    assert books.work() == [f"publish_attempt[{attempt.id}]"]  # no resumed second copy ran
+    assert held[0] > 0 and fresh(attempt).state == DONE
+    assert len([request for request in books.xero.requests if request.method == "PUT"]) == 1
+    assert lock_ttl(attempt.id) == -2  # freed at the end, and no longer kept alive
+
+
 @pytest.mark.parametrize("lost", ["failed", "expired"])
 def test_the_sweep_resends_an_attempt_whose_job_failed_or_expired(books, monkeypatch, lost):
     attempt = books.publish(books.item())
