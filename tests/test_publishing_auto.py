@@ -1,10 +1,11 @@
 """Auto-publish on arrival: the payment method's Always or Never comes first, "Defer to other rules" leaves it to the
 supplier's rule, and an item that can't go (not ready, not connected) stays for a person."""
 import io
+from decimal import Decimal
 
 import pytest
 
-from tests.items_helpers import make_contact, pdf_bytes, read_documents
+from tests.items_helpers import make_contact, make_item, pdf_bytes, read_documents
 from webapp.integrations.models import Connection
 from webapp.items.models import Item
 from webapp.publishing.models import PublishAttempt
@@ -94,3 +95,18 @@ def test_a_business_not_connected_keeps_the_item_ready_for_a_person(admin_client
     page = upload(admin_client, admin.business_id)
     assert PUBLISHING not in page
     assert Item.get().status == "ready" and not PublishAttempt.select().exists()
+
+
+def test_a_payment_method_that_supplier_memory_proposed_doesnt_publish_by_its_always(admin_client, admin, coding,
+                                                                                    acme):
+    connect(admin.business_id)
+    set_auto_publish(admin_client, coding.card, "always")
+    for earlier in [make_item(admin.business, contact=acme, total=Decimal("60.00")) for _ in range(3)]:
+        for name, value in (("category", coding.fuel.id), ("tax_rate", coding.vat20.id),
+                            ("payment_method", coding.card.id)):  # a person codes the supplier's documents
+            admin_client.hx("POST", f"/b/{admin.business_id}/items/{earlier.id}/fields/{name}", data={"value": value})
+    page = upload(admin_client, admin.business_id)
+    item = Item.select().order_by(Item.id.desc()).get()
+    assert item.payment_method_id == coding.card.id  # proposed from the supplier's last 3 documents
+    assert item.status == "ready" and PUBLISHING not in page  # a guess: a person sends it
+    assert not PublishAttempt.select().where(PublishAttempt.item == item.id).exists()
