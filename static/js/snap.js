@@ -8,12 +8,14 @@
   var root = document.querySelector("[data-snap]");
   if (!root || !window.indexedDB) { return; }
   var RETRY_MS = 30000;
+  var SOON_MS = [2000, 5000, 10000];  // after a lost connection, tries sooner before falling back to RETRY_MS
   var TIMEOUT_MS = 300000;
   var offlinePage = root.hasAttribute("data-offline-page");
   var statusLine = root.querySelector("[data-snap-status]");
   var list = root.querySelector("[data-snap-photos]");
   var tiles = {};  // photo id → its tile, for this page's lifetime (sent photos stay shown until the page closes)
   var sending = false;
+  var failures = 0;  // network failures in a row
   var stopped = "";  // why sending stopped until the page is reloaded (signed out, an expired page)
   var target = null;  // where new photos go: this page's inbox, or on the offline page the one last snapped for
 
@@ -112,11 +114,18 @@
         else if (!tiles[photo.id] || tiles[photo.id].getAttribute("data-state") !== "sending") { show(photo, "waiting", "Waiting to send"); }
       });
       var count = waiting.length;
-      var text = count === 1 ? "1 photo waiting to send." : count + " photos waiting to send.";
-      if (!count) { text = photos.length ? "Nothing waiting to send." : statusLine.getAttribute("data-idle") || ""; }
-      else if (stopped) { text += " " + stopped; }
-      else if (offlinePage || !navigator.onLine) { text += " You're offline: they are sent when the connection returns."; }
-      statusLine.textContent = text;
+      var refused = photos.length - count;
+      var done = list.querySelectorAll('[data-state="sent"], [data-state="duplicate"]').length;
+      var text = [];
+      if (count) {
+        text.push(count === 1 ? "1 photo waiting to send." : count + " photos waiting to send.");
+        if (stopped) { text.push(stopped); }
+        else if (offlinePage || !navigator.onLine) { text.push("You're offline: they are sent when the connection returns."); }
+      } else if (done) {
+        text.push("All sent.");
+      }
+      if (refused) { text.push(refused === 1 ? "1 photo couldn't be sent." : refused + " photos couldn't be sent."); }
+      statusLine.textContent = text.length ? text.join(" ") : statusLine.getAttribute("data-idle") || "";
       root.classList.toggle("is-offline", !navigator.onLine);
     });
   }
@@ -185,9 +194,14 @@
         var percent = event.lengthComputable ? Math.round(100 * event.loaded / event.total) : 0;
         show(photo, "sending", "Sending " + percent + "%");
       };
-      request.onload = function () { resolve(answered(photo, request)); };
+      request.onload = function () {
+        failures = 0;
+        resolve(answered(photo, request));
+      };
       request.onerror = request.ontimeout = request.onabort = function () {
         show(photo, "waiting", "Waiting to send");
+        if (failures < SOON_MS.length) { setTimeout(sendAll, SOON_MS[failures]); }
+        failures += 1;
         resolve(false);
       };
       show(photo, "sending", "Sending 0%");
@@ -253,9 +267,22 @@
     statusLine.textContent = "This phone can't keep photos for Docket (storage is turned off for this site).";
   });
   window.addEventListener("online", function () {
-    if (offlinePage) { location.reload(); return; }  // the page this stood in for can load now
+    if (offlinePage) { openWhenReachable(); return; }
+    failures = 0;
     refreshStatus().then(sendAll);
   });
   window.addEventListener("offline", refreshStatus);
   setInterval(function () { ready.then(sendAll); }, RETRY_MS);
+
+  // The offline page opens the page it stood in for once Docket answers again (not while the camera is open)
+  function openWhenReachable() {
+    if (!navigator.onLine || document.visibilityState !== "visible") { return; }
+    fetch(root.getAttribute("data-probe-url"), { cache: "no-store" }).then(function (response) {
+      if (response.ok) { location.reload(); }
+    }).catch(function () {});
+  }
+  if (offlinePage) {
+    setInterval(openWhenReachable, SOON_MS[1]);
+    document.addEventListener("visibilitychange", openWhenReachable);
+  }
 })();

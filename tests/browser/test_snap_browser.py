@@ -1,0 +1,113 @@
+"""In Chromium as a phone (390 px, touch): Docket installs (manifest, service worker), Snap keeps photos taken
+offline on the phone and sends each of them exactly once when the connection returns; opened offline, the app
+still takes photos."""
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.browser.helpers import sign_in
+from tests.conftest import checked_page
+from tests.items_helpers import RECEIPT, encoded, read_documents, receipt_image
+from webapp.items.models import Document, Item
+
+pytestmark = pytest.mark.browser
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def page(browser):
+    """The checked page (no console errors) on a phone."""
+    yield from checked_page(browser, **PHONE)
+
+
+@pytest.fixture(autouse=True)
+def storage(app, tmp_path):
+    app.config["DOCUMENT_STORAGE_PATH"] = str(tmp_path / "documents")
+
+
+def photo(number: int) -> dict:
+    image = receipt_image(lines=RECEIPT[:-2] + [f"TOTAL          1{number}.34", RECEIPT[-1]])
+    return {"name": "image.jpg", "mimeType": "image/jpeg", "buffer": encoded(image, "JPEG")}
+
+
+def open_snap(page, live_server, admin) -> None:
+    """Sign in and open Snap as the home screen icon does; the service worker is then in charge of the page."""
+    sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
+    page.goto(f"{live_server.url}/snap")
+    expect(page).to_have_url(f"{live_server.url}/b/{admin.business_id}/snap")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def uploads_answered(page) -> list:
+    """The uploads Docket answered from now on (an attempt lost on the way, sent again, isn't one)."""
+    answered = []
+    page.context.on("response", lambda response: answered.append(response.status)
+                    if response.request.method == "POST" and response.url.endswith("/inbox/costs/upload") else None)
+    return answered
+
+
+def test_installs_and_sends_photos_taken_offline_once_each(page, live_server, app, admin):
+    open_snap(page, live_server, admin)
+    manifest = page.evaluate("""async () => {
+        const response = await fetch(document.querySelector('link[rel=manifest]').href);
+        const manifest = await response.json();
+        const icons = await Promise.all(manifest.icons.map(icon => fetch(icon.src).then(r => r.status)));
+        return {type: response.headers.get('content-type'), manifest, icons};
+    }""")
+    assert manifest["type"] == "application/manifest+json"
+    assert manifest["manifest"]["start_url"] == "/snap" and manifest["manifest"]["display"] == "standalone"
+    assert manifest["icons"] == [200, 200, 200]
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)") == f"{live_server.url}/"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
+    take = page.locator("label", has_text="Take photo")
+    box = take.bounding_box()
+    assert box["y"] + box["height"] > 844 - 100 and box["height"] >= 48  # a big button under the thumb
+    sent = uploads_answered(page)
+
+    page.context.set_offline(True)
+    page.get_by_label("Take photo").set_input_files([photo(1), photo(2), photo(3)])
+    expect(page.locator(".snap-status")).to_contain_text("3 photos waiting to send. You're offline")
+    expect(page.locator(".snap-photo img")).to_have_count(3)
+    expect(page.locator(".snap-photo")).to_contain_text(["Waiting to send"] * 3)
+    page.reload()  # kept on the phone, not in the page
+    expect(page.locator(".snap-status")).to_contain_text("3 photos waiting to send")
+    assert Item.select().count() == 0 and sent == []
+
+    page.context.set_offline(False)
+    expect(page.locator(".snap-photo")).to_contain_text(["Sent Open"] * 3)
+    expect(page.locator(".snap-status")).to_contain_text("All sent")
+    assert sent == [200, 200, 200]
+    assert Item.select().count() == 3 and Document.select().count() == 3
+
+    page.reload()  # nothing is left on the phone to send again
+    expect(page.locator(".snap-status")).not_to_contain_text("waiting")
+    expect(page.locator(".snap-photo")).to_have_count(0)
+    assert len(sent) == 3 and Item.select().count() == 3
+
+    page.get_by_role("link", name="Costs inbox").click()
+    rows = page.locator("#items-table tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows).to_contain_text(["Reading…"] * 3)
+    read_documents(app)
+    expect(rows.filter(has_text="Reading…")).to_have_count(0)
+    assert sorted(item.total for item in Item.select()) == [Decimal("11.34"), Decimal("12.34"), Decimal("13.34")]
+
+
+def test_opened_offline_the_app_still_takes_photos_and_sends_them_later(page, live_server, admin):
+    open_snap(page, live_server, admin)
+    sent = uploads_answered(page)
+
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/snap")  # the home screen icon with no connection: the kept offline page
+    expect(page.get_by_role("heading", name="You're offline")).to_be_visible()
+    expect(page.locator(".snap-status")).to_contain_text(f"sent to Costs · {admin.business.name}")
+    page.get_by_label("Take photo").set_input_files([photo(7)])
+    expect(page.locator(".snap-status")).to_contain_text("1 photo waiting to send")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.context.set_offline(False)  # the page it stood in for opens, and sends the photo
+    expect(page).to_have_url(f"{live_server.url}/b/{admin.business_id}/snap")
+    expect(page.locator(".snap-photo")).to_contain_text(["Sent Open"])
+    assert len(sent) == 1 and Item.select().count() == 1
