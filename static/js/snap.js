@@ -62,6 +62,7 @@
       var image = document.createElement("img");
       image.src = URL.createObjectURL(photo.blob);
       image.alt = photo.name;
+      image.onerror = function () { item.classList.add("no-preview"); };  // not an image this browser can show
       var state = document.createElement("p");
       state.className = "snap-state";
       item.appendChild(image);
@@ -124,8 +125,9 @@
       } else if (done) {
         text.push("All sent.");
       }
+      if (!count && !done) { text.push(statusLine.getAttribute("data-idle") || ""); }
       if (refused) { text.push(refused === 1 ? "1 photo couldn't be sent." : refused + " photos couldn't be sent."); }
-      statusLine.textContent = text.length ? text.join(" ") : statusLine.getAttribute("data-idle") || "";
+      statusLine.textContent = text.join(" ").trim();
       root.classList.toggle("is-offline", !navigator.onLine);
     });
   }
