@@ -122,7 +122,7 @@ def test_every_sidebar_link_works(admin_client, admin):
     page = admin_client.get(f"/b/{admin.business_id}/inbox/costs").text
     sidebar = page.split('id="sidebar"')[1].split("</nav>")[0]
     links = re.findall(r'href="([^"]+)"', sidebar)
-    assert len(links) == 11
+    assert len(links) == 12
     for link in links:
         assert admin_client.get(link).status_code == 200, link
 

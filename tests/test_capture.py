@@ -64,20 +64,20 @@ def test_snap_from_the_home_screen_asks_to_sign_in_first(client):
     assert "next=/snap" in unescape(response.location).replace("%2F", "/")
 
 
-def test_snap_opens_the_only_business_or_asks_which_and_then_remembers_it(app, admin):
+def test_snap_opens_the_only_business_or_asks_which_and_then_goes_back_to_the_inbox_snapped_for(app, admin):
     client = app.test_client().login(admin.user)
-    assert client.get("/snap").location == f"/b/{admin.business_id}/snap"
+    assert client.get("/snap").location == f"/b/{admin.business_id}/snap/costs"
 
     second = factories.make_member(user=admin.user, role="standard")
     client = app.test_client().login(admin.user)
     chooser = unescape(client.get("/snap").text)
     assert admin.business.name in chooser and second.business.name in chooser
-    assert client.get(f"/b/{second.business_id}/snap").status_code == 200
-    assert client.get("/snap").location == f"/b/{second.business_id}/snap"
+    assert client.get(f"/b/{second.business_id}/snap/sales").status_code == 200
+    assert client.get("/snap").location == f"/b/{second.business_id}/snap/sales"
 
 
 def test_the_snap_page_takes_photos_for_costs_or_sales(admin_client, admin):
-    page = admin_client.get(f"/b/{admin.business_id}/snap").text
+    page = admin_client.get(f"/b/{admin.business_id}/snap/costs").text
     assert 'capture="environment"' in page
     assert f'data-upload-url="/b/{admin.business_id}/inbox/costs/upload"' in page
     sales = admin_client.get(f"/b/{admin.business_id}/snap/sales").text
@@ -87,10 +87,10 @@ def test_the_snap_page_takes_photos_for_costs_or_sales(admin_client, admin):
 
 def test_the_snap_page_is_for_members_only(app, admin, outsider):
     client = app.test_client().login(outsider.user)
-    response = client.get(f"/b/{admin.business_id}/snap")
+    response = client.get(f"/b/{admin.business_id}/snap/costs")
     assert response.status_code == 404
     assert admin.business.name not in response.text
-    assert urlsplit(app.test_client().get(f"/b/{admin.business_id}/snap").location).path == "/login"
+    assert urlsplit(app.test_client().get(f"/b/{admin.business_id}/snap/costs").location).path == "/login"
 
 
 def test_pages_link_the_manifest_but_not_inside_a_portal(app, admin_client, admin):

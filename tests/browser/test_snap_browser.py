@@ -36,7 +36,7 @@ def open_snap(page, live_server, admin) -> None:
     """Sign in and open Snap as the home screen icon does; the service worker is then in charge of the page."""
     sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
     page.goto(f"{live_server.url}/snap")
-    expect(page).to_have_url(f"{live_server.url}/b/{admin.business_id}/snap")
+    expect(page).to_have_url(f"{live_server.url}/b/{admin.business_id}/snap/costs")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
 
 
@@ -108,6 +108,6 @@ def test_opened_offline_the_app_still_takes_photos_and_sends_them_later(page, li
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     page.context.set_offline(False)  # the page it stood in for opens, and sends the photo
-    expect(page).to_have_url(f"{live_server.url}/b/{admin.business_id}/snap")
+    expect(page).to_have_url(f"{live_server.url}/b/{admin.business_id}/snap/costs")
     expect(page.locator(".snap-photo")).to_contain_text(["Sent Open"])
     assert len(sent) == 1 and Item.select().count() == 1

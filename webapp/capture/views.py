@@ -10,7 +10,7 @@ from webapp.items.models import WORKSPACES
 from webapp.items.validation import MAX_FILE_BYTES
 
 bp = Blueprint("capture", __name__)
-SNAP_BUSINESS = "snap_business"  # in the session: the business whose Snap page was opened last
+SNAP_LAST = "snap"  # in the session: [business id, workspace] of the Snap page opened last
 THEME_COLOR = "#13294b"  # the brand navy of the top bar and the icons
 BACKGROUND_COLOR = "#f6f7f9"
 
@@ -59,21 +59,20 @@ def offline():
 @signed_in
 def start():
     memberships = list(Membership.for_user(current_user.id))
-    last = session.get(SNAP_BUSINESS)
-    chosen = next((m for m in memberships if m.business_id == last), None)
+    business_id, workspace = session.get(SNAP_LAST) or (None, "costs")
+    chosen = next((m for m in memberships if m.business_id == business_id), None)
     if chosen is None and len(memberships) == 1:
-        chosen = memberships[0]
+        chosen, workspace = memberships[0], "costs"
     if chosen is not None:
-        return redirect(url_for("capture.snap", business_id=chosen.business_id))
+        return redirect(url_for("capture.snap", business_id=chosen.business_id, workspace=workspace))
     return render("capture/choose.html", memberships=memberships, title="Snap")
 
 
-@bp.get("/b/<int:business_id>/snap", defaults={"workspace": "costs"})
 @bp.get("/b/<int:business_id>/snap/<workspace>")
 @member_required
 def snap(workspace: str):
     if workspace not in WORKSPACES:
         abort(404)
-    session[SNAP_BUSINESS] = g.business.id
+    session[SNAP_LAST] = [g.business.id, workspace]
     return render("capture/snap.html", workspace=workspace, workspaces=WORKSPACES, title="Snap",
                   max_bytes=MAX_FILE_BYTES)
