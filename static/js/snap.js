@@ -224,7 +224,7 @@
     }
     if (outcome && outcome.outcome === "rejected") { return refuse(photo, outcome.message); }
     if (request.responseURL && new URL(request.responseURL).pathname.indexOf("/login") !== -1) {
-      return stop(photo, "You were signed out: sign in again to send them.");
+      return stop(photo, "You were signed out: sign in again to send them.", "Sign in", root.getAttribute("data-login-url"));
     }
     if (request.status === 413) {
       return refuse(photo, "This photo is larger than Docket takes (" +
@@ -233,7 +233,9 @@
     if (request.status === 404) {
       return refuse(photo, "Docket can't find this inbox any more (you may no longer be a member of the business), so it wasn't sent.");
     }
-    if (request.status === 400) { return stop(photo, "This page has expired: reload it to send them."); }
+    if (request.status === 400) {  // the CSRF token: the session it belongs to has ended
+      return stop(photo, "This page has expired or you were signed out: reload it to send them.", "Reload", location.href);
+    }
     show(photo, "waiting", "Waiting to send: Docket couldn't take it just now");
     return false;  // Docket is busy or briefly out of reach: the next retry sends it
   }
@@ -242,8 +244,12 @@
     photo.message = message;
     return putPhoto(photo).then(function () { show(photo, "refused", message); return true; });
   }
-  function stop(photo, why) {
+  function stop(photo, why, action, href) {
     stopped = why;
+    var link = root.querySelector("[data-snap-action]");
+    link.textContent = action;
+    link.href = href;
+    link.parentNode.hidden = false;
     show(photo, "waiting", "Waiting to send");
     return false;
   }

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import expected_errors, sign_in
 from tests.conftest import checked_page
 from tests.items_helpers import RECEIPT, encoded, read_documents, receipt_image
 from webapp.items.models import Document, Item
@@ -111,3 +111,36 @@ def test_opened_offline_the_app_still_takes_photos_and_sends_them_later(page, li
     expect(page).to_have_url(f"{live_server.url}/b/{admin.business_id}/snap/costs")
     expect(page.locator(".snap-photo")).to_contain_text(["Sent Open"])
     assert len(sent) == 1 and Item.select().count() == 1
+
+
+def test_a_refused_file_says_why_and_a_signed_out_phone_keeps_its_photos(page, live_server, admin):
+    open_snap(page, live_server, admin)
+    page.get_by_label("Choose photos").set_input_files(
+        [{"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo"}, photo(1)])
+    tiles = page.locator(".snap-photo")
+    expect(tiles.filter(has_text="“notes.jpg” isn't a file type we accept")).to_have_count(1)
+    expect(tiles.filter(has_text="Sent")).to_have_count(1)
+    expect(page.locator(".snap-status")).to_contain_text("All sent. 1 photo couldn't be sent.")
+    page.get_by_label("Choose photos").set_input_files([photo(1)])  # the same photo again
+    expect(tiles.filter(has_text="Already in Docket")).to_have_count(1)
+    assert Item.select().count() == 1
+
+    page.reload()  # a refused photo stays on the phone, saying why, until removed
+    expect(tiles).to_have_count(1)
+    tiles.get_by_role("button", name="Remove").click()
+    expect(tiles).to_have_count(0)
+    page.reload()
+    expect(tiles).to_have_count(0)
+
+    page.context.clear_cookies()  # signed out meanwhile (the session ended)
+    page.get_by_label("Take photo").set_input_files([photo(2)])
+    expect(page.locator(".snap-status")).to_contain_text(
+        "1 photo waiting to send. This page has expired or you were signed out")
+    expected_errors(page, "status of 400")  # the upload refused for want of the session's CSRF token
+    page.get_by_role("link", name="Reload").click()
+    page.get_by_label("Email").fill(admin.user.email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{live_server.url}/b/{admin.business_id}/snap/costs")
+    expect(tiles).to_contain_text(["Sent Open"])
+    assert Item.select().count() == 2
