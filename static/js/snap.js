@@ -2,7 +2,7 @@
 // the moment it is taken and sent to its inbox in the background, one at a time, with progress. A photo leaves the
 // phone only when Docket has answered "added" or "duplicate": a photo whose answer was lost on the way is sent again
 // and Docket, which keeps one copy of a file per business, answers "duplicate". Sending starts on load, when the
-// connection returns, and every half minute; one tab sends at a time (Web Locks).
+// connection returns, and every half minute; one tab sends at a time (Web Locks), the others follow (BroadcastChannel).
 (function () {
   "use strict";
   var root = document.querySelector("[data-snap]");
@@ -18,6 +18,7 @@
   var failures = 0;  // network failures in a row
   var stopped = "";  // why sending stopped until the page is reloaded (signed out, an expired page)
   var target = null;  // where new photos go: this page's inbox, or on the offline page the one last snapped for
+  var others = window.BroadcastChannel ? new BroadcastChannel("docket-snap") : null;  // Snap in other tabs
 
   // --- IndexedDB: a "photos" store (id → {user, url, inbox, target, name, type, blob, state, message}) and a
   // "settings" store (the inbox last snapped for, for the offline page).
@@ -50,8 +51,16 @@
     });
   }
   function getPhoto(id) { return store("photos", "readonly", function (photos) { return photos.get(id); }); }
-  function putPhoto(photo) { return store("photos", "readwrite", function (photos) { return photos.put(photo); }); }
-  function deletePhoto(id) { return store("photos", "readwrite", function (photos) { return photos.delete(id); }); }
+  function putPhoto(photo) {
+    return store("photos", "readwrite", function (photos) { return photos.put(photo); }).then(changed);
+  }
+  function deletePhoto(id) {
+    return store("photos", "readwrite", function (photos) { return photos.delete(id); }).then(changed);
+  }
+  function changed(result) {
+    if (others) { others.postMessage("changed"); }
+    return result;
+  }
 
   // --- What the page shows
   function tile(photo) {
@@ -110,6 +119,14 @@
   function refreshStatus() {
     return allPhotos().then(function (photos) {
       var waiting = photos.filter(function (photo) { return photo.state === "waiting"; });
+      var kept = {};
+      photos.forEach(function (photo) { kept[photo.id] = true; });
+      Object.keys(tiles).forEach(function (id) {  // sent meanwhile from another tab
+        if (!kept[id] && tiles[id].getAttribute("data-state") === "waiting") {
+          tiles[id].setAttribute("data-state", "sent");
+          tiles[id].querySelector(".snap-state").textContent = "Sent";
+        }
+      });
       photos.forEach(function (photo) {
         if (photo.state === "refused") { show(photo, "refused", photo.message); }
         else if (!tiles[photo.id] || tiles[photo.id].getAttribute("data-state") !== "sending") { show(photo, "waiting", "Waiting to send"); }
@@ -280,6 +297,7 @@
     refreshStatus().then(sendAll);
   });
   window.addEventListener("offline", refreshStatus);
+  if (others) { others.onmessage = function () { ready.then(refreshStatus); }; }
   setInterval(function () { ready.then(sendAll); }, RETRY_MS);
 
   // The offline page opens the page it stood in for once Docket answers again (not while the camera is open)

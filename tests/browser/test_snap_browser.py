@@ -144,3 +144,22 @@ def test_a_refused_file_says_why_and_a_signed_out_phone_keeps_its_photos(page, l
     expect(page).to_have_url(f"{live_server.url}/b/{admin.business_id}/snap/costs")
     expect(tiles).to_contain_text(["Sent Open"])
     assert Item.select().count() == 2
+
+
+def test_two_open_tabs_send_each_photo_once(page, live_server, admin):
+    open_snap(page, live_server, admin)
+    other = page.context.new_page()
+    other.goto(f"{live_server.url}/snap")
+    sent = uploads_answered(page)
+
+    page.context.set_offline(True)
+    page.get_by_label("Take photo").set_input_files([photo(1), photo(2), photo(3)])
+    expect(page.locator(".snap-status")).to_contain_text("3 photos waiting to send")
+    page.context.set_offline(False)  # both tabs hear that the connection is back; one of them sends
+
+    expect(page.locator(".snap-status")).not_to_contain_text("waiting", timeout=15_000)
+    expect(other.locator(".snap-status")).not_to_contain_text("waiting", timeout=15_000)
+    assert sent == [200, 200, 200]
+    assert Item.select().count() == 3
+    for tab in (page, other):
+        expect(tab.locator(".snap-photo").filter(has_text="Already in Docket")).to_have_count(0)
