@@ -73,6 +73,7 @@ def start():
 def snap(workspace: str):
     if workspace not in WORKSPACES:
         abort(404)
-    session[SNAP_LAST] = [g.business.id, workspace]
+    if session.get(SNAP_LAST) != [g.business.id, workspace]:
+        session[SNAP_LAST] = [g.business.id, workspace]
     return render("capture/snap.html", workspace=workspace, workspaces=WORKSPACES, title="Snap",
                   max_bytes=MAX_FILE_BYTES)
