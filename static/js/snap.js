@@ -11,6 +11,8 @@
   var SOON_MS = [2000, 5000, 10000];  // after a lost connection, tries sooner before falling back to RETRY_MS
   var TIMEOUT_MS = 300000;
   var offlinePage = root.hasAttribute("data-offline-page");
+  // the offline page shown by the service worker in place of a page (not /offline opened as itself)
+  var standsIn = offlinePage && location.pathname !== root.getAttribute("data-own-url");
   var statusLine = root.querySelector("[data-snap-status]");
   var list = root.querySelector("[data-snap-photos]");
   var tiles = {};  // photo id → its tile, for this page's lifetime (sent photos stay shown until the page closes)
@@ -292,7 +294,7 @@
     statusLine.textContent = "This phone can't keep photos for Docket (storage is turned off for this site).";
   });
   window.addEventListener("online", function () {
-    if (offlinePage) { openWhenReachable(); return; }
+    if (offlinePage) { if (standsIn) { openWhenReachable(); } return; }
     failures = 0;
     refreshStatus().then(sendAll);
   });
@@ -307,7 +309,7 @@
       if (response.ok) { location.reload(); }
     }).catch(function () {});
   }
-  if (offlinePage) {
+  if (standsIn) {
     setInterval(openWhenReachable, SOON_MS[1]);
     document.addEventListener("visibilitychange", openWhenReachable);
   }
