@@ -243,7 +243,7 @@
     }
     if (outcome && outcome.outcome === "rejected") { return refuse(photo, outcome.message); }
     if (request.responseURL && new URL(request.responseURL).pathname.indexOf("/login") !== -1) {
-      return stop(photo, "You were signed out: sign in again to send them.", "Sign in", root.getAttribute("data-login-url"));
+      return stop(photo, "You were signed out: sign in again to send.", "Sign in", root.getAttribute("data-login-url"));
     }
     if (request.status === 413) {
       return refuse(photo, "This photo is larger than Docket takes (" +
@@ -253,7 +253,7 @@
       return refuse(photo, "Docket can't find this inbox any more (you may no longer be a member of the business), so it wasn't sent.");
     }
     if (request.status === 400) {  // the CSRF token: the session it belongs to has ended
-      return stop(photo, "This page has expired or you were signed out: reload it to send them.", "Reload", location.href);
+      return stop(photo, "This page has expired or you were signed out: reload to send.", "Reload", location.href);
     }
     show(photo, "waiting", "Waiting to send: Docket couldn't take it just now");
     return false;  // Docket is busy or briefly out of reach: the next retry sends it
