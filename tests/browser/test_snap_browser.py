@@ -1,9 +1,12 @@
 """In Chromium as a phone (390 px, touch): Docket installs (manifest, service worker), Snap keeps photos taken
-offline on the phone and sends each of them exactly once when the connection returns; opened offline, the app
-still takes photos."""
+offline on the phone and sends each of them exactly once when the connection returns (from one of two open tabs);
+opened offline, the app still takes photos; refusals, an ended session and a slow upload are shown on the photo."""
+import random
+import re
 from decimal import Decimal
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests import factories
@@ -163,3 +166,17 @@ def test_two_open_tabs_send_each_photo_once(page, live_server, admin):
     assert Item.select().count() == 3
     for tab in (page, other):
         expect(tab.locator(".snap-photo").filter(has_text="Already in Docket")).to_have_count(0)
+
+
+def test_a_photo_on_a_slow_connection_shows_how_far_it_got(page, live_server, admin):
+    open_snap(page, live_server, admin)
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20, "downloadThroughput": -1,
+                                                      "uploadThroughput": 200_000})  # bytes a second
+    noise = Image.frombytes("RGB", (600, 600), random.Random(1).randbytes(600 * 600 * 3))  # ~420 kB as a JPEG
+    page.get_by_label("Take photo").set_input_files(
+        [{"name": "image.jpg", "mimeType": "image/jpeg", "buffer": encoded(noise, "JPEG", quality=95)}])
+    expect(page.locator(".snap-photo")).to_contain_text([re.compile(r"Sending [1-9]\d?%")])
+    expect(page.locator(".snap-photo")).to_contain_text(["Sent Open"], timeout=20_000)
+    assert Item.select().count() == 1
