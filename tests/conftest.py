@@ -279,7 +279,12 @@ def pytest_runtest_call(item):
 @pytest.fixture
 def page(browser):
     """A fresh page with its own cookie jar; the test fails if any page or frame logged a console error."""
-    context = browser.new_context()
+    yield from checked_page(browser)
+
+
+def checked_page(browser, **context_options):
+    """The `page` fixture's page in a context of its own with these options (a phone's viewport, for one)."""
+    context = browser.new_context(**context_options)
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors = []

@@ -12,7 +12,7 @@ from tests.test_integrations_flow import connect
 from webapp.accounts.access import ADMIN, LEVELS, MEMBER, OPERATOR, PUBLIC, PUBLISHER, SIGNED_IN, access_of
 
 # The product's rules by area and purpose, read from a route's address and method alone (never from its view).
-PUBLIC_AREAS = re.compile(r"/(login$|healthz$|readyz$|metrics$|static/|webhooks/|embed/|integrations/xero/(callback$|window/))")
+PUBLIC_AREAS = re.compile(r"/(login$|manifest\.webmanifest$|sw\.js$|offline$|healthz$|readyz$|metrics$|static/|webhooks/|embed/|integrations/xero/(callback$|window/))")
 ADMIN_AREAS = re.compile(r"(settings|integrations)(/|$)")  # every page and action of Settings and Integrations
 ADMIN_ACTIONS = re.compile(r"(team|housekeeping|lists/payment-methods/|lists/[^/]+/[^/]+/rule)")  # changes to these
 PUBLISHING_ACTIONS = re.compile(r"/(publish|reopen|clear-publishing)$")  # sending to Xero, or undoing what was sent
@@ -122,7 +122,7 @@ def test_every_sidebar_link_works(admin_client, admin):
     page = admin_client.get(f"/b/{admin.business_id}/inbox/costs").text
     sidebar = page.split('id="sidebar"')[1].split("</nav>")[0]
     links = re.findall(r'href="([^"]+)"', sidebar)
-    assert len(links) == 11
+    assert len(links) == 12
     for link in links:
         assert admin_client.get(link).status_code == 200, link
 

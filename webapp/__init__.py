@@ -118,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.accounts.views import bp as accounts_bp
     from webapp.health import bp as health_bp
     from webapp.auth.views import bp as auth_bp
+    from webapp.capture.views import bp as capture_bp
     from webapp.embed.views import bp as embed_bp
     from webapp.integrations.views import bp as integrations_bp
     from webapp.items.edit_views import bp as item_edits_bp
@@ -132,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.webhooks.views import bp as webhooks_bp
 
     for blueprint in (health_bp, auth_bp, accounts_bp, jobruns_bp, items_bp, item_edits_bp, lines_bp, item_reading_bp,
-                      lists_bp, rules_bp, publishing_bp, integrations_bp, webhooks_bp, embed_bp, operations_bp):
+                      lists_bp, rules_bp, publishing_bp, integrations_bp, webhooks_bp, embed_bp, operations_bp,
+                      capture_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -34,6 +34,8 @@ SKIPPED = {  # GET routes the walk doesn't request, and why
     "embed.ended": "the portal's frame after a session: test_embed_browser",
     "health.health": "JSON for the load balancer, not a page",
     "health.ready": "JSON for the load balancer, not a page",
+    "capture.manifest": "fetched by the browser to install the app, not a page: test_snap_browser",
+    "capture.service_worker": "fetched by the browser to install the app, not a page: test_snap_browser",
 }
 
 
@@ -187,7 +189,8 @@ def _pages(business_id: int, items: dict) -> list[str]:
             f"{b}/integrations/xero/disconnect",
             *[f"{b}/lists/{name}" for name in LISTS],
             f"{b}/lists/suppliers/{supplier.id}", f"{b}/lists/customers/{customer.id}",
-            f"{b}/settings", f"{b}/settings/publishing", f"{b}/team", "/operations"]
+            f"{b}/settings", f"{b}/settings/publishing", f"{b}/team", "/operations",
+            "/snap", f"{b}/snap/costs", f"{b}/snap/sales", "/offline"]
 
 
 def _open_fragments(walk, business_id: int, items: dict, phone: bool):

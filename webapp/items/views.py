@@ -43,6 +43,8 @@ def upload(workspace: str):
     files = [upload for upload in request.files.getlist("files") if upload.filename]
     outcomes = service.upload_documents(g.business, workspace, current_user.id, files) if files else [NO_FILES]
     status = 422 if all(outcome.outcome == "rejected" for outcome in outcomes) else 200
+    if _wants_json():  # Snap (static/js/snap.js) sends each photo on its own and shows its outcome on the photo
+        return {"outcomes": [_outcome_json(outcome) for outcome in outcomes]}, status
     if wants_fragment(UPLOAD_ID):
         response = render("items/inbox.html", "items/_upload.html", targets=(UPLOAD_ID,), status=status,
                           outcomes=outcomes, **_upload_context(workspace))
@@ -156,6 +158,15 @@ def _bulk_context(workspace: str, items: list) -> dict:
 def _check_workspace(workspace: str) -> None:
     if workspace not in WORKSPACES:
         abort(404)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _outcome_json(outcome: service.UploadOutcome) -> dict:
+    url = url_for("items.detail", item_id=outcome.item_id) if outcome.item_id else None
+    return {"filename": outcome.filename, "outcome": outcome.outcome, "message": outcome.message, "item_url": url}
 
 
 def _upload_context(workspace: str) -> dict:
