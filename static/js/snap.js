@@ -284,7 +284,7 @@
     return store("settings", "readonly", function (settings) { return settings.get("target"); }).then(function (found) {
       if (!found) { return; }
       target = found;
-      statusLine.setAttribute("data-idle", "Photos you take now are kept on this phone and sent to " + found.label +
+      statusLine.setAttribute("data-idle", "Photos you take now are kept on this device and sent to " + found.label +
                                            " when the connection returns.");
       root.querySelector("[data-snap-offline-capture]").hidden = false;
     });
