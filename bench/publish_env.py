@@ -364,12 +364,13 @@ def descendants(pid: int) -> list[int]:
 
 
 class Worker:
-    """One `python -m jobs.worker publishing` process in its own process group, output to a log file."""
+    """One `python -m jobs.worker publishing` process (or of other `queues`) in its own process group, output to a
+    log file."""
 
-    def __init__(self, env: dict, log_path: str, burst: bool = False):
+    def __init__(self, env: dict, log_path: str, burst: bool = False, queues: tuple[str, ...] = ("publishing",)):
         self.log_path = log_path
         self.log = open(log_path, "ab")
-        args = [sys.executable, "-m", "jobs.worker", "publishing"] + (["--burst"] if burst else [])
+        args = [sys.executable, "-m", "jobs.worker", *queues] + (["--burst"] if burst else [])
         self.started = time.time()
         self.process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env}, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
