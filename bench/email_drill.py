@@ -167,17 +167,20 @@ def _wait_for_work(worker: Worker, log_path: str, offset: int, timeout: float) -
     return None
 
 
-def _jobs_in_hand() -> str:
-    """The email-in jobs a worker was running (RQ's StartedJobRegistry)."""
+def _jobs_in_hand(seen: set) -> str:
+    """The email-in job the worker was running: its StartedJobRegistry entry, new since the last kill."""
     from rq.registry import StartedJobRegistry
 
     registry = StartedJobRegistry("inbound", connection=redis.Redis.from_url(REDIS_URL))
-    return ", ".join(job_id for job_id, _execution in registry.get_job_and_execution_ids(cleanup=False))
+    found = [job_id for job_id, _execution in registry.get_job_and_execution_ids(cleanup=False)
+             if job_id not in seen]
+    seen.update(found)
+    return ", ".join(found)
 
 
 def drill(args, app, env: dict, port: int, to: str, log_path: str) -> tuple[list[str], list[str]]:
     rng = random.Random(args.seed)
-    accepted, refused, kills = {}, [], []
+    accepted, refused, kills, seen = {}, [], [], set()
     messages = [build(number, to, rng) for number in range(args.messages)]
 
     def sender():
@@ -192,7 +195,7 @@ def drill(args, app, env: dict, port: int, to: str, log_path: str) -> tuple[list
         offset = _log_size(log_path)
         worked = _wait_for_work(worker, log_path, offset, timeout=60)
         time.sleep(rng.uniform(0.05, args.max_delay))
-        in_hand = _jobs_in_hand()
+        in_hand = _jobs_in_hand(seen)
         worker.kill()
         kills.append(f"kill {number} at {time.time() - start:.1f} s, "
                      f"{'idle' if worked is None else f'{time.time() - worked:.2f} s after its first job'}, "
@@ -294,13 +297,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _address(app) -> str:
-    from webapp.accounts.models import Business
+    from webapp.accounts import service
     from webapp.db import database
     from webapp.inbound import addresses
 
     with app.app_context(), database.connection_context():
-        business = Business.create(name="Harbour Lane Cafe", base_currency="GBP", country="GB")
-        return addresses.full(addresses.current(business, "costs"))
+        business = service.create_business("Harbour Lane Cafe")
+        return addresses.shown(business.id, "costs")
 
 
 def _done(app) -> int:

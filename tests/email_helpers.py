@@ -54,3 +54,17 @@ def process_email(app) -> None:
     """Run the `inbound` queue's jobs (then the readings they queue are left for read_documents)."""
     with app.app_context():
         _ReadingWorker([INBOUND], connection=get_redis()).work(burst=True)
+
+
+def post_message(app, business_id: int, workspace: str = "costs", **fields) -> int:
+    """A message for the business's inbox posted to the signed HTTP hook, as a mail provider does; its id."""
+    from webapp.inbound import addresses, hook
+    from webapp.inbound.models import InboundMessage
+
+    raw = message(addresses.shown(business_id, workspace), **fields).as_bytes()
+    with app.app_context():
+        signature = hook.sign(raw, app.config["INBOUND_EMAIL_SECRET"])
+    response = app.test_client().post("/inbound/email", data=raw, headers={"X-Docket-Signature": signature})
+    assert response.status_code == 200, response.text
+    return InboundMessage.select().where(InboundMessage.business == business_id).order_by(
+        InboundMessage.id.desc()).first().id

@@ -13,6 +13,7 @@ from webapp.inbound.models import InboundMessage, InboundPart
 from webapp.items import storage as document_storage
 from webapp.items.models import Item
 from webapp.queues import INBOUND, get_queue
+from webapp.redis_conn import get_redis
 
 
 class Killed(BaseException):
@@ -92,3 +93,17 @@ def test_a_message_whose_job_keeps_dying_is_set_aside_for_an_admin(app, admin_cl
     page = html.unescape(admin_client.get(f"/b/{admin.business_id}/settings/email").text)
     assert "its job stopped 5 times" in page and "Download" in page
     assert _names(admin.business_id) == []
+
+
+def test_a_retry_that_finds_a_killed_jobs_lock_leaves_the_message_for_the_recovery_pass(app, admin, sent,
+                                                                                      monkeypatch):
+    with app.app_context():
+        get_redis().set(f"docket:inbound:{sent.id}", "a killed job's token", ex=120)  # its worker died holding it
+    process_email(app)  # the job runs, sees the lock, and leaves the message to whoever holds it
+    assert InboundMessage.get_by_id(sent.id).state == "received" and _names(admin.business_id) == []
+    monkeypatch.setattr(processing, "STALLED_AFTER", processing.STALLED_AFTER * 0)
+    with app.app_context():
+        get_redis().delete(f"docket:inbound:{sent.id}")  # the lock lapsed
+        assert recover_messages() == 1
+    process_email(app)
+    assert _names(admin.business_id) == ["bill-1.pdf", "bill-2.pdf", "bill-3.pdf"]

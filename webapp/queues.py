@@ -101,6 +101,18 @@ def job_ended(job_id: str | None) -> bool:
         return True
 
 
+def job_not_running(job_id: str | None) -> bool:
+    """Whether the job is gone, ended, or finished: neither waiting nor running (for work that a finished job should
+    have done, a finished job that left it undone is as good as gone: it found another job's lock, say)."""
+    if not job_id:
+        return True
+    try:
+        status = Job.fetch(job_id, connection=get_redis()).get_status(refresh=False)
+    except NoSuchJobError:
+        return True
+    return status in ENDED or status == JobStatus.FINISHED
+
+
 def enqueue_attempts(attempt_ids: list[int]) -> None:
     """One job per attempt, or batches when several go together (attachments follow in their own jobs)."""
     if len(attempt_ids) == 1:

@@ -14,6 +14,7 @@ from flask import current_app
 from webapp.accounts.models import utcnow
 from webapp.db import database
 from webapp.inbound.models import InboundAddress, InboundSender
+from webapp.items.models import WORKSPACES
 
 SUFFIX_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied by hand without mistakes
 SUFFIX_LENGTH = 4
@@ -30,12 +31,22 @@ def full(address: InboundAddress) -> str:
     return f"{address.local_part}@{domain()}"
 
 
-def current(business, workspace: str) -> InboundAddress:
-    """The inbox's active address, issued the first time anyone asks for it."""
-    address = (InboundAddress.select().where((InboundAddress.business == business.id)
-                                             & (InboundAddress.workspace == workspace) & InboundAddress.active)
-               .order_by(InboundAddress.id.desc()).first())
-    return address or issue(business, workspace, user_id=None)
+def current(business_id: int, workspace: str) -> InboundAddress | None:
+    """The inbox's active address (every business gets both when it is created; an admin can issue new ones)."""
+    return (InboundAddress.select().where((InboundAddress.business == business_id)
+                                          & (InboundAddress.workspace == workspace) & InboundAddress.active)
+            .order_by(InboundAddress.id.desc()).first())
+
+
+def shown(business_id: int, workspace: str) -> str:
+    """The inbox's address as people write it, or empty when it has none (an admin issues one)."""
+    address = current(business_id, workspace)
+    return full(address) if address else ""
+
+
+def issue_all(business) -> None:
+    for workspace in WORKSPACES:
+        issue(business, workspace, user_id=None)
 
 
 def issue(business, workspace: str, *, user_id: int | None) -> InboundAddress:

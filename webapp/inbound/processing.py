@@ -15,7 +15,7 @@ from webapp.db import database
 from webapp.inbound import addresses, parsing, receiving
 from webapp.inbound.models import InboundMessage, InboundPart
 from webapp.items import service, storage
-from webapp.queues import job_ended
+from webapp.queues import job_not_running
 
 log = logging.getLogger(__name__)
 SOURCE = "email"
@@ -135,10 +135,11 @@ def release(message: InboundMessage, *, user_id: int) -> bool:
 
 def recover_stalled() -> int:
     """Messages stored but not finished whose job is gone or ended without finishing them (a worker killed, Redis
-    restarted or out of reach when they came in): queued again, or set aside after MAX_ATTEMPTS starts."""
+    restarted or out of reach when they came in; a retry of a killed job that found the killed job's lock still
+    held and left it): queued again, or set aside after MAX_ATTEMPTS starts."""
     waiting = InboundMessage.select().where((InboundMessage.state == "received")
                                             & (InboundMessage.received_at < utcnow() - STALLED_AFTER))
-    stalled = [message for message in waiting if job_ended(message.job_id)]
+    stalled = [message for message in waiting if job_not_running(message.job_id)]
     for message in stalled:
         if message.attempts >= MAX_ATTEMPTS:
             log.warning("email-in message %s set aside after %s starts", message.id, message.attempts)

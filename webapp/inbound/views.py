@@ -119,8 +119,7 @@ def _context() -> dict:
     listed = (InboundMessage.select().where((InboundMessage.business == g.business.id)
                                             & ((InboundMessage.state != "done") | (InboundMessage.reason != "")))
               .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()).limit(LISTED))
-    return {"addresses": {workspace: addresses.full(addresses.current(g.business, workspace))
-                          for workspace in WORKSPACES},
+    return {"addresses": {workspace: addresses.shown(g.business.id, workspace) for workspace in WORKSPACES},
             "workspaces": WORKSPACES, "allowed": addresses.allowed_senders(g.business.id),
             "messages": list(listed), "title": "Email-in"}
 

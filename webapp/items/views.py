@@ -176,7 +176,7 @@ def _upload_context(workspace: str) -> dict:
 def _page_context(workspace: str, view: queries.Inbox) -> dict:
     return {"inbox": view, "title": WORKSPACES[workspace], "statuses": STATUSES, "sorts": queries.SORTS,
             "queues": queries.TABS, "types": TYPES, "why_not_ready": why_not_ready,
-            "email_address": lambda: addresses.full(addresses.current(g.business, workspace)),  # whole page only
+            "email_address": addresses.shown(g.business.id, workspace),
             **_upload_context(workspace)}
 
 

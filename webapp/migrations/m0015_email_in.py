@@ -1,6 +1,21 @@
 """Email-in: each business's inbox addresses, the senders it allows, every message received (stored before it was
-accepted) and what became of each of its attachments."""
+accepted) and what became of each of its attachments. Every business already there gets its Costs and Sales
+addresses (as a new business does when it is created)."""
+import re
+import secrets
+import unicodedata
+from datetime import datetime, timezone
+
 import peewee
+
+ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def _local_part(name: str, workspace: str) -> str:
+    words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower())
+    stem = "-".join(words[:2] or ["docket"])[:40]
+    suffix = "".join(secrets.choice(ALPHABET) for _ in range(4))
+    return f"{stem}-sales-{suffix}" if workspace == "sales" else f"{stem}-{suffix}"
 
 
 def up(db, migrator):
@@ -71,3 +86,12 @@ def up(db, migrator):
             indexes = ((("message", "position"), True),)
 
     db.create_tables([InboundAddress, InboundSender, InboundMessage, InboundPart])
+    now, taken = datetime.now(timezone.utc).replace(tzinfo=None), set()
+    for business_id, name in db.execute_sql("SELECT id, name FROM business ORDER BY id").fetchall():
+        for workspace in ("costs", "sales"):
+            local_part = _local_part(name, workspace)
+            while local_part in taken:
+                local_part = _local_part(name, workspace)
+            taken.add(local_part)
+            InboundAddress.insert(business=business_id, workspace=workspace, local_part=local_part, active=True,
+                                  created_at=now).execute()
