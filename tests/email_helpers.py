@@ -61,8 +61,8 @@ def post_message(app, business_id: int, workspace: str = "costs", **fields) -> i
     from webapp.inbound import addresses, hook
     from webapp.inbound.models import InboundMessage
 
-    raw = message(addresses.shown(business_id, workspace), **fields).as_bytes()
     with app.app_context():
+        raw = message(addresses.shown(business_id, workspace), **fields).as_bytes()
         signature = hook.sign(raw, app.config["INBOUND_EMAIL_SECRET"])
     response = app.test_client().post("/inbound/email", data=raw, headers={"X-Docket-Signature": signature})
     assert response.status_code == 200, response.text
