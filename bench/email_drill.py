@@ -36,7 +36,7 @@ import redis
 from PIL import Image
 
 from bench import common
-from bench.publish_env import ROOT, DocketEnv, Worker, docket_app
+from bench.publish_env import ROOT, DocketEnv, Worker, docket_app, log_size
 
 REDIS_URL = "redis://127.0.0.1:6379/3"
 POSTGRES_DB = "docket_email_drill"
@@ -145,28 +145,6 @@ def verdict(app, accepted: dict[str, list], refused: list[str]) -> tuple[list[st
     return problems, facts
 
 
-def _log_size(path: str) -> int:
-    try:
-        with open(path, "rb") as log:
-            return len(log.read())
-    except FileNotFoundError:
-        return 0
-
-
-def _wait_for_work(worker: Worker, log_path: str, offset: int, timeout: float) -> float | None:
-    """When the worker started its first email-in job, or None when it had none within `timeout` seconds."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        with open(log_path, "rb") as log:
-            log.seek(offset)
-            if b"jobs.inbound.process_message" in log.read():
-                return time.time()
-        if not worker.alive():
-            raise SystemExit("a worker stopped on its own: see its log")
-        time.sleep(0.02)
-    return None
-
-
 def _jobs_in_hand(seen: set) -> str:
     """The email-in job the worker was running: its StartedJobRegistry entry, new since the last kill."""
     from rq.registry import StartedJobRegistry
@@ -192,8 +170,7 @@ def drill(args, app, env: dict, port: int, to: str, log_path: str) -> tuple[list
     thread.start()
     worker = Worker(env, log_path, queues=("inbound",))
     for number in range(1, args.kills + 1):
-        offset = _log_size(log_path)
-        worked = _wait_for_work(worker, log_path, offset, timeout=60)
+        worked = worker.first_job(log_size(log_path), b"jobs.inbound.process_message", timeout=60)
         time.sleep(rng.uniform(0.05, args.max_delay))
         in_hand = _jobs_in_hand(seen)
         worker.kill()

@@ -346,6 +346,14 @@ def request_bulk(app, business_id: int, user_id: int, item_ids: list[int]):
 
 # --- workers --------------------------------------------------------------------------------------
 
+def log_size(path: str) -> int:
+    try:
+        with open(path, "rb") as log:
+            return len(log.read())
+    except FileNotFoundError:
+        return 0
+
+
 def descendants(pid: int) -> list[int]:
     """Every process under `pid` (children, grandchildren...), from /proc."""
     children: dict[int, list[int]] = {}
@@ -377,6 +385,20 @@ class Worker:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def first_job(self, offset: int, marker: bytes, timeout: float) -> float | None:
+        """When the worker logged `marker` (its first job of that kind) after `offset` of the log, or None when it
+        had none within `timeout` seconds of starting."""
+        deadline = self.started + timeout
+        while time.time() < deadline:
+            with open(self.log_path, "rb") as log:
+                log.seek(offset)
+                if marker in log.read():
+                    return time.time()
+            if not self.alive():
+                raise SystemExit("a worker stopped on its own: see its log")
+            time.sleep(0.02)
+        return None
 
     def kill(self) -> None:
         """SIGKILL the worker and every process under it, as when its machine or container dies: its scheduler (in

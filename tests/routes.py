@@ -93,8 +93,8 @@ def _everything(business, client, membership) -> dict:
     client.form(f"/b/{business.id}/housekeeping")  # a job of this business (its banner can be dismissed)
     run = JobRun.get(JobRun.business == business)
     message_id = post_message(client.application, business.id)  # a message received by email-in
-    return {"message_id": message_id, "business_id": business.id, "item_id": item.id, "line_id": LineItem.get(LineItem.item == item).id,
-            "run_id": run.id,
+    return {"business_id": business.id, "item_id": item.id, "line_id": LineItem.get(LineItem.item == item).id,
+            "run_id": run.id, "message_id": message_id,
             "contact_id": supplier.id, "list_name": "suppliers", "payment_method_id": card.id,
             "membership_id": membership.id, "workspace": "costs", "name": "reference", "pending_id": "unknown",
             "filename": "css/docket.css", "job_id": f"refresh-{run.id}", "page": 1}

@@ -24,9 +24,9 @@ LEAST_LET_IN = {MEMBER: "standard, no Can publish", PUBLISHER: "standard, can pu
 
 def required(rule, method: str) -> str:
     """The least access the product's rules ask of a route: public only for signing in and what proves itself
-    (webhooks, email-in's signed hook, portal launches, Xero's sign-in window); a signed-in person elsewhere; membership of the business for
-    anything under /b/<id>/; an admin for its settings, integrations, team, rules and payment methods; Can publish
-    for publishing."""
+    (webhooks, email-in's signed hook, portal launches, Xero's sign-in window); a signed-in person elsewhere;
+    membership of the business for anything under /b/<id>/; an admin for its settings, integrations, team, rules
+    and payment methods; Can publish for publishing."""
     if PUBLIC_AREAS.match(rule.rule):
         return PUBLIC
     if not rule.rule.startswith(BUSINESS):
