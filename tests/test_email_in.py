@@ -8,7 +8,7 @@ import pytest
 
 from tests.email_helpers import address_of, message, process_email, receiver
 from tests.items_helpers import image_bytes, pdf_bytes, read_documents
-from webapp.inbound import hook
+from webapp.inbound import addresses, hook
 from webapp.inbound.models import InboundMessage
 from webapp.items.models import Document, Item, ItemHistory
 
@@ -178,3 +178,18 @@ def test_the_http_hook_is_off_without_a_secret(app, client):
     app.config["INBOUND_EMAIL_SECRET"] = ""
     response = client.post("/inbound/email", data=b"From: a@b.test\r\n\r\nhi")
     assert response.status_code == 503
+
+
+def test_one_message_to_two_businesses_inboxes_is_stored_once_and_files_into_each(app, admin_client, admin,
+                                                                                  outsider):
+    costs = address_of(admin_client, admin.business_id, "costs")
+    with app.app_context():
+        theirs = addresses.shown(outsider.business_id, "sales")
+    mail = message(f"{costs}, {theirs}", attachments=[("shared.pdf", pdf_bytes("Shared bill"), "application", "pdf")])
+    with receiver(app) as port:
+        _send(port, mail)
+    process_email(app)
+    assert [item.document.filename for item in _items(admin.business_id, "costs")] == ["shared.pdf"]
+    assert [item.document.filename for item in _items(outsider.business_id, "sales")] == ["shared.pdf"]
+    stored = list(InboundMessage.select())
+    assert len(stored) == 2 and len({message.storage_key for message in stored}) == 1

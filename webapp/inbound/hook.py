@@ -1,11 +1,11 @@
 """The HTTP hook's checks: the body's signature, and who a posted message is for."""
 import hashlib
 import hmac
+from email import policy
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 
 from webapp.inbound import parsing, receiving
-from webapp.reading.message import policy
 
 RECIPIENT_HEADERS = ("delivered-to", "x-original-to", "to", "cc")
 MAX_RECIPIENTS = 50

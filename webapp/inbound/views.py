@@ -88,7 +88,7 @@ def release(message_id: int):
     message = _message(message_id)
     released = processing.release(message, user_id=current_user.id)
     return render("inbound/settings.html", "inbound/_messages.html", targets=(MESSAGES_ID,),
-                  status=200 if released else 409, released=message.id if released else None,
+                  status=200 if released else 422, released=message.id if released else None,
                   refused_release=None if released else message.id, **_context())
 
 
