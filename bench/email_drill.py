@@ -4,8 +4,8 @@ items.
 Drill: the receiver (`python -m webapp.inbound.smtp`) and an `inbound` worker (`python -m jobs.worker inbound`) run
 as subprocesses; --messages messages (three in four with 1-3 PNG attachments, one in four an HTML e-receipt without
 attachments; each attachment unique) are sent to the business's Costs address with smtplib while the worker is
-SIGKILLed --kills times (with its work horse), a random 0.05..--max-delay s after it starts its first job, and
-started again. A
+SIGKILLed --kills times (with its work horse) a random 0.05..--max-delay s after it starts its first job, at the
+moment it is running one (up to 2 s later), and started again. A
 last worker then finishes. Every message the receiver accepted (250) must have become exactly its items (each
 attachment's name once, an e-receipt's .eml once), every message refused must have left nothing, and each accepted
 message must be stored once.
@@ -40,6 +40,7 @@ from bench.publish_env import ROOT, DocketEnv, Worker, docket_app, log_size
 
 REDIS_URL = "redis://127.0.0.1:6379/3"
 POSTGRES_DB = "docket_email_drill"
+CONNECTION = redis.Redis.from_url(REDIS_URL)  # connects on first use
 
 
 def png(number: int) -> bytes:
@@ -149,11 +150,23 @@ def _jobs_in_hand(seen: set) -> str:
     """The email-in job the worker was running: its StartedJobRegistry entry, new since the last kill."""
     from rq.registry import StartedJobRegistry
 
-    registry = StartedJobRegistry("inbound", connection=redis.Redis.from_url(REDIS_URL))
+    registry = StartedJobRegistry("inbound", connection=CONNECTION)
     found = [job_id for job_id, _execution in registry.get_job_and_execution_ids(cleanup=False)
              if job_id not in seen]
     seen.update(found)
     return ", ".join(found)
+
+
+def _while_running(seen: set, patience: float = 2.0) -> str:
+    """Wait (at most `patience` s) until the worker is running a job it wasn't running at the last kill, so the kill
+    lands in the middle of one; the job, or empty when none came."""
+    deadline = time.time() + patience
+    while time.time() < deadline:
+        in_hand = _jobs_in_hand(seen)
+        if in_hand:
+            return in_hand
+        time.sleep(0.005)
+    return ""
 
 
 def drill(args, app, env: dict, port: int, to: str, log_path: str) -> tuple[list[str], list[str]]:
@@ -172,7 +185,7 @@ def drill(args, app, env: dict, port: int, to: str, log_path: str) -> tuple[list
     for number in range(1, args.kills + 1):
         worked = worker.first_job(log_size(log_path), b"jobs.inbound.process_message", timeout=60)
         time.sleep(rng.uniform(0.05, args.max_delay))
-        in_hand = _jobs_in_hand(seen)
+        in_hand = _while_running(seen)
         worker.kill()
         kills.append(f"kill {number} at {time.time() - start:.1f} s, "
                      f"{'idle' if worked is None else f'{time.time() - worked:.2f} s after its first job'}, "
@@ -242,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args(argv)
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    CONNECTION.flushdb()
     with tempfile.TemporaryDirectory(prefix="docket-email-drill-") as directory:
         database_url = common.database_url(args.backend, directory, name="docket-email-drill.db",
                                            postgres_db=POSTGRES_DB)
