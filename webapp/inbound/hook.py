@@ -5,7 +5,7 @@ from email import policy
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 
-from webapp.inbound import parsing, receiving
+from webapp.inbound import parsing
 
 RECIPIENT_HEADERS = ("delivered-to", "x-original-to", "to", "cc")
 MAX_RECIPIENTS = 50
@@ -36,9 +36,3 @@ def recipients(body: bytes, header: str | None) -> list[str]:
     except parsing.BROKEN:
         return []
 
-
-def record_too_large(header: str, size: int, mail_from: str) -> None:
-    """A post over the size limit is refused unread; where it says who it is for, their admins see it was."""
-    targets = receiving.resolve_all(recipients(b"", header or None)) if header else []
-    if targets:
-        receiving.refuse(targets, channel="http", mail_from=mail_from, size=size, reason=receiving.too_large_reason())

@@ -22,7 +22,7 @@ SOURCE = "email"
 MAX_ATTEMPTS = 5  # starts of one message's job, the first included, before it is set aside as failing
 STALLED_AFTER = timedelta(seconds=30)  # a message saved this recently may just be waiting for its job to start
 STOPPED = ("Docket couldn't turn it into items: its job stopped {attempts} times. Nothing was lost: download the "
-           "message and upload its documents, or release it to try again")
+           "message and upload its documents")
 
 
 def run(message_id: int) -> None:

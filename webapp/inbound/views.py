@@ -37,10 +37,9 @@ def receive_hook():
         return _plain("Email-in over HTTP is not configured", 503)
     try:
         body = request.get_data(cache=True)  # the raw bytes: the signature covers exactly these
-    except RequestEntityTooLarge:
-        hook.record_too_large(request.headers.get("X-Docket-Recipients", ""), request.content_length or 0,
-                              request.headers.get("X-Docket-Mail-From", ""))
-        return _plain(f"Refused: {receiving.too_large_reason()}", 413)
+    except RequestEntityTooLarge:  # unread, so unsigned as far as Docket knows: logged, not recorded for anyone
+        log.warning("email-in hook refused reason=too_large bytes=%s", request.content_length)
+        return _plain(f"Refused: the message is larger than {receiving.max_bytes() // (1024 * 1024)} MB", 413)
     if not hook.signature_is_valid(body, request.headers.get("X-Docket-Signature"), secret):
         log.warning("email-in hook refused reason=bad_signature remote=%s", request.remote_addr)
         return _plain("Refused: the signature doesn't match", 401)
