@@ -54,29 +54,6 @@ class Kill:
     calls: int = 0  # API calls answered so far
 
 
-def _log_size(path: str) -> int:
-    try:
-        with open(path, "rb") as log:
-            return len(log.read())
-    except FileNotFoundError:
-        return 0
-
-
-def _wait_for_work(worker: env.Worker, offset: int, timeout: float) -> float | None:
-    """When the worker started its first publishing job (a batch or an attempt; not a sweep), or None when it had
-    none within `timeout` seconds of starting (nothing it could take up: the publish is stalled, or finished)."""
-    deadline = worker.started + timeout
-    while time.time() < deadline:
-        with open(worker.log_path, "rb") as log:
-            log.seek(offset)
-            if b"publishing: jobs.publishing.publish_" in log.read():
-                return time.time()
-        if not worker.alive():
-            raise SystemExit("a worker stopped on its own: see its log")
-        time.sleep(0.02)
-    return None
-
-
 def _killed_job(connection: redis.Redis, seen: set) -> str:
     """The job the killed worker was running: what its StartedJobRegistry entry names (new since the last kill)."""
     from rq.job import Job
@@ -218,9 +195,10 @@ def main(argv: list[str] | None = None) -> int:
             kills, seen_jobs, locks, log_path = [], set(), set(), f"{directory}/workers.log"
             finished_early = None
             for number in range(1, args.kills + 1):
-                offset = _log_size(log_path)
+                offset = env.log_size(log_path)
                 worker = live[0] = env.Worker(docket.variables(), log_path)
-                worked = None if finished_early else _wait_for_work(worker, offset, args.wait_for_work)
+                worked = None if finished_early else worker.first_job(offset, b"publishing: jobs.publishing.publish_",
+                                                                      args.wait_for_work)
                 delay = rng.uniform(0.05, args.max_delay)
                 if worked is not None:
                     time.sleep(max(0.0, worked + delay - time.time()))

@@ -346,6 +346,14 @@ def request_bulk(app, business_id: int, user_id: int, item_ids: list[int]):
 
 # --- workers --------------------------------------------------------------------------------------
 
+def log_size(path: str) -> int:
+    try:
+        with open(path, "rb") as log:
+            return len(log.read())
+    except FileNotFoundError:
+        return 0
+
+
 def descendants(pid: int) -> list[int]:
     """Every process under `pid` (children, grandchildren...), from /proc."""
     children: dict[int, list[int]] = {}
@@ -364,18 +372,33 @@ def descendants(pid: int) -> list[int]:
 
 
 class Worker:
-    """One `python -m jobs.worker publishing` process in its own process group, output to a log file."""
+    """One `python -m jobs.worker publishing` process (or of other `queues`) in its own process group, output to a
+    log file."""
 
-    def __init__(self, env: dict, log_path: str, burst: bool = False):
+    def __init__(self, env: dict, log_path: str, burst: bool = False, queues: tuple[str, ...] = ("publishing",)):
         self.log_path = log_path
         self.log = open(log_path, "ab")
-        args = [sys.executable, "-m", "jobs.worker", "publishing"] + (["--burst"] if burst else [])
+        args = [sys.executable, "-m", "jobs.worker", *queues] + (["--burst"] if burst else [])
         self.started = time.time()
         self.process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env}, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def first_job(self, offset: int, marker: bytes, timeout: float) -> float | None:
+        """When the worker logged `marker` (its first job of that kind) after `offset` of the log, or None when it
+        had none within `timeout` seconds of starting."""
+        deadline = self.started + timeout
+        while time.time() < deadline:
+            with open(self.log_path, "rb") as log:
+                log.seek(offset)
+                if marker in log.read():
+                    return time.time()
+            if not self.alive():
+                raise SystemExit("a worker stopped on its own: see its log")
+            time.sleep(0.02)
+        return None
 
     def kill(self) -> None:
         """SIGKILL the worker and every process under it, as when its machine or container dies: its scheduler (in

@@ -32,6 +32,8 @@ BENCHMARKS = [  # module under bench/, what it measures (add yours here)
                        "and a publishing worker; clean 503s, recovery, 0 duplicates, 0 lost"),
     ("backup_drill", "issue 18: publish, back up (pg_dump, the documents, the keys), wipe, restore, migrate; nothing "
                      "lost, the connection still works, publishing again"),
+    ("email_drill", "issue 17: email-in: 200 messages by SMTP while the worker is killed 5 times, every accepted one "
+                    "its items exactly once; messages per second accepted and turned into items"),
 ]
 ON_REQUEST = [  # run only when named
     ("mutation", "tests that catch what breaks: mutation testing (mutmut) of the money, access and duplicates "

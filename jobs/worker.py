@@ -12,6 +12,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutErr
 from rq import SimpleWorker, Worker
 from rq.exceptions import StopRequested
 
+from jobs.inbound import recover_messages
 from jobs.maintenance import fail_runs_without_jobs, refresh_statistics
 from jobs.publishing import sweep
 from jobs.reading import recover_readings
@@ -35,7 +36,8 @@ class DocketWorker(Worker):
     RQ takes over a dead worker's scheduler (jobs booked for later: retries, sweeps) only at a maintenance pass,
     and an idle worker reaches one only when its wait for a job times out; both are shortened here. Each pass
     also sweeps for publish attempts nobody is carrying, so resuming them never depends on a scheduler, puts
-    back what a Redis restart took (the daily refresh's booking, and job runs whose job is gone), and once an hour
+    back what a Redis restart took (the daily refresh's booking, job runs, readings and email-in messages whose job is
+    gone), and once an hour
     refreshes SQLite's planner statistics."""
 
     asked_to_stop = False  # by SIGINT/SIGTERM, as opposed to stopping because Redis went away
@@ -58,7 +60,8 @@ class DocketWorker(Worker):
 
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
-        for task in (sweep, ensure_daily_refresh, fail_runs_without_jobs, recover_readings, refresh_statistics):
+        for task in (sweep, ensure_daily_refresh, fail_runs_without_jobs, recover_readings, recover_messages,
+                     refresh_statistics):
             try:
                 task()
             except Exception:  # a passing database or Redis outage must not stop the worker; the next pass does it

@@ -3,6 +3,7 @@ import itertools
 
 from werkzeug.security import generate_password_hash
 
+from webapp.accounts import service
 from webapp.accounts.models import Business, Membership, User
 
 PASSWORD = "correct horse battery"
@@ -20,7 +21,7 @@ def make_user(**overrides) -> User:
 
 def make_business(**overrides) -> Business:
     n = next(_counter)
-    return Business.create(**({"name": f"Business {n} Ltd"} | overrides))
+    return service.create_business(**({"name": f"Business {n} Ltd"} | overrides))
 
 
 def make_member(business=None, user=None, role="standard", can_publish=False) -> Membership:

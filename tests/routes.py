@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from tests import factories
 from tests.conftest import CSRF_IN_FORM
+from tests.email_helpers import post_message
 from tests.items_helpers import make_coding, make_contact, pdf_bytes, read_documents
 from webapp.accounts.models import Membership
 from webapp.db import database
@@ -91,8 +92,9 @@ def _everything(business, client, membership) -> dict:
     client.hx("POST", f"/b/{business.id}/items/{item.id}/lines", target="line-items")
     client.form(f"/b/{business.id}/housekeeping")  # a job of this business (its banner can be dismissed)
     run = JobRun.get(JobRun.business == business)
+    message_id = post_message(client.application, business.id)  # a message received by email-in
     return {"business_id": business.id, "item_id": item.id, "line_id": LineItem.get(LineItem.item == item).id,
-            "run_id": run.id,
+            "run_id": run.id, "message_id": message_id,
             "contact_id": supplier.id, "list_name": "suppliers", "payment_method_id": card.id,
             "membership_id": membership.id, "workspace": "costs", "name": "reference", "pending_id": "unknown",
             "filename": "css/docket.css", "job_id": f"refresh-{run.id}", "page": 1}

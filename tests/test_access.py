@@ -12,20 +12,21 @@ from tests.test_integrations_flow import connect
 from webapp.accounts.access import ADMIN, LEVELS, MEMBER, OPERATOR, PUBLIC, PUBLISHER, SIGNED_IN, access_of
 
 # The product's rules by area and purpose, read from a route's address and method alone (never from its view).
-PUBLIC_AREAS = re.compile(r"/(login$|manifest\.webmanifest$|sw\.js$|offline$|healthz$|readyz$|metrics$|static/|webhooks/|embed/|integrations/xero/(callback$|window/))")
+PUBLIC_AREAS = re.compile(r"/(login$|manifest\.webmanifest$|sw\.js$|offline$|healthz$|readyz$|metrics$|static/|"
+                          r"webhooks/|inbound/email$|embed/|integrations/xero/(callback$|window/))")
 ADMIN_AREAS = re.compile(r"(settings|integrations)(/|$)")  # every page and action of Settings and Integrations
 ADMIN_ACTIONS = re.compile(r"(team|housekeeping|lists/payment-methods/|lists/[^/]+/[^/]+/rule)")  # changes to these
 PUBLISHING_ACTIONS = re.compile(r"/(publish|reopen|clear-publishing)$")  # sending to Xero, or undoing what was sent
 BUSINESS = "/b/<int:business_id>/"
-OBJECT_IDS = {"item_id", "line_id", "contact_id", "payment_method_id", "membership_id"}
+OBJECT_IDS = {"item_id", "line_id", "contact_id", "payment_method_id", "membership_id", "message_id"}
 LEAST_LET_IN = {MEMBER: "standard, no Can publish", PUBLISHER: "standard, can publish", ADMIN: "admin"}
 
 
 def required(rule, method: str) -> str:
     """The least access the product's rules ask of a route: public only for signing in and what proves itself
-    (webhooks, portal launches, Xero's sign-in window); a signed-in person elsewhere; membership of the business for
-    anything under /b/<id>/; an admin for its settings, integrations, team, rules and payment methods; Can publish
-    for publishing."""
+    (webhooks, email-in's signed hook, portal launches, Xero's sign-in window); a signed-in person elsewhere;
+    membership of the business for anything under /b/<id>/; an admin for its settings, integrations, team, rules
+    and payment methods; Can publish for publishing."""
     if PUBLIC_AREAS.match(rule.rule):
         return PUBLIC
     if not rule.rule.startswith(BUSINESS):

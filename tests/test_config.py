@@ -46,3 +46,18 @@ def test_sandbox_endpoints_share_one_host():
     assert endpoints.authorize_url == "http://127.0.0.1:8001/identity/connect/authorize"
     assert endpoints.connections_url == "http://127.0.0.1:8001/connections"
     assert endpoints.revocation_url == "http://127.0.0.1:8001/connect/revocation"
+
+
+def test_email_in_settings_have_working_defaults_and_production_has_no_secret_until_one_is_set():
+    development = load_settings(BASE)
+    assert (development.inbound_email_domain, development.inbound_smtp_port) == ("docket.localhost", 8025)
+    assert development.inbound_email_secret == "docket-dev-inbound-secret"
+    production = {"DOCKET_ENV": "production", "XERO_CLIENT_ID": "A", "XERO_CLIENT_SECRET": "B",
+                  "PUBLIC_URL": "https://docket.example"}
+    assert load_settings(BASE | production).inbound_email_secret == ""  # /inbound/email answers 503
+    configured = load_settings(BASE | production | {"INBOUND_EMAIL_SECRET": "s3cret", "INBOUND_SMTP_PORT": "2525",
+                                                    "INBOUND_EMAIL_DOMAIN": " In.Docket.Example "})
+    assert (configured.inbound_email_secret, configured.inbound_smtp_port) == ("s3cret", 2525)
+    assert configured.inbound_email_domain == "in.docket.example"
+    with pytest.raises(ConfigError, match="INBOUND_SMTP_PORT must be a whole number"):
+        load_settings(BASE | {"INBOUND_SMTP_PORT": "smtp"})

@@ -12,7 +12,7 @@ from webapp.extensions import csrf
 
 CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 # Exempt from CSRF by design, each because it checks a proof of its own that a forged request can't carry.
-EXEMPT = {"webhooks.xero", "embed.launch"}
+EXEMPT = {"webhooks.xero", "inbound.hook", "embed.launch"}
 
 
 def bad_tokens(visits) -> dict:
@@ -54,11 +54,13 @@ def test_every_state_change_refuses_a_missing_foreign_or_malformed_token_and_cha
     print(f"\ncsrf sweep on {backend}: {requests} requests in {time.monotonic() - started:.1f}s")
 
 
-def test_only_the_webhook_and_the_portal_launch_skip_csrf_and_each_checks_its_own_proof(app, client):
+def test_only_the_webhooks_and_the_portal_launch_skip_csrf_and_each_checks_its_own_proof(app, client):
     assert {rule.endpoint for _, rule in state_changing(app) if exempt_from_csrf(app, rule)} == EXEMPT
     baseline = snapshot()
     forged = {"x-xero-signature": "forged"}
     assert client.post("/webhooks/xero", data=b'{"events": []}', headers=forged).status_code == 401
+    assert client.post("/inbound/email", data=b"From: a@b.test\r\n\r\nhi",
+                       headers={"X-Docket-Signature": "sha256=forged"}).status_code == 401
     assert client.post("/embed/launch", data={"token": "forged"}).status_code == 400
     assert snapshot() == baseline
     assert client.get("/").location.startswith("/login")  # nobody was signed in

@@ -14,6 +14,7 @@ from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from tests import factories
 from tests.conftest import CSRF_IN_FORM
+from tests.email_helpers import post_message
 from tests.items_helpers import make_coding, make_contact, make_item
 from tests.routes import cases, restore, snapshot, url
 from webapp.integrations import xero_access
@@ -88,6 +89,7 @@ class World:
             "line_id": lines, "contact_id": [supplier.id, customer.id], "payment_method_id": [coding.card.id],
             "membership_id": [admin.id, standard.id, outsider.id], "list_name": list(BUILDERS),
             "workspace": ["costs", "sales"], "name": list(FIELDS), "filename": ["css/docket.css"],
+            "message_id": [post_message(app, admin.business_id), post_message(app, outsider.business_id)],
         }
         ids = {str(n) for values in self.url_values.values() for n in values if isinstance(n, int)}
         self.field_values = sorted(ids | {str(entry.id) for entry in entries}) + WORDS

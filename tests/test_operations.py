@@ -56,7 +56,7 @@ def test_queues_and_workers_are_listed(app, admin_client, operator):
             worker.register_death()
             get_queue("sync").empty()
     assert "<tr><td>sync</td><td class=\"amount\">1</td>" in page
-    assert "ops-page-worker" in page and "publishing, extract, sync, maintenance, default" in page
+    assert "ops-page-worker" in page and "publishing, extract, inbound, sync, maintenance, default" in page
     assert "No worker is running" in admin_client.get("/operations").text
 
 

@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import POSTGRES_ADMIN_URL, POSTGRES_URL, _create_postgres_database
 from webapp import migrations
 from webapp.db import open_database
+from webapp.inbound.models import InboundAddress
 from webapp.items import queries
 from webapp.items.models import Item, LineItem
 from webapp.lists.models import Contact
@@ -83,3 +84,5 @@ def test_a_previous_release_database_upgrades_with_its_data_kept(old_database):
         assert [row.id for row in found.rows] == [item] and found.counts["review"] == 1
         Contact.update(name="Brightwell Ltd").where(Contact.id == supplier).execute()  # the triggers still work
         assert [row.id for row in queries.inbox(business, "costs", {"q": "brightwell ltd"}).rows] == [item]
+        assert sorted(address.local_part.rsplit("-", 1)[0] for address in InboundAddress.select().where(
+            InboundAddress.business == business)) == ["seaview-cafe", "seaview-cafe-sales"]  # email-in for it too

@@ -67,6 +67,9 @@ def _config_from(settings) -> dict:
         "PUBLISH_SWEEP_SECONDS": settings.publish_sweep_seconds,
         "EXCHANGE_RATES_URL": settings.exchange_rates_url,
         "MAX_CONTENT_LENGTH": settings.max_upload_bytes,
+        "INBOUND_EMAIL_DOMAIN": settings.inbound_email_domain,
+        "INBOUND_EMAIL_SECRET": settings.inbound_email_secret,
+        "INBOUND_SMTP_PORT": settings.inbound_smtp_port,
         "DOCUMENT_STORAGE_PATH": str(settings.document_storage_path),
         "DOCUMENT_STORAGE_URL": settings.document_storage_url,
         "S3_ENDPOINT_URL": settings.s3_endpoint_url,
@@ -117,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp import cli
     from webapp.accounts.views import bp as accounts_bp
     from webapp.health import bp as health_bp
+    from webapp.inbound.views import bp as inbound_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.capture.views import bp as capture_bp
     from webapp.embed.views import bp as embed_bp
@@ -133,7 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.webhooks.views import bp as webhooks_bp
 
     for blueprint in (health_bp, auth_bp, accounts_bp, jobruns_bp, items_bp, item_edits_bp, lines_bp, item_reading_bp,
-                      lists_bp, rules_bp, publishing_bp, integrations_bp, webhooks_bp, embed_bp, operations_bp,
-                      capture_bp):
+                      lists_bp, rules_bp, publishing_bp, integrations_bp, webhooks_bp, inbound_bp, embed_bp,
+                      operations_bp, capture_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)

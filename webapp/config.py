@@ -12,6 +12,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Outside production, Xero webhooks are verified with this key unless XERO_WEBHOOK_KEY is set; the sandbox has
 # no default key, so run it with SANDBOX_WEBHOOK_KEY set to the same value (README: Webhooks).
 DEV_WEBHOOK_KEY = "docket-dev-webhook-key"
+# Outside production, messages posted to /inbound/email are signed with this unless INBOUND_EMAIL_SECRET is set.
+DEV_INBOUND_SECRET = "docket-dev-inbound-secret"
 
 
 class ConfigError(RuntimeError):
@@ -67,6 +69,9 @@ class Settings:
     trusted_proxies: int | tuple = 0  # webapp.proxies: how many proxies, or which addresses, to believe
     operator_emails: frozenset = frozenset()  # who sees the Operations page
     metrics_token: str = ""  # empty: no /metrics
+    inbound_email_domain: str = "docket.localhost"  # email-in addresses are <local part>@this (the MX's domain)
+    inbound_email_secret: str = ""  # empty: POST /inbound/email answers 503
+    inbound_smtp_port: int = 8025  # the SMTP receiver `make run` starts (behind an MX or relay in production)
 
     @property
     def is_development(self) -> bool:
@@ -139,6 +144,10 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
         operator_emails=frozenset(email.strip().lower() for email in env.get("OPERATOR_EMAILS", "").split(",")
                                   if email.strip()),
         metrics_token=env.get("METRICS_TOKEN", ""),
+        inbound_email_domain=(env.get("INBOUND_EMAIL_DOMAIN", "").strip().lower() or "docket.localhost"),
+        inbound_email_secret=env.get("INBOUND_EMAIL_SECRET", "") or (
+            "" if docket_env == "production" else DEV_INBOUND_SECRET),
+        inbound_smtp_port=_int("INBOUND_SMTP_PORT", env.get("INBOUND_SMTP_PORT", "8025")),
     )
 
 

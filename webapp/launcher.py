@@ -1,4 +1,5 @@
-"""`make run`: migrate, seed the demo once, then run web + worker + Xero sandbox + demo portal until Ctrl-C."""
+"""`make run`: migrate, seed the demo once, then run web + worker + email-in receiver + Xero sandbox + demo portal
+until Ctrl-C."""
 import json
 import os
 import signal
@@ -25,6 +26,7 @@ def main() -> int:
     env.setdefault("OPERATOR_EMAILS", "admin@example.com")  # the demo admin sees the Operations page
     port, sandbox_port = env.setdefault("PORT", "8000"), env.setdefault("SANDBOX_PORT", "8001")
     portal_port = env.setdefault("PORTAL_PORT", "8002")
+    smtp_port = env.setdefault("INBOUND_SMTP_PORT", "8025")
     host = env.setdefault("HOST", "127.0.0.1")
     instance = Path(env.setdefault("DOCKET_INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
     use_portal = not env.get("EMBED_PORTALS")  # with real portals configured, no demo one
@@ -52,6 +54,7 @@ def main() -> int:
     children += [
         _start("worker", [sys.executable, "-m", "jobs.worker", *(q for q in QUEUE_NAMES if q != EXTRACT)], env),
         _start("reader", [sys.executable, "-m", "jobs.worker", "--reading"], env),
+        _start("email-in", [sys.executable, "-m", "webapp.inbound.smtp", "--host", host, "--port", smtp_port], env),
         _start("web", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app",
                        "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4", "--access-logfile", "-"], env),
     ]
@@ -61,6 +64,8 @@ def main() -> int:
             "PORTAL_DEMO_ID": DEMO_PORTAL_ID, "PORTAL_DEMO_KEY": portal_key,
             "PORTAL_DEMO_DOCKET_URL": f"http://{docket_host}:{port}", "PORTAL_DEMO_LAUNCHES": json.dumps(launches)}))
     print(f"\nDocket is running at http://{host}:{port}/", flush=True)
+    print(f"Email-in: SMTP on {host}:{smtp_port} for *@{app.config['INBOUND_EMAIL_DOMAIN']} (addresses under "
+          "Settings → Email-in)")
     print(f"Log in as {demo.ADMIN_EMAIL} (admin) or {demo.STAFF_EMAIL} (standard), password {demo.DEMO_PASSWORD}")
     if use_sandbox:
         print(f"Xero sandbox at http://{host}:{sandbox_port}/ (its Xero login: demo@xero.example / "

@@ -17,7 +17,8 @@ from webapp.publishing.models import PublishAttempt
 from webapp.redis_conn import get_redis
 
 EXTRACT = "extract"  # reading documents: its own worker (jobs.worker --reading) keeps the OCR engine loaded
-QUEUE_NAMES = ("publishing", EXTRACT, "sync", "maintenance", "default")
+INBOUND = "inbound"  # turning messages received by email-in into items
+QUEUE_NAMES = ("publishing", EXTRACT, INBOUND, "sync", "maintenance", "default")
 RESULT_TTL = 600  # results live in the database; RQ keeps them only briefly
 FAILURE_TTL = 7 * 24 * 3600
 TRANSIENT_RETRY = Retry(max=3, interval=[30, 120, 600])
@@ -25,6 +26,8 @@ PUBLISH_BATCH_SIZE = 50  # Xero accepts up to 50 documents per call with summari
 SWEEP_BOOKED = "docket:publish-sweep-booked"
 READING_TIMEOUT = 180  # seconds; a text layer takes well under one, OCR of a few pages some tens
 READING_RETRY = Retry(max=2, interval=[10, 60])  # the document store or the database out of reach for a moment
+INBOUND_TIMEOUT = 120  # seconds; a message of 50 PDFs is checked and stored in a few
+INBOUND_RETRY = Retry(max=3, interval=[5, 30, 120])  # the store or the database out of reach; a killed worker
 ENDED = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
 
@@ -81,6 +84,13 @@ def enqueue_reading(item_id: int, *, attempt: int):
                    timeout=READING_TIMEOUT, retry=READING_RETRY, on_failure=Callback("jobs.reading.record_failure"))
 
 
+def enqueue_inbound(message_id: int, *, attempt: int):
+    """Turn a stored email-in message into items; one job id per start (a message started again after its worker
+    died gets a new one)."""
+    return enqueue(INBOUND, "jobs.inbound.process_message", message_id, job_id=f"inbound-{message_id}-{attempt}",
+                   timeout=INBOUND_TIMEOUT, retry=INBOUND_RETRY, on_failure=Callback("jobs.inbound.record_failure"))
+
+
 def job_ended(job_id: str | None) -> bool:
     """Whether the job is gone, or ended without finishing (failed, stopped, cancelled)."""
     if not job_id:
@@ -89,6 +99,18 @@ def job_ended(job_id: str | None) -> bool:
         return Job.fetch(job_id, connection=get_redis()).get_status(refresh=False) in ENDED
     except NoSuchJobError:
         return True
+
+
+def job_not_running(job_id: str | None) -> bool:
+    """Whether the job is gone, ended, or finished: neither waiting nor running (for work that a finished job should
+    have done, a finished job that left it undone is as good as gone: it found another job's lock, say)."""
+    if not job_id:
+        return True
+    try:
+        status = Job.fetch(job_id, connection=get_redis()).get_status(refresh=False)
+    except NoSuchJobError:
+        return True
+    return status in ENDED or status == JobStatus.FINISHED
 
 
 def enqueue_attempts(attempt_ids: list[int]) -> None:

@@ -12,9 +12,11 @@ from werkzeug.routing import RequestRedirect
 
 from tests import factories
 from tests.browser.helpers import lines_of_text, sign_in
+from tests.email_helpers import address_of, message
 from tests.items_helpers import image_bytes
 from tests.publishing_helpers import coded, uk, work  # noqa: F401
-from webapp.items.models import Item
+from webapp.inbound import hook
+from webapp.items.models import Document, Item
 from webapp.items.queries import TABS
 from webapp.lists.models import Contact
 
@@ -36,6 +38,7 @@ SKIPPED = {  # GET routes the walk doesn't request, and why
     "health.ready": "JSON for the load balancer, not a page",
     "capture.manifest": "fetched by the browser to install the app, not a page: test_snap_browser",
     "capture.service_worker": "fetched by the browser to install the app, not a page: test_snap_browser",
+    "inbound.raw": "a download of a received message (message/rfc822), not a page: test_email_in_bad_input",
 }
 
 
@@ -113,9 +116,10 @@ def test_every_page_and_fragment_at_laptop_and_phone_size(page, live_server, xer
     _upload_a_photo(walk, xero_app, uk)
     _publish(walk, xero_app, uk, items["ready"])
     _refresh(walk, xero_app, uk)
+    emailed = _email_a_receipt(xero_app, uk, admin_client)
     for size in (LAPTOP, PHONE):
         page.set_viewport_size(size)
-        for path in _pages(uk, items):
+        for path in _pages(uk, items) + [f"/b/{uk}/items/{emailed}", f"/b/{uk}/settings/email"]:
             walk.visit(path)
         _open_fragments(walk, uk, items, phone=size is PHONE)
     walk.check()
@@ -152,6 +156,22 @@ def _upload_a_photo(walk, app, business_id):
         walk.page.goto(f"{walk.base_url}/b/{business_id}/items/{photo.id}")  # Reading… polls
     work(app)  # reading it: a photo has no text layer to read yet
     expect(walk.page.locator("#item-reading")).to_contain_text("Docket couldn't read this document")
+
+
+def _email_a_receipt(app, business_id, client) -> int:
+    """An HTML e-receipt posted to the email-in hook and read (its body is shown sanitised on Item details), and
+    a message from a sender not on the allowed list, set aside (Settings → Email-in lists it)."""
+    sales = address_of(client, business_id, "sales")
+    client.hx("POST", f"/b/{business_id}/settings/email/senders", data={"senders": "@corner.example"})
+    for sender in ("receipts@corner.example", "someone@elsewhere.example"):
+        raw = message(sales, sender=sender, subject=f"Receipt from {sender}", text="Total 4.20",
+                      html='<h1 style="color:red">Corner Café</h1><img src="https://t.example/p.gif">'
+                           '<script>alert(1)</script><table><tr><td>Total</td><td>£4.20</td></tr></table>').as_bytes()
+        app.test_client().post("/inbound/email", data=raw, headers={
+            "X-Docket-Signature": hook.sign(raw, app.config["INBOUND_EMAIL_SECRET"])})
+    work(app)
+    return Item.select(Item.id).join(Document).where((Item.business == business_id)
+                                                     & (Document.content_type == "message/rfc822")).get().id
 
 
 def _publish(walk, app, business_id, item):

@@ -7,6 +7,7 @@ from webapp.accounts.models import ROLE_ADMIN, ROLES, Business, Membership, User
 from webapp.auth.service import hash_password, normalise_email
 from webapp.db import database
 from webapp.errors import Conflict, ValidationFailed
+from webapp.inbound import addresses
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -29,7 +30,10 @@ def create_business(name: str, base_currency: str = "GBP", country: str = "GB") 
     name = name.strip()
     if not name or len(name) > 120:
         raise ValidationFailed({"name": "Give the business a name of up to 120 characters."})
-    return Business.create(name=name, base_currency=base_currency.upper()[:3], country=country.upper()[:2])
+    with database.atomic():
+        business = Business.create(name=name, base_currency=base_currency.upper()[:3], country=country.upper()[:2])
+        addresses.issue_all(business)  # its Costs and Sales email-in addresses, shown in each inbox
+    return business
 
 
 def add_member(business_id: int, user: User, role: str, can_publish: bool) -> Membership:

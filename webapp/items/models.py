@@ -39,6 +39,11 @@ class Document(BaseModel):
         return self.content_type in ("image/jpeg", "image/png", "image/gif")
 
     @property
+    def is_email(self) -> bool:
+        """A message that came in by email-in without attachments (an e-receipt): Item details shows its body."""
+        return self.content_type == "message/rfc822"
+
+    @property
     def is_einvoice_xml(self) -> bool:
         """A UBL or CII e-invoice uploaded as XML: offered as a download, never shown as a page, not sent to Xero
         (Xero's attachments take no XML files)."""

@@ -1,5 +1,6 @@
-"""Item operations: turn uploaded files into documents and items, each read in the background (webapp.items.readings):
-the upload never waits for the reading."""
+"""Item operations: turn files (uploaded in the browser, or attached to a message sent to the business's email-in
+address) into documents and items, each read in the background (webapp.items.readings): adding never waits for the
+reading."""
 import hashlib
 import re
 from dataclasses import dataclass
@@ -26,17 +27,31 @@ class UploadOutcome:
     item_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Who or what a file came from: the person uploading it, or Docket receiving an email (no user). `source` and
+    `history` are what Item History shows for the new item's document; empty `history` shows the file's name."""
+
+    user_id: int | None
+    source: str = "upload"
+    history: str = ""
+
+
 def upload_documents(business, workspace: str, user_id: int, files) -> list[UploadOutcome]:
     """Store each valid file once per business, create its item and queue its reading; a bad file never stops the
     others. The item shows "Reading…" until the `extract` worker has read it."""
-    return [_upload_one(business, workspace, user_id, upload) for upload in files]
+    origin = Origin(user_id)
+    return [add_document(business, workspace, display_name(upload.filename),
+                         upload.stream.read(validation.MAX_FILE_BYTES + 1), origin) for upload in files]
 
 
-def _upload_one(business, workspace: str, user_id: int, upload) -> UploadOutcome:
-    name = display_name(upload.filename)
-    data = upload.stream.read(validation.MAX_FILE_BYTES + 1)
+def add_document(business, workspace: str, name: str, data: bytes, origin: Origin, *, email: bool = False,
+                 also=None) -> UploadOutcome:
+    """One file of any channel: checked by its bytes (`email`: a whole message may be one), stored once per business
+    by content, and made an item whose reading is queued. `also(item)` runs in the item's own transaction (a
+    channel's record of what it made: saved together with the item, or not at all)."""
     try:
-        inspected = validation.inspect(data, name)
+        inspected = validation.inspect(data, name, email=email)
     except validation.Rejected as rejected:
         return UploadOutcome(name, "rejected", f"“{name}” {rejected.reason}, so it wasn't uploaded.")
     sha256 = hashlib.sha256(data).hexdigest()
@@ -45,24 +60,27 @@ def _upload_one(business, workspace: str, user_id: int, upload) -> UploadOutcome
     key = storage.save(sha256, data)
     try:
         with database.atomic():
-            item = _create_item(business, workspace, user_id, name, sha256, key, len(data), inspected)
+            item = _create_item(business, workspace, origin, name, sha256, key, len(data), inspected)
+            if also is not None:
+                also(item)
     except peewee.IntegrityError:  # the same file arrived in a parallel request a moment ago
         return _duplicate(business.id, name, sha256)
     readings.queue(item.id)
     return UploadOutcome(name, "added", f"“{name}” was added to the inbox.", item.id)
 
 
-def _create_item(business, workspace, user_id, name, sha256, key, size, inspected) -> Item:
+def _create_item(business, workspace, origin: Origin, name, sha256, key, size, inspected) -> Item:
     document = Document.create(business=business.id, sha256=sha256, filename=name,
                                content_type=inspected.content_type, size=size, page_count=inspected.page_count,
-                               storage_key=key, uploaded_by=user_id)
+                               storage_key=key, uploaded_by=origin.user_id)
     defaults = PublishingSettings.of(business.id)
     item = Item.create(business=business.id, workspace=workspace, type=DEFAULT_TYPE[workspace], status="processing",
-                       document=document, currency=business.base_currency, created_by=user_id,
+                       document=document, currency=business.base_currency, created_by=origin.user_id,
                        publish_to=getattr(defaults, f"{workspace}_publish_to"),
                        publish_as=getattr(defaults, f"{workspace}_publish_as"))
-    ItemHistory.create(item=item.id, user=user_id, field="document", new=name, source="upload")
-    readings.created(item, requested_by=user_id)
+    ItemHistory.create(item=item.id, user=origin.user_id, field="document", new=origin.history or name,
+                       source=origin.source)
+    readings.created(item, requested_by=origin.user_id)
     return item
 
 

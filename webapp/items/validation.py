@@ -2,11 +2,13 @@
 
 Accepted: PDF (parsed with pypdf: page count), JPEG, PNG, GIF, TIFF and HEIC (opened with Pillow,
 checked against a pixel limit before decoding, then decoded), and e-invoice XML (a UBL invoice or credit note, or a
-CII invoice: only its root element is looked at here; reading it says whether it is valid). Everything else, SVG,
-HTML and other XML included, is refused."""
+CII invoice: only its root element is looked at here; reading it says whether it is valid), and, for a message that
+came in by email-in and had no attachments (an e-receipt), the message itself (message/rfc822, a `.eml` file).
+Everything else, SVG, HTML, other XML and archives (zip) included, is refused."""
 import io
 import re
 from dataclasses import dataclass
+from email import message_from_bytes, policy
 
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
@@ -43,7 +45,10 @@ IMAGE_SIGNATURES = (
 HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 MARKUP = re.compile(rb"^\s*(<\?xml|<!doctype|<html|<svg|<script|<!--)", re.IGNORECASE)
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif",
-              "image/tiff": "tiff", "image/heic": "heic", "application/xml": "xml"}
+              "image/tiff": "tiff", "image/heic": "heic", "application/xml": "xml", "message/rfc822": "eml"}
+EMAIL = "message/rfc822"
+ARCHIVE_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b")
+EMAIL_HEADERS = ("from", "date", "subject", "message-id")
 
 
 class Rejected(Exception):
@@ -60,8 +65,9 @@ class Inspected:
     page_count: int | None = None
 
 
-def inspect(data: bytes, filename: str = "") -> Inspected:
-    """What `data` is, or Rejected with a reason a bookkeeper understands."""
+def inspect(data: bytes, filename: str = "", *, email: bool = False) -> Inspected:
+    """What `data` is, or Rejected with a reason a bookkeeper understands. `email`: `data` is a whole message that
+    came in by email-in, accepted as one (a browser upload of a .eml file is not)."""
     if not data:
         raise Rejected("is empty")
     if len(data) > MAX_FILE_BYTES:
@@ -75,6 +81,11 @@ def inspect(data: bytes, filename: str = "") -> Inspected:
         if not HEIC_SUPPORTED:
             raise Rejected("is a HEIC photo, which isn't supported here: export it as JPEG and upload that")
         return _inspect_image(data, "HEIF", "image/heic")
+    if email:
+        return _inspect_email(data)
+    if data.startswith(ARCHIVE_SIGNATURES):
+        raise Rejected("is an archive (zip or similar), which Docket doesn't open: send the documents inside it "
+                       "as attachments of their own")
     if re.search(rb"<svg[\s>]", data[:4096], re.IGNORECASE):
         raise Rejected("is an SVG image, which isn't accepted: upload a PDF, JPEG or PNG")
     if is_einvoice_xml(data):
@@ -84,6 +95,18 @@ def inspect(data: bytes, filename: str = "") -> Inspected:
     if MARKUP.match(data[:512]):
         raise Rejected(f"is a web page or script, not a document: upload a {ACCEPTED} file")
     raise Rejected(f"isn't a file type we accept: upload a {ACCEPTED} file")
+
+
+def _inspect_email(data: bytes) -> Inspected:
+    """A message is one when its header block parses and names at least a sender, date, subject or message id."""
+    try:
+        message = message_from_bytes(data, policy=policy.default)
+        has_headers = any(name.lower() in EMAIL_HEADERS for name in message.keys())
+    except PARSE_ERRORS:
+        has_headers = False
+    if not has_headers:
+        raise Rejected("isn't an email message that can be read")
+    return Inspected(EMAIL)
 
 
 def _inspect_pdf(data: bytes) -> Inspected:

@@ -7,6 +7,7 @@ from flask_login import current_user
 from webapp.accounts.access import member_required
 from webapp.embed.session import frame_ancestors
 from webapp.errors import error_response
+from webapp.inbound import addresses, preview
 from webapp.htmx import render, wants_fragment, with_trigger
 from webapp.items import bulk, options, pages, queries, service, storage
 from webapp.items.choices import Choices
@@ -113,8 +114,8 @@ def document(item_id: int):
         log.error("document %s can't be shown: %s", document.id, error)  # out of reach, or not what was uploaded
         return error_response(503, DOCUMENT_UNREADABLE)
     response = send_file(stored, mimetype=document.content_type, etag=document.sha256, conditional=True, max_age=0)
-    # XML shown inline would be a page of the app's own origin (XHTML can carry markup): XML is only downloaded
-    disposition = "attachment" if document.is_einvoice_xml else "inline"
+    # XML or an email shown inline would be a page of the app's own origin (both can carry markup): only downloaded
+    disposition = "attachment" if document.is_einvoice_xml or document.is_email else "inline"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{service.download_name(document)}"'
     response.headers["Content-Security-Policy"] = _file_policy()
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -137,7 +138,7 @@ def tab_context(item, tab: str) -> dict:
 
 def reading_context(item) -> dict:
     """The document's reading (joined in by queries.item): how it went (Reading…, why it failed) and the regions
-    read, for the pages shown; an item never read has none to ask for."""
+    read, for the pages shown; an item never read has none to ask for. An emailed e-receipt's body, sanitised."""
     reading = getattr(item, "reading", None)
     reading = reading if reading is not None and reading.id else None
     marks = [] if reading is None else [
@@ -145,7 +146,17 @@ def reading_context(item) -> dict:
         if mark.page is not None]
     return {"reading": reading, "marks": marks,
             "mark_labels": {mark.field: options.label(item.workspace, mark.field, None) for mark in marks},
-            "page_numbers": pages.shown_pages(item.document)}
+            "page_numbers": pages.shown_pages(item.document), "email_body": _email_body(item.document)}
+
+
+def _email_body(document):
+    if not document.is_email:
+        return None
+    try:
+        return preview.body_html(storage.read(document.storage_key))
+    except OSError as error:
+        log.error("document %s can't be shown: %s", document.id, error)
+        return None
 
 
 def _bulk_context(workspace: str, items: list) -> dict:
@@ -176,6 +187,7 @@ def _upload_context(workspace: str) -> dict:
 def _page_context(workspace: str, view: queries.Inbox) -> dict:
     return {"inbox": view, "title": WORKSPACES[workspace], "statuses": STATUSES, "sorts": queries.SORTS,
             "queues": queries.TABS, "types": TYPES, "why_not_ready": why_not_ready,
+            "email_address": addresses.shown(g.business.id, workspace),
             **_upload_context(workspace)}
 
 

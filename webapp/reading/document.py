@@ -2,18 +2,22 @@
 for photos and scanned pages) and the fields found in it."""
 from dataclasses import replace
 
-from webapp.reading import einvoice
+from webapp.reading import einvoice, message
 from webapp.reading.fields import read_fields
 from webapp.reading.model import Reading, Unreadable
 from webapp.reading.text import document_text
 
 PDF = "application/pdf"
+EMAIL = "message/rfc822"
 
 
 def read_document(data: bytes, content_type: str, *, country: str, own_names: tuple[str, ...] = (),
                   base_currency: str = "") -> Reading:
     """Every field the document gives; Unreadable(reason) when it gives nothing that can be read."""
     notes = ()
+    if content_type == EMAIL:  # an e-receipt: the message's own text (an XML inside it is no e-invoice file)
+        text = message.document_text(data)
+        return read_fields(text, country=country, own_names=own_names, base_currency=base_currency)
     xml = einvoice.find_einvoice(data)
     if xml is not None:
         try:
