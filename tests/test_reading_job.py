@@ -132,6 +132,22 @@ def test_a_reading_whose_worker_died_is_started_again_then_given_up(app, admin_c
     assert "Docket couldn't read this document: it was interrupted" in page
 
 
+def test_a_reading_whose_retry_found_the_killed_jobs_lock_is_started_again(app, admin_client, admin):
+    _upload(admin_client, admin.business_id)
+    item = Item.get()
+    with app.app_context():
+        killed = get_redis().lock(f"docket:reading:{item.id}", timeout=60)
+        assert killed.acquire(blocking=False)  # held by a worker killed mid-read, until it lapses
+    read_documents(app)  # its retry finds the lock, leaves the item to that worker and finishes
+    assert Item.get().status == "processing"
+    with app.app_context():
+        killed.release()  # lapsed meanwhile
+        ItemReading.update(started_at=utcnow() - timedelta(minutes=5)).execute()
+        assert readings.recover_stalled() == 1
+    read_documents(app)
+    assert Item.get().status == "inbox" and ItemReading.get().state == "read"
+
+
 def test_a_recent_reading_with_its_job_queued_is_left_alone(app, admin_client, admin):
     _upload(admin_client, admin.business_id)
     with app.app_context():

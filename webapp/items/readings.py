@@ -14,7 +14,7 @@ from webapp.items import changes, editing, extracted, storage
 from webapp.items.models import Item, ItemReading
 from webapp.lists.models import Organisation
 from webapp.publishing import auto
-from webapp.queues import enqueue_reading, job_ended
+from webapp.queues import enqueue_reading, job_not_running
 from webapp.reading import Unreadable, read_document
 
 log = logging.getLogger(__name__)
@@ -101,11 +101,12 @@ def fail(item_id: int, reason: str) -> None:
 
 
 def recover_stalled() -> int:
-    """Readings whose job is gone or ended without finishing them (a worker killed mid-read, Redis restarted, or
-    out of reach when they were queued): queued again, or ended as interrupted after MAX_ATTEMPTS starts."""
+    """Readings whose job is gone, or ended without reading (a worker killed mid-read, Redis restarted or out of
+    reach when they were queued, or a retry of a killed job that found its lock still held and left the item to
+    it): queued again, or ended as interrupted after MAX_ATTEMPTS starts."""
     stalled = [reading for reading in ItemReading.select().join(Item).where(
         (ItemReading.state == "reading") & (Item.status == "processing")
-        & (ItemReading.started_at < utcnow() - STALLED_AFTER)) if job_ended(reading.job_id)]
+        & (ItemReading.started_at < utcnow() - STALLED_AFTER)) if job_not_running(reading.job_id)]
     for reading in stalled:
         if reading.attempts >= MAX_ATTEMPTS:
             log.warning("reading of item %s given up after %s starts", reading.item_id, reading.attempts)
