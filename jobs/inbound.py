@@ -4,32 +4,17 @@ died.
 The job takes the message's id and reads everything else from the database and the document store; it holds a
 lapsing lock on the message, so a second job for it (a retry racing a recovery) leaves it to the first. What it
 makes is recorded per attachment with the item itself, so a job killed midway and run again adds only the rest."""
-import logging
-
-from redis.exceptions import LockError
-
+from jobs.alone import run_alone
 from webapp.db import database
 from webapp.inbound import processing
 from webapp.queues import INBOUND_TIMEOUT
-from webapp.redis_conn import get_redis
 
-log = logging.getLogger(__name__)
 FAILED = ("Docket couldn't turn it into items: something went wrong while reading the message (an operator can "
           "see why in the log). Nothing was lost: download the message and upload its documents")
 
 
 def process_message(message_id: int) -> None:
-    lock = get_redis().lock(f"docket:inbound:{message_id}", timeout=INBOUND_TIMEOUT)
-    if not lock.acquire(blocking=False):
-        return  # another job has it in hand; if its worker dies, the recovery pass starts it again
-    try:
-        with database.connection_context():
-            processing.run(message_id)
-    finally:
-        try:
-            lock.release()
-        except LockError:  # it lapsed: what was made is saved already
-            log.warning("email-in lock of message %s lapsed before the job ended", message_id)
+    run_alone(f"docket:inbound:{message_id}", INBOUND_TIMEOUT, processing.run, message_id)
 
 
 def record_failure(job, connection, exc_type, exc_value, traceback) -> None:

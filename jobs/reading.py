@@ -4,31 +4,15 @@ whose worker died.
 The job takes the item's id and reads everything else from the database; it holds a lapsing lock on the item, so
 a second job for the same item (a retry racing a recovery) leaves it to the first, and a job that runs after the
 reading finished finds nothing to do."""
-import logging
-
-from redis.exceptions import LockError
-
+from jobs.alone import run_alone
 from webapp.db import database
 from webapp.items import readings
 from webapp.queues import READING_TIMEOUT
-from webapp.redis_conn import get_redis
-
-log = logging.getLogger(__name__)
 
 
 def read_item(item_id: int) -> None:
     """Read the item's document and fill in its fields (or say why it couldn't be read)."""
-    lock = get_redis().lock(f"docket:reading:{item_id}", timeout=READING_TIMEOUT)
-    if not lock.acquire(blocking=False):
-        return  # another job has it in hand; if its worker dies, the recovery pass starts it again
-    try:
-        with database.connection_context():
-            readings.run(item_id)
-    finally:
-        try:
-            lock.release()
-        except LockError:  # it lapsed: the work is saved already
-            log.warning("reading lock of item %s lapsed before the job ended", item_id)
+    run_alone(f"docket:reading:{item_id}", READING_TIMEOUT, readings.run, item_id)
 
 
 def record_failure(job, connection, exc_type, exc_value, traceback) -> None:
