@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests.email_helpers import address_of, message, process_email, receiver
-from tests.items_helpers import image_bytes, pdf_bytes, read_documents
+from tests.items_helpers import image_bytes, make_contact, pdf_bytes, read_documents
 from webapp.inbound import addresses, hook
 from webapp.inbound.models import InboundMessage
 from webapp.items.models import Document, Item, ItemHistory
@@ -96,6 +96,7 @@ def test_only_admins_manage_email_in_but_everyone_sees_the_address(app, admin_cl
 
 
 def test_an_html_e_receipt_becomes_one_item_read_from_its_text_and_shown_sanitised(app, admin_client, admin):
+    cafe = make_contact(admin.business, "Corner Café")
     costs = address_of(admin_client, admin.business_id)
     mail = message(costs, sender="Corner Café <receipts@corner.example>", subject="Your Corner Café receipt",
                    text="Total £12.50", html=E_RECEIPT)
@@ -107,6 +108,7 @@ def test_an_html_e_receipt_becomes_one_item_read_from_its_text_and_shown_sanitis
     assert item.document.content_type == "message/rfc822"
     assert item.document.filename == "Your Corner Café receipt.eml"
     assert item.total == Decimal("12.50") and item.status == "inbox"
+    assert item.contact_id == cafe.id  # the body's heading, not the subject's "Your … receipt"
     page = admin_client.get(f"/b/{admin.business_id}/items/{item.id}").text
     body = page[page.index('class="email-body"'):]
     assert "Corner Café" in html.unescape(body) and "Flat white" in body

@@ -55,14 +55,15 @@ def html_text(html: str) -> str:
 
 
 def message_text(data: bytes) -> str:
-    """The body's text: plain as it is, HTML as text; the subject first (receipts often say the amount there)."""
+    """The body's text: plain as it is, HTML as text; then the subject (receipts often say the amount there). The
+    body comes first: its heading is the shop's name, where a subject says "Your receipt"."""
     message = parse(data)
     part = body_part(message)
     body = "" if part is None else part_text(part)
     if part is not None and part.get_content_subtype() == "html":
         body = html_text(body)
     subject = str(message.get("subject", "") or "")
-    return f"{subject}\n{body}" if subject else body
+    return f"{body}\n{subject}" if subject else body
 
 
 def document_text(data: bytes) -> Text:
