@@ -10,6 +10,7 @@ from werkzeug.serving import make_server
 from xero_sandbox.accounting import models as m
 
 from .accounting_helpers import (  # noqa: F401
+    UK,
     acc_app,
     api,
     bill,
@@ -109,9 +110,11 @@ def test_a_body_over_xeros_three_and_a_half_megabytes_is_refused_with_413(api):
 def test_the_call_log_shows_each_call_with_its_idempotency_key_and_elements(api):
     api.put("/Invoices", {"Invoices": [bill(), bill(InvoiceNumber="TP-2")]}, headers={"Idempotency-Key": "k-1"})
     api.get("/Invoices")
-    calls = api.client.get("/operator/api/calls").get_json()["calls"]
-    assert calls == [{"method": "PUT", "path": "Invoices", "idempotency_key": "k-1", "elements": 2},
-                     {"method": "GET", "path": "Invoices", "idempotency_key": None, "elements": None}]
+    calls = [{key: call[key] for key in ("method", "path", "idempotency_key", "elements", "tenant_id")}
+             for call in api.client.get("/operator/api/calls").get_json()["calls"]]
+    assert calls == [{"method": "PUT", "path": "Invoices", "idempotency_key": "k-1", "elements": 2, "tenant_id": UK},
+                     {"method": "GET", "path": "Invoices", "idempotency_key": None, "elements": None,
+                      "tenant_id": UK}]
     api.client.post("/operator/api/reset", json={})
     assert api.client.get("/operator/api/calls").get_json()["calls"] == []
 

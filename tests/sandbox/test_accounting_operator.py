@@ -1,9 +1,14 @@
-"""Operator pages and their JSON twins: documents with attachments, lock dates, archive, rename."""
+"""Operator pages and their JSON twins: documents with attachments, lock dates, archive, rename; new
+organisations and the calls each took a minute."""
 import re
+from datetime import datetime
+
+import pytest
 
 from xero_sandbox.accounting import seed
+from xero_sandbox.clock import EXTENSION_KEY as CLOCK_KEY, FakeClock
 
-from .accounting_helpers import UK, acc_app, api, bill, create, errors_of, seeded_db_template  # noqa: F401
+from .accounting_helpers import UK, acc_app, api, bill, create, errors_of, make_api, seeded_db_template  # noqa: F401
 
 
 def form_token(html: str) -> str:
@@ -86,3 +91,54 @@ def test_rename_form_and_webhooks_page(acc_app):
     assert "Contact renamed to Toolstation UK." in response.text
     page = client.get("/operator/webhooks")
     assert page.status_code == 200 and "No webhook URL is configured" in page.text
+
+
+def test_an_operator_creates_organisations_that_an_app_can_connect_to_and_use(acc_app):
+    client = acc_app.test_client()
+    made = client.post("/operator/api/organisations", json={"name": "Client 07 Ltd", "country": "AU"})
+    assert made.status_code == 201
+    org = made.get_json()["organisation"]
+    assert (org["name"], org["country"], org["baseCurrency"]) == ("Client 07 Ltd", "AU", "AUD")
+    other = client.post("/operator/api/organisations", json={"name": "Client 08 Ltd", "country": "GB",
+                                                              "baseCurrency": "EUR"}).get_json()["organisation"]
+    assert other["baseCurrency"] == "EUR" and other["tenantId"] != org["tenantId"]
+    listed = {entry["tenantId"] for entry in client.get("/operator/api/organisations").get_json()["organisations"]}
+    assert {org["tenantId"], other["tenantId"]} <= listed
+    api = make_api(acc_app, org["tenantId"])
+    assert api.get("/Organisation").get_json()["Organisations"][0]["Name"] == "Client 07 Ltd"
+    rates = {rate["TaxType"] for rate in api.get("/TaxRates").get_json()["TaxRates"]}
+    assert {"INPUT", "OUTPUT", "CAPEXINPUT"} <= rates  # the Australian chart and GST
+    assert api.get("/Contacts").get_json()["Contacts"]  # seeded suppliers and customers, ids of its own
+    currencies = [c["Code"] for c in make_api(acc_app, other["tenantId"]).get("/Currencies").get_json()["Currencies"]]
+    assert currencies[0] == "EUR" and "GBP" in currencies
+
+
+@pytest.mark.parametrize("payload, problem", [
+    ({"country": "GB"}, "name must be given"),
+    ({"name": "X", "country": "FR"}, "country must be one of AU, CA, GB, NZ, US"),
+    ({"name": "X", "country": "GB", "baseCurrency": "XYZ"}, "baseCurrency must be one of"),
+    ({"name": "x" * 256, "country": "GB"}, "up to 255 characters"),
+])
+def test_a_bad_new_organisation_is_refused_plainly(acc_app, payload, problem):
+    refused = acc_app.test_client().post("/operator/api/organisations", json=payload)
+    assert refused.status_code == 400 and problem in refused.get_json()["error"]
+
+
+def test_each_organisations_calls_by_kind_this_minute_and_the_last(acc_app):
+    clock = acc_app.extensions[CLOCK_KEY] = FakeClock(datetime(2026, 12, 5, 9, 30, 0))
+    client = acc_app.test_client()
+    other = client.post("/operator/api/organisations", json={"name": "Client 09", "country": "GB"}).get_json()
+    uk, second = make_api(acc_app, UK), make_api(acc_app, other["organisation"]["tenantId"])
+    invoice = create(uk, "Invoices", bill())
+    clock.advance(seconds=61)
+    uk.put(f"/Invoices/{invoice['InvoiceID']}/Attachments/receipt.pdf", data=b"%PDF-1", content_type="application/pdf")
+    uk.get("/Invoices")
+    second.get("/Contacts")
+    second.get("/Contacts")
+    seen = client.get("/operator/api/calls/per-minute").get_json()
+    assert seen["organisations"][UK] == {"lastMinute": {"PUT Invoices": 1},
+                                         "thisMinute": {"GET Invoices": 1, "PUT Invoices/Attachments": 1}}
+    assert seen["organisations"][other["organisation"]["tenantId"]] == {"lastMinute": {},
+                                                                         "thisMinute": {"GET Contacts": 2}}
+    clock.advance(seconds=120)
+    assert client.get("/operator/api/calls/per-minute").get_json()["organisations"] == {}

@@ -20,6 +20,16 @@ def api_organisations():
     return jsonify({"organisations": [service.organisation_json(o) for o in service.organisations()]})
 
 
+@bp.post("/api/organisations")
+def api_create_organisation():
+    """A new organisation seeded like its country's demo one: {"name", "country", "baseCurrency" (optional)}."""
+    try:
+        org = service.create_organisation(_payload())
+    except service.OperatorError as exc:
+        return _problem(str(exc))
+    return jsonify({"organisation": service.organisation_json(org)}), 201
+
+
 @bp.get("/api/organisations/<tenant_id>/documents")
 def api_documents(tenant_id):
     org = service.get_organisation(tenant_id)

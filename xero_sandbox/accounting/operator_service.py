@@ -1,4 +1,5 @@
-"""Operator actions on the emulated organisations: lock dates, archiving, renaming, document listings."""
+"""Operator actions on the emulated organisations: new organisations, lock dates, archiving, renaming, document
+listings, the calls each organisation took."""
 from datetime import date
 
 from flask import current_app
@@ -6,7 +7,7 @@ from flask import current_app
 from xero_sandbox.db import database
 
 from . import models as m
-from . import webhooks
+from . import seed, seed_data, webhooks
 
 
 class OperatorError(ValueError):
@@ -15,6 +16,20 @@ class OperatorError(ValueError):
 
 def organisations() -> list[m.Organisation]:
     return list(m.Organisation.select().order_by(m.Organisation.name))
+
+
+def create_organisation(payload: dict) -> m.Organisation:
+    """A new organisation from {"name", "country" (GB, AU, NZ, CA, US), "baseCurrency" (optional)}."""
+    name = " ".join(str(payload.get("name") or "").split())
+    country = str(payload.get("country") or "").strip().upper()
+    if not name or len(name) > 255:
+        raise OperatorError("name must be given, up to 255 characters.")
+    if country not in seed.TEMPLATES:
+        raise OperatorError(f"country must be one of {', '.join(sorted(seed.TEMPLATES))}.")
+    base = str(payload.get("baseCurrency") or "").strip().upper() or None
+    if base is not None and base not in seed_data.CURRENCY_NAMES:
+        raise OperatorError(f"baseCurrency must be one of {', '.join(sorted(seed_data.CURRENCY_NAMES))}.")
+    return seed.create_organisation(name, country, base)
 
 
 def get_organisation(tenant_id: str) -> m.Organisation | None:

@@ -9,6 +9,7 @@ from . import seed_data as data
 
 NAMESPACE = uuid.UUID("5b1d2f0e-6f7c-4c1a-9d8e-0d0c4e7a9b21")
 DEMO_KEYS = tuple(data.ORGANISATIONS)
+TEMPLATES = {spec["country"]: key for key, spec in data.ORGANISATIONS.items()}  # GB -> "uk": a country's demo org
 
 
 def stable_id(*parts: str) -> str:
@@ -55,13 +56,32 @@ def seed_organisation(key: str) -> m.Organisation:
     spec = dict(data.ORGANISATIONS[key])
     currencies = spec.pop("currencies")
     org = m.Organisation.create(tenant_id=tenant_id(key), key=key, **spec)
+    _seed_lists(org, key, key, currencies)
+    return org
+
+
+def create_organisation(name: str, country: str, base_currency: str | None = None) -> m.Organisation:
+    """A new organisation seeded like the demo one of its country (its chart, tax rates, tracking, contacts and
+    currencies), under its own name and ids: the operator API makes practice-sized sets of clients with it."""
+    template = TEMPLATES[country]
+    key = f"{template}-{uuid.uuid4().hex[:12]}"
+    spec = dict(data.ORGANISATIONS[template])
+    currencies = spec.pop("currencies")
+    base = base_currency or spec["base_currency"]
+    spec.update(name=name, legal_name=name, short_code=f"!{key[-5:]}", base_currency=base)
+    with database.atomic():
+        org = m.Organisation.create(tenant_id=stable_id(key, "organisation"), key=key, **spec)
+        _seed_lists(org, template, key, [base] + [code for code in currencies if code != base])
+    return org
+
+
+def _seed_lists(org, template: str, id_key: str, currencies: list[str]) -> None:
     m.Currency.insert_many([{"org": org, "code": c, "description": data.CURRENCY_NAMES[c]}
                             for c in currencies]).execute()
-    _seed_tax_rates(org, key)
-    _seed_accounts(org, key)
-    _seed_tracking(org, key)
-    _seed_contacts(org, key)
-    return org
+    _seed_tax_rates(org, template)
+    _seed_accounts(org, template, id_key=id_key)
+    _seed_tracking(org, template, id_key)
+    _seed_contacts(org, template, id_key)
 
 
 def _seed_tax_rates(org, key):
@@ -94,28 +114,28 @@ def _seed_accounts(org, key, id_key=None):
     m.Account.insert_many(rows).execute()
 
 
-def _seed_tracking(org, key):
-    for name, options, archived in data.TRACKING[key]:
-        category = m.TrackingCategory.create(id=tracking_category_id(key, name), org=org, name=name)
-        rows = [{"id": tracking_option_id(key, name, opt), "category": category, "name": opt}
+def _seed_tracking(org, template, id_key):
+    for name, options, archived in data.TRACKING[template]:
+        category = m.TrackingCategory.create(id=tracking_category_id(id_key, name), org=org, name=name)
+        rows = [{"id": tracking_option_id(id_key, name, opt), "category": category, "name": opt}
                 for opt in options]
         if archived:
-            rows.append({"id": tracking_option_id(key, name, archived), "category": category,
+            rows.append({"id": tracking_option_id(id_key, name, archived), "category": category,
                          "name": archived, "status": "ARCHIVED"})
         m.TrackingOption.insert_many(rows).execute()
 
 
-def _seed_contacts(org, key):
+def _seed_contacts(org, template, id_key):
     rows = []
-    people = [("supplier", n) for n in data.SUPPLIERS[key]] + [("customer", n) for n in data.CUSTOMERS[key]]
-    people.append(("supplier", data.ARCHIVED_CONTACT[key]))
+    people = [("supplier", n) for n in data.SUPPLIERS[template]] + [("customer", n) for n in data.CUSTOMERS[template]]
+    people.append(("supplier", data.ARCHIVED_CONTACT[template]))
     for index, (role, name) in enumerate(people, start=1):
         slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20]
         rows.append({
-            "id": contact_id(key, name), "org": org, "name": name, "contact_number": f"C{index:04d}",
+            "id": contact_id(id_key, name), "org": org, "name": name, "contact_number": f"C{index:04d}",
             "email": f"accounts@{slug}.example", "is_supplier": role == "supplier",
             "is_customer": role == "customer",
-            "status": "ARCHIVED" if name == data.ARCHIVED_CONTACT[key] else "ACTIVE",
+            "status": "ARCHIVED" if name == data.ARCHIVED_CONTACT[template] else "ACTIVE",
             "purchases_account_code": "429" if role == "supplier" else None,
             "sales_account_code": "200" if role == "customer" else None,
             "phones": [{"PhoneType": "DEFAULT", "PhoneNumber": f"555 {index:04d}"}],

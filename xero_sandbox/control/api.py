@@ -2,6 +2,7 @@
 from flask import jsonify, request
 
 from xero_sandbox.calls import get_calls
+from xero_sandbox.clock import now
 from xero_sandbox.control import bp, service
 from xero_sandbox.control.params import ParamError, fault_args, limit_changes
 from xero_sandbox.faults import FaultError, get_faults
@@ -106,6 +107,12 @@ def api_calls():
     """The API calls of connected apps since the last reset (faulted or refused ones too), oldest first: method, path, Idempotency-Key and the number
     of elements in a batch body."""
     return jsonify({"calls": get_calls().calls()})
+
+
+@bp.get("/api/calls/per-minute")
+def api_calls_per_minute():
+    """Each organisation's calls by kind in this clock minute and the one before, to watch a run's pace."""
+    return jsonify(get_calls().per_minute(now()))
 
 
 @bp.get("/api/limits")

@@ -63,7 +63,7 @@ def _check(call: ApiCall, required_scopes: set[str]) -> None:
     call.tenant_id = _connected_tenant(call.token)
     if required_scopes and not (call.token.scopes() & set(required_scopes)):
         raise unauthorized("AuthorizationUnsuccessful", error="insufficient_scope")
-    get_calls().record(_api_path())  # before faults and limits: a call they refuse was still sent
+    get_calls().record(_api_path(), call.tenant_id, now())  # before faults and limits: a refused call was still sent
     delay = _apply_faults(call)
     _admit(call)
     if delay:
