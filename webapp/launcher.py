@@ -27,6 +27,11 @@ def main() -> int:
     port, sandbox_port = env.setdefault("PORT", "8000"), env.setdefault("SANDBOX_PORT", "8001")
     portal_port = env.setdefault("PORTAL_PORT", "8002")
     smtp_port = env.setdefault("INBOUND_SMTP_PORT", "8025")
+    try:
+        workers, readers = (worker_count(env, name) for name in ("WORKERS", "READERS"))
+    except ValueError as problem:
+        print(problem, file=sys.stderr)
+        return 2
     host = env.setdefault("HOST", "127.0.0.1")
     instance = Path(env.setdefault("DOCKET_INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
     use_portal = not env.get("EMBED_PORTALS")  # with real portals configured, no demo one
@@ -51,9 +56,12 @@ def main() -> int:
         children.append(_start("sandbox", [sys.executable, "-m", "xero_sandbox", "--host", host,
                                            "--port", sandbox_port, "--database", str(instance / "xero_sandbox.db")],
                                env))
+    queues = [queue for queue in QUEUE_NAMES if queue != EXTRACT]
+    children += [_start(f"worker-{n}", [sys.executable, "-m", "jobs.worker", *queues], env)
+                 for n in range(1, workers + 1)]
+    children += [_start(f"reader-{n}", [sys.executable, "-m", "jobs.worker", "--reading"], env)
+                 for n in range(1, readers + 1)]
     children += [
-        _start("worker", [sys.executable, "-m", "jobs.worker", *(q for q in QUEUE_NAMES if q != EXTRACT)], env),
-        _start("reader", [sys.executable, "-m", "jobs.worker", "--reading"], env),
         _start("email-in", [sys.executable, "-m", "webapp.inbound.smtp", "--host", host, "--port", smtp_port], env),
         _start("web", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app",
                        "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4", "--access-logfile", "-"], env),
@@ -75,6 +83,14 @@ def main() -> int:
               "login; embedded cookies need a Chromium-based browser over plain http)")
     print("Press Ctrl-C to stop.\n", flush=True)
     return _supervise(children)
+
+
+def worker_count(env: dict, name: str) -> int:
+    """WORKERS (publishing, lists, email-in, maintenance) or READERS (reading documents): 1 unless set, 1 to 64."""
+    raw = env.get(name, "").strip() or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= 64:
+        raise ValueError(f"{name} must be a whole number from 1 to 64 (it is {raw!r}).")
+    return int(raw)
 
 
 def _demo_launches() -> list[dict]:
