@@ -1,7 +1,6 @@
-"""Refreshing a connection's lists from Xero in the background, one step per list, and once a day."""
-from datetime import datetime, time, timedelta, timezone
-
-from rq.job import Job
+"""Refreshing a connection's lists from Xero in the background, one step per list, and once a day at each
+business's own moment (webapp.lists.daily)."""
+from datetime import datetime
 
 from webapp.accounts.models import utcnow
 from webapp.db import database
@@ -10,12 +9,15 @@ from webapp.integrations.xero_access import xero
 from webapp.items import editing
 from webapp.jobruns import service as runs
 from webapp.jobruns.models import JobRun
+from webapp.lists import daily
 from webapp.lists.refresh import STEPS, Refresher, describe, ensure_payment_methods
-from webapp.queues import enqueue_refresh, get_queue
+from webapp.queues import enqueue_refresh
 from webapp.redis_conn import get_redis
 from webapp.xero.errors import XeroError, XeroRateLimited, XeroUnavailable
 
-DAILY_AT = time(3, 0)  # UTC: before the working day in Europe, after it in Australia and New Zealand
+DAILY_CHECK_KEY = "docket:daily-refresh-check"
+DAILY_CHECK_SECONDS = 60
+DAILY_PER_CHECK = 50  # refreshes started a minute at most: 72,000 a day, and a day's backlog of 3,000 in an hour
 DAY_LIMIT_REACHED = ("Xero's daily limit of calls for this organisation is used up. "
                      "Try Refresh integration data again tomorrow.")
 
@@ -89,36 +91,14 @@ def _stopped_because(error: BaseException) -> str:
     return "Xero did not respond"
 
 
-def refresh_all_connections() -> int:
-    """The daily run: refresh every connected business (which also proves each connection still works),
-    then book tomorrow's run. Returns how many refreshes it started or joined."""
+def refresh_due_connections(now: datetime | None = None) -> int:
+    """Worker maintenance, at most once a minute across all workers: start the daily refresh of the connected
+    businesses whose moment of the day has come (webapp.lists.daily), at most DAILY_PER_CHECK a check, the
+    longest waiting first, so that catching up after an outage is spread too. Returns how many it started."""
+    if not get_redis().set(DAILY_CHECK_KEY, "1", nx=True, ex=DAILY_CHECK_SECONDS):
+        return 0  # another worker checked within the minute
     with database.connection_context():
-        business_ids = [c.business_id for c in Connection.select(Connection.business)
-                        .where(Connection.status == CONNECTED)]
-        for business_id in business_ids:
+        due = daily.due(now or utcnow())[:DAILY_PER_CHECK]
+        for business_id in due:
             enqueue_refresh(business_id)
-    schedule_daily_refresh(after=datetime.now(timezone.utc))
-    return len(business_ids)
-
-
-def schedule_daily_refresh(after: datetime | None = None):
-    """Book the next daily run; its id names the day, so every worker booking it books it once."""
-    run_at = _next_daily_run(after)
-    return get_queue("sync").enqueue_at(run_at, refresh_all_connections, job_id=_daily_job_id(run_at),
-                                        result_ttl=3600, failure_ttl=7 * 24 * 3600)
-
-
-def ensure_daily_refresh() -> None:
-    """Book the next daily run unless it is booked already (a Redis restarted without its data forgot it)."""
-    if not Job.exists(_daily_job_id(_next_daily_run()), connection=get_redis()):
-        schedule_daily_refresh()
-
-
-def _next_daily_run(after: datetime | None = None) -> datetime:
-    now = after or datetime.now(timezone.utc)
-    run_at = datetime.combine(now.date(), DAILY_AT, tzinfo=timezone.utc)
-    return run_at + timedelta(days=1) if run_at <= now else run_at
-
-
-def _daily_job_id(run_at: datetime) -> str:
-    return f"daily-refresh-{run_at:%Y%m%d}"
+    return len(due)

@@ -16,7 +16,7 @@ from jobs.inbound import recover_messages
 from jobs.maintenance import fail_runs_without_jobs, refresh_statistics
 from jobs.publishing import sweep
 from jobs.reading import recover_readings
-from jobs.sync import ensure_daily_refresh
+from jobs.sync import refresh_due_connections
 from webapp import create_app, logs
 from webapp.items import storage
 from webapp.queues import EXTRACT, QUEUE_NAMES
@@ -36,8 +36,8 @@ class DocketWorker(Worker):
     RQ takes over a dead worker's scheduler (jobs booked for later: retries, sweeps) only at a maintenance pass,
     and an idle worker reaches one only when its wait for a job times out; both are shortened here. Each pass
     also sweeps for publish attempts nobody is carrying, so resuming them never depends on a scheduler, puts
-    back what a Redis restart took (the daily refresh's booking, job runs, readings and email-in messages whose job is
-    gone), and once an hour
+    back what a Redis restart took (job runs, readings and email-in messages whose job is gone), starts the daily
+    refreshes whose moment has come, and once an hour
     refreshes SQLite's planner statistics."""
 
     asked_to_stop = False  # by SIGINT/SIGTERM, as opposed to stopping because Redis went away
@@ -60,7 +60,7 @@ class DocketWorker(Worker):
 
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
-        for task in (sweep, ensure_daily_refresh, fail_runs_without_jobs, recover_readings, recover_messages,
+        for task in (sweep, refresh_due_connections, fail_runs_without_jobs, recover_readings, recover_messages,
                      refresh_statistics):
             try:
                 task()

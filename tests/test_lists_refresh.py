@@ -8,10 +8,8 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 import requests
-from rq.registry import ScheduledJobRegistry
 
-from jobs.sync import record_failure, refresh_all_connections
-from tests import factories
+from jobs.sync import record_failure
 from tests.conftest import REDIS_URL
 from tests import xero_helpers as xh
 from tests.test_integrations_flow import connect, start
@@ -251,20 +249,6 @@ def test_another_persons_refresh_is_a_quiet_line_on_integrations_not_a_banner(co
     started = JobRun.get_by_id(run.id).created_at
     assert f"In progress, started by {standard.user.name} at {started:%H:%M} UTC" in page
     assert "Refresh in progress" not in page  # the banner is the starter's
-
-
-def test_daily_run_refreshes_connected_businesses_and_books_tomorrow_once(connected, xero_app):
-    idle = factories.make_business()
-    with xero_app.app_context():
-        assert refresh_all_connections() == 1
-        refresh_all_connections()
-        registry = ScheduledJobRegistry("sync", connection=redis.Redis.from_url(REDIS_URL))
-        booked = [job_id for job_id in registry.get_job_ids() if job_id.startswith("daily-refresh-")]
-    now = datetime.now(timezone.utc)
-    run_at = now.replace(hour=3, minute=0, second=0, microsecond=0)
-    run_at += timedelta(days=1) if run_at <= now else timedelta()
-    assert booked == [f"daily-refresh-{run_at:%Y%m%d}"]
-    assert JobRun.select().where(JobRun.business == idle.id).count() == 0
 
 
 def test_contacts_cursor_steps_past_a_second_once_it_has_settled():
