@@ -11,6 +11,7 @@ import time
 from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
 from rq import SimpleWorker, Worker
 from rq.exceptions import StopRequested
+from rq.worker import DequeueStrategy
 
 from jobs.inbound import recover_messages
 from jobs.maintenance import fail_runs_without_jobs, refresh_statistics
@@ -45,6 +46,11 @@ class DocketWorker(Worker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, maintenance_interval=MAINTENANCE_SECONDS, worker_ttl=MAINTENANCE_SECONDS + 15,
                          **kwargs)
+
+    def work(self, *args, dequeue_strategy=DequeueStrategy.ROUND_ROBIN, **kwargs):
+        """Its queues are taken in turn, not in order: a backlog of one organisation's publishing never holds back
+        the list refreshes, email-in or maintenance waiting behind it, nor they publishing."""
+        return super().work(*args, dequeue_strategy=dequeue_strategy, **kwargs)
 
     def request_stop(self, signum, frame):
         self.asked_to_stop = True
