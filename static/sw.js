@@ -18,7 +18,9 @@ self.addEventListener("install", function (event) {
 });
 
 self.addEventListener("activate", function (event) {
-  event.waitUntil(caches.keys().then(function (names) {
+  // Navigation preload: a page's request starts at once rather than after the worker has woken up.
+  var preload = self.registration.navigationPreload ? self.registration.navigationPreload.enable() : Promise.resolve();
+  event.waitUntil(preload.then(function () { return caches.keys(); }).then(function (names) {
     return Promise.all(names.filter(function (name) { return name !== CACHE; })
       .map(function (name) { return caches.delete(name); }));
   }).then(function () { return self.clients.claim(); }));
@@ -28,7 +30,9 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") { return; }  // uploads and forms go straight to the network
   if (request.mode === "navigate") {
-    event.respondWith(fetch(request).catch(function () { return caches.match(OFFLINE); }));
+    event.respondWith(Promise.resolve(event.preloadResponse).then(function (preloaded) {
+      return preloaded || fetch(request);
+    }).catch(function () { return caches.match(OFFLINE); }));
   } else if (request.url.indexOf(STATIC) === 0 || SHELL.indexOf(request.url) !== -1) {
     event.respondWith(freshOrKept(request));
   }

@@ -45,6 +45,8 @@ def test_search_categories_and_link_a_payment_method(refreshed, live_server, pag
     assert page.evaluate("window.stillTheSamePage") is True
 
     nav.get_by_role("link", name="Payment methods").click()
+    expect(page.get_by_role("heading", name="Payment methods")).to_be_visible()
+    page.wait_for_load_state()  # htmx set up on the new page: a change before that would send nothing
     card = PaymentMethod.get(PaymentMethod.business == refreshed, PaymentMethod.name == "Company card")
     bank = Category.get(Category.business == refreshed, Category.code == "090")
     row = page.locator(f"#lists-payment-method-{card.id}")
