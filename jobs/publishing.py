@@ -88,9 +88,14 @@ def sweep() -> None:
     with database.connection_context():
         _settle_finished_runs()
         stalled_before = utcnow() - STALLED_AFTER
-        open_attempts = list(PublishAttempt.select().where(PublishAttempt.state.in_(OPEN_STATES)))
-        stalled = [attempt for attempt in open_attempts
-                   if attempt.updated_at < stalled_before and not _carried(attempt)]
+        still_open = PublishAttempt.state.in_(OPEN_STATES) & (PublishAttempt.updated_at < stalled_before)
+        queued = set(get_queue(QUEUE).get_job_ids())
+        uncarried = [attempt.id for attempt in PublishAttempt.select().where(still_open)
+                     if not _carried(attempt, queued)]
+        # Read again: a job that finished while the others were being looked at has saved its attempt by now (it
+        # frees the lock only after), and resuming that one would only queue a job with nothing to do.
+        stalled = list(PublishAttempt.select().where(still_open & PublishAttempt.id.in_(uncarried))) if uncarried \
+            else []
         waited = [attempt.id for attempt in stalled if not attempt.job_id]  # saved while the job queue was down
         if waited:  # their message said so; they are on their way now
             PublishAttempt.update(message="").where(PublishAttempt.id.in_(waited)).execute()
@@ -101,7 +106,7 @@ def sweep() -> None:
         never_sent = [attempt.id for attempt in stalled if attempt.state == QUEUED]
         if never_sent:
             enqueue_attempts(never_sent)  # in batches again, as they were meant to go
-        elif open_attempts:
+        elif PublishAttempt.select().where(PublishAttempt.state.in_(OPEN_STATES)).exists():
             schedule_sweep()
 
 
@@ -338,17 +343,17 @@ def _lock(attempt_id: int):
                             thread_local=False)  # _kept renews it from its own thread
 
 
-def _carried(attempt: PublishAttempt) -> bool:
-    """A job is at work on it (its lock is held) or waiting to start."""
-    return get_redis().exists(f"docket:publish-attempt:{attempt.id}") == 1 or _job_waiting(attempt.job_id)
+def _carried(attempt: PublishAttempt, queued: set[str]) -> bool:
+    """A job is at work on it (its lock is held) or waiting to start (`queued`: the queue's job ids, read once)."""
+    return get_redis().exists(f"docket:publish-attempt:{attempt.id}") == 1 or _job_waiting(attempt.job_id, queued)
 
 
-def _job_waiting(job_id: str) -> bool:
+def _job_waiting(job_id: str, queued: set[str]) -> bool:
     """Queued and really in the queue (a worker killed as it took a job leaves it "queued" but nowhere), or booked.
     (Never "deferred": no publishing job waits on another.)"""
     if not job_id or get_redis().exists(f"rq:job:{job_id}") != 1:
         return False
     status = Job.fetch(job_id, connection=get_redis()).get_status(refresh=False)
     if status == "queued":
-        return job_id in get_queue(QUEUE).get_job_ids()
+        return job_id in queued or job_id in get_queue(QUEUE).get_job_ids()  # or queued since the first read
     return status == "scheduled"

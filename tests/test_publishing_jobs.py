@@ -5,6 +5,7 @@ no worker, so each test takes a fraction of a second; tests/test_publishing.py c
 import hashlib
 import json
 import logging
+import threading
 import time
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -495,6 +496,25 @@ def test_a_job_waiting_on_xero_longer_than_its_lock_keeps_it_so_the_sweep_sends_
     assert held[0] > 0 and fresh(attempt).state == DONE
     assert len([request for request in books.xero.requests if request.method == "PUT"]) == 1
     assert lock_ttl(attempt.id) == -2  # freed at the end, and no longer kept alive
+
+
+def test_an_attempt_whose_job_finishes_while_the_sweep_looks_is_not_resumed(books, monkeypatch):
+    attempt = books.publish(books.item())
+    books.xero.answers += [created(1), ATTACHED]
+    later(monkeypatch, attempt, 60)
+
+    def finished_meanwhile(candidate, queued):  # the sweep saw its job at work; it has ended by this look
+        ran = []
+        worker = threading.Thread(target=lambda: ran.extend(books.work()))  # another worker process, in effect
+        worker.start()
+        worker.join()
+        assert ran == [f"publish_attempt[{attempt.id}]"]
+        return False
+
+    monkeypatch.setattr(jobs, "_carried", finished_meanwhile)
+    books.run(jobs.sweep)
+    assert fresh(attempt).state == DONE
+    assert books.work() == []  # no second job for an attempt that is done
 
 
 @pytest.mark.parametrize("lost", ["failed", "expired"])
