@@ -52,8 +52,8 @@ def named_in_xero_archive(business_id: int, name: str) -> bool:
 
 
 def _by_tax_number(contacts, printed: str) -> Match | None:
-    wanted = _compact(printed)
-    found = [contact for contact in contacts if wanted and _compact(contact.tax_number) == wanted]
+    wanted = compact_tax_number(printed)
+    found = [contact for contact in contacts if wanted and compact_tax_number(contact.tax_number) == wanted]
     return Match(found[0], 0.99, "tax number") if len(found) == 1 else None
 
 
@@ -76,7 +76,8 @@ def _by_name(contacts, printed: str) -> Match | None:
     return Match(next(contact for contact in contacts if contact.id == best_id), round(score / 100, 2), "name")
 
 
-def _compact(number: str) -> str:
+def compact_tax_number(number: str) -> str:
+    """A tax number as compared: letters and digits only, upper case ("gb 123 4567-89" → "GB123456789")."""
     return re.sub(r"[^0-9A-Z]", "", (number or "").upper())
 
 

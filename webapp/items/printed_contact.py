@@ -1,8 +1,7 @@
 """What the document says about who sent it, as its reading found it: a supplier a person names that Xero doesn't
 have yet goes to Xero with the document's email address and tax number."""
-import re
-
 from webapp.accounts.models import Membership, User
+from webapp.items.matching import compact_tax_number
 from webapp.items.models import ItemReading
 from webapp.lists.models import Organisation
 
@@ -17,15 +16,11 @@ def details(item) -> dict:
         return {}
     own_emails = {user.email.casefold() for user in User.select(User.email).join(Membership)
                   .where(Membership.business == item.business_id)}
-    own_numbers = {_compact(org.tax_number) for org in Organisation.select(Organisation.tax_number)
+    own_numbers = {compact_tax_number(org.tax_number) for org in Organisation.select(Organisation.tax_number)
                    .where(Organisation.business == item.business_id) if org.tax_number}
     found = {}
     if reading.printed_email and reading.printed_email.casefold() not in own_emails:
         found["email"] = reading.printed_email
-    if reading.printed_tax_number and _compact(reading.printed_tax_number) not in own_numbers:
+    if reading.printed_tax_number and compact_tax_number(reading.printed_tax_number) not in own_numbers:
         found["tax_number"] = reading.printed_tax_number
     return found
-
-
-def _compact(number: str) -> str:
-    return re.sub(r"\s", "", number).upper()
