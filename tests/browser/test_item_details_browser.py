@@ -104,3 +104,31 @@ def test_work_through_the_inbox_with_the_keyboard(page, live_server, app, admin)
     expect(page.get_by_label("Type", exact=True)).to_be_focused()
     page.keyboard.press("j")  # typing in a field never moves on
     expect(page.get_by_role("heading", name="INV-2")).to_be_visible()
+
+
+def test_a_tab_opened_while_a_line_is_being_added_waits_for_it(page, live_server, app, admin):
+    """The answer to Add line redraws the checks beside the fields. Opened before that answer is in, the Notes tab
+    used to come first, and the late answer looked for checks the page no longer showed (a console error)."""
+    sign_in(page, live_server.url, admin.user.email, factories.PASSWORD)
+    page.goto(f"{live_server.url}/b/{admin.business_id}/inbox/costs")
+    page.get_by_label("Choose files").set_input_files(
+        {"name": "bill.pdf", "mimeType": "application/pdf",
+         "buffer": pdf_bytes("Acme Supplies Ltd", "Invoice No: INV-7", "Invoice date: 7 Apr 2026")})
+    expect(page.locator("#items-table")).to_contain_text("Reading…")
+    read_documents(app)
+    page.locator("#items-table").get_by_role("link", name="7 Apr 2026").click()
+    expect(page.get_by_role("heading", name="INV-7")).to_be_visible()
+    page.wait_for_load_state()
+
+    held = []
+    page.route("**/lines", lambda route: held.append(route) if route.request.method == "POST" else route.fallback())
+    page.get_by_role("button", name="Add line").click()
+    while not held:
+        page.wait_for_timeout(20)
+    sections = page.get_by_role("navigation", name="Item sections")
+    sections.get_by_role("link", name="Notes").click()
+    held[0].fulfill(response=held[0].fetch())
+    expect(page.get_by_label("Add a note")).to_be_visible()
+    sections.get_by_role("link", name="Details").click()
+    expect(page.locator("#line-items tbody tr")).to_have_count(1)
+    assert LineItem.select().count() == 1
