@@ -155,7 +155,7 @@ class DocketEnv:
     calls_per_minute: int
     lock_seconds: int = 90
     sweep_seconds: int = 60
-    max_wait: int = 60
+    max_wait: int = 2  # Docket's default XERO_LIMIT_MAX_WAIT
     extra: dict = field(default_factory=dict)
 
     def variables(self) -> dict:

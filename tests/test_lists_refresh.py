@@ -1,6 +1,7 @@
 """Refreshing lists from Xero (the sandbox): everything mirrored, nothing lost, few calls, limits obeyed."""
 import json
 import re
+import time
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -131,7 +132,7 @@ def test_rate_limit_mid_refresh_waits_and_loses_no_page(connected, xero_app, san
     SyncCursor.delete().execute()
     monkeypatch.setattr(refresh_module, "CONTACTS_PAGE_SIZE", 10)
     waits = []
-    monkeypatch.setattr(refresh_module, "pause", waits.append)
+    monkeypatch.setattr(refresh_module, "pause", lambda seconds: (waits.append(seconds), time.sleep(seconds)))
     seen = []
 
     def arm_after_first_page(response, *args, **kwargs):

@@ -11,6 +11,7 @@ import requests
 from webapp.publishing.messages import ACTIONS, RULES, explain
 from webapp.xero.errors import (XeroAuthRequired, XeroError, XeroInsufficientScope, XeroRateLimited,
                                 XeroTenantDisconnected, XeroUnavailable, XeroValidationError, error_from_response)
+from webapp.xero.limiter import XeroBusy
 
 CATEGORY_FIX = ("Reload Lists → Categories and pick an active category that fits the document, on the item and its "
                 "lines (or unarchive it in Xero and reload), then publish again.")
@@ -260,6 +261,17 @@ def test_minute_rate_limit_retries_by_itself(problem, retry_after, when):
     assert explained.message == (f"Xero asked Docket to slow down. Docket will publish the item again {when} by "
                                  "itself; nothing needs changing.")
     assert (explained.action, explained.retry, explained.retry_after) == ("retry_later", True, retry_after)
+
+
+@pytest.mark.parametrize("problem, retry_after, when", [
+    ("pace", 1.5, "within a minute"), ("apppace", 90.0, "in about 2 minutes"), ("concurrent", 1.0, "within a minute")])
+def test_waiting_its_turn_in_dockets_own_pace_is_not_called_xero_asking_to_slow_down(problem, retry_after, when):
+    explained = explain(XeroBusy(retry_after, problem))
+    assert explained.message == ("Waiting its turn: Docket spreads its calls to Xero over each minute, within Xero's "
+                                 f"limits. It will publish the item {when} by itself; nothing needs changing.")
+    assert (explained.action, explained.retry, explained.retry_after) == ("retry_later", True, retry_after)
+    paused = explain(XeroBusy(20.0, "minute"))  # a pause Xero's own answer recorded
+    assert paused.message.startswith("Xero asked Docket to slow down.")
 
 
 def test_rate_limit_read_from_xeros_headers():

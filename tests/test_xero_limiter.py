@@ -98,8 +98,20 @@ def test_never_more_than_five_calls_in_flight_per_organisation(prefix, kind):
     assert all(getattr(w, "exitcode", 0) == 0 for w in workers)
 
 
-def test_sixty_first_call_in_a_minute_waits_for_the_oldest_to_age_out(limiter, clock):
-    limiter.per_minute = 60
+def test_a_minutes_calls_are_spread_over_the_minute_after_a_burst_of_ten(limiter, clock):
+    limiter.per_minute = 60  # one a second
+    first, started = clock.now, []
+    for _ in range(60):
+        with limiter.slot(ORG_A):
+            started.append(clock.now - first)
+    assert started[:10] == [0] * 10  # enough at once for a new connection's first refresh
+    assert all(k - 9 <= at_ < k - 9 + 1.3 for k, at_ in enumerate(started[10:], start=10)), started  # one a second
+    assert limiter.status(ORG_A).calls_last_minute == 60
+    assert limiter.acquire(ORG_B, max_wait=0)  # another organisation has its own pace
+
+
+def test_the_sixty_first_call_in_a_minute_waits_for_the_oldest_to_age_out(limiter, clock):
+    limiter.per_minute, limiter.burst = 60, 60  # a pace that would let a minute's calls go at once
     first = clock.now
     for _ in range(60):
         with limiter.slot(ORG_A):

@@ -59,6 +59,7 @@ def _config_from(settings) -> dict:
         "TOKEN_ENCRYPTION_KEYS": settings.token_encryption_keys,
         "XERO_WEBHOOK_KEY": settings.xero_webhook_key,
         "XERO_CALLS_PER_MINUTE": settings.xero_calls_per_minute,
+        "XERO_APP_CALLS_PER_MINUTE": settings.xero_app_calls_per_minute,
         "XERO_LIMIT_MAX_WAIT": settings.xero_limit_max_wait,
         "PUBLIC_URL": settings.public_url,
         "OPERATOR_EMAILS": settings.operator_emails,

@@ -62,7 +62,8 @@ class Settings:
     xero_webhook_key: str = ""  # empty: POST /webhooks/xero answers 503
     exchange_rates_url: str = ""  # empty: the fixed rate table (publishing.rates.FixedRates)
     xero_calls_per_minute: int = 58  # per organisation; Xero allows 60, the margin absorbs clock skew
-    xero_limit_max_wait: int = 60  # seconds a call may wait for a slot before its job is re-queued instead
+    xero_app_calls_per_minute: int = 9600  # across every organisation; Xero allows the app 10,000
+    xero_limit_max_wait: int = 2  # seconds a call may wait for its turn before its job is booked for later instead
     publish_lock_seconds: int = 90  # how long a killed worker's hold on a publish attempt lasts
     publish_sweep_seconds: int = 60  # how often attempts left half done are looked for while any is open
     public_url: str = "http://127.0.0.1:8000"  # where people reach Docket: links from Xero documents back to items
@@ -136,7 +137,8 @@ def load_settings(environ: os._Environ | dict | None = None) -> Settings:
         xero_webhook_key=env.get("XERO_WEBHOOK_KEY", "") or ("" if docket_env == "production" else DEV_WEBHOOK_KEY),
         exchange_rates_url=exchange_rates_url,
         xero_calls_per_minute=_int("XERO_CALLS_PER_MINUTE", env.get("XERO_CALLS_PER_MINUTE", "58")),
-        xero_limit_max_wait=_int("XERO_LIMIT_MAX_WAIT", env.get("XERO_LIMIT_MAX_WAIT", "60")),
+        xero_app_calls_per_minute=_int("XERO_APP_CALLS_PER_MINUTE", env.get("XERO_APP_CALLS_PER_MINUTE", "9600")),
+        xero_limit_max_wait=_int("XERO_LIMIT_MAX_WAIT", env.get("XERO_LIMIT_MAX_WAIT", "2")),
         publish_lock_seconds=_int("PUBLISH_LOCK_SECONDS", env.get("PUBLISH_LOCK_SECONDS", "90")),
         publish_sweep_seconds=_int("PUBLISH_SWEEP_SECONDS", env.get("PUBLISH_SWEEP_SECONDS", "60")),
         public_url=(env.get("PUBLIC_URL") or f"http://127.0.0.1:{_int('PORT', env.get('PORT', '8000'))}").rstrip("/"),

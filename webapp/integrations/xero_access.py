@@ -46,7 +46,8 @@ def init_app(app) -> None:
     cipher = TokenCipher(config["TOKEN_ENCRYPTION_KEYS"])
     keeper = TokenKeeper(DbTokenStore(cipher), identity.refresh, refresh_lock)
     limiter = XeroLimiter(app.extensions["redis"], per_minute=int(config.get("XERO_CALLS_PER_MINUTE", 58)),
-                          max_wait=float(config.get("XERO_LIMIT_MAX_WAIT", 60)))
+                          app_per_minute=int(config.get("XERO_APP_CALLS_PER_MINUTE", 9600)),
+                          max_wait=float(config.get("XERO_LIMIT_MAX_WAIT", 2)))
     app.extensions["xero"] = XeroServices(endpoints, identity, cipher, keeper, http, limiter)
 
 

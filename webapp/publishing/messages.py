@@ -12,6 +12,7 @@ import requests
 
 from webapp.xero.errors import (XeroAuthRequired, XeroError, XeroInsufficientScope, XeroNotFound, XeroRateLimited,
                                 XeroTenantDisconnected, XeroUnavailable, XeroValidationError)
+from webapp.xero.limiter import XeroBusy
 
 ACTIONS = {
     "choose_active_category": "pick an active category that fits the document",
@@ -268,6 +269,9 @@ def _rate_limited(error: XeroRateLimited) -> Explained:
     if error.daily:
         message = ("Xero's daily limit for this organisation is used up; publishing resumes tomorrow. "
                    "Docket will publish the item then by itself.")
+    elif isinstance(error, XeroBusy) and error.a_turn:
+        message = (f"Waiting its turn: Docket spreads its calls to Xero over each minute, within Xero's limits. It "
+                   f"will publish the item {_wait(error.retry_after)} by itself; nothing needs changing.")
     else:
         message = (f"Xero asked Docket to slow down. Docket will publish the item again {_wait(error.retry_after)} "
                    "by itself; nothing needs changing.")
