@@ -13,7 +13,6 @@ from flask import current_app
 from redis.exceptions import LockError, RedisError
 from rq.job import Job
 
-from webapp import logs
 from webapp.accounts.models import utcnow
 from webapp.db import database
 from webapp.integrations.models import CONNECTED, Connection
@@ -57,7 +56,7 @@ def publish_batch(attempt_ids: list[int]) -> None:
     """Create the queued attempts' documents in as few calls as possible, then queue each one's attachment."""
     locks = {attempt_id: _lock(attempt_id) for attempt_id in attempt_ids}
     held = [attempt_id for attempt_id, lock in locks.items() if lock.acquire()]
-    attempts, retrying = [], set()
+    attempts, retrying, prepared = [], set(), []
     try:
         with _kept([locks[attempt_id] for attempt_id in held]), database.connection_context():
             attempts = list(PublishAttempt.select().where(PublishAttempt.id.in_(held) & PublishAttempt.state.in_(
@@ -77,9 +76,11 @@ def publish_batch(attempt_ids: list[int]) -> None:
     finally:
         for attempt_id in held:
             _release(locks[attempt_id])
+    turns = {p.attempt.id: (p.connection.tenant_id, 1 + p.destination.pays) for p in prepared}
     for attempt in attempts:
         if attempt.state in (SENDING, CREATED) and attempt.id not in retrying:  # those wait for their retry
-            enqueue_attempt(attempt.id)  # attachment, payment, or a resumed create: one job each
+            tenant_id, calls = turns.get(attempt.id, (None, 1))
+            enqueue_attempt(attempt.id, tenant_id=tenant_id, calls=calls)  # attachment, payment, or a resumed create
 
 
 def sweep() -> None:
@@ -192,9 +193,7 @@ def _handle(attempt: PublishAttempt, item, error: XeroError, *, first_send: bool
 
 
 def _book_retry(attempt_id: int, seconds: float) -> None:
-    job = get_queue(QUEUE).enqueue_in(timedelta(seconds=max(1, round(seconds))), publish_attempt, attempt_id,
-                                      meta=logs.job_meta())
-    PublishAttempt.update(job_id=job.id).where(PublishAttempt.id == attempt_id).execute()
+    enqueue_attempt(attempt_id, not_before=max(1, seconds))  # and no sooner than the organisation's next free turn
 
 
 def _fail(attempt: PublishAttempt, item, message: str, detail: str) -> None:
@@ -261,8 +260,7 @@ def _again_later(group: list[_Prepared], error: XeroRateLimited) -> set[int]:
     ids, delay = [prepared.attempt.id for prepared in group], max(1, error.retry_after)
     log.info("publish batch of %s attempts will be tried again in %s s: %s", len(ids), delay,
              error.__class__.__name__)
-    job = get_queue(QUEUE).enqueue_in(timedelta(seconds=delay), publish_batch, ids)
-    PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(ids)).execute()
+    enqueue_attempts(ids, not_before=delay)
     return set(ids)
 
 

@@ -12,6 +12,8 @@ from rq.job import Job, JobStatus
 from webapp import logs
 from webapp.db import database
 from webapp.jobruns import service as runs
+from webapp.integrations.models import Connection
+from webapp.integrations.xero_access import xero
 from webapp.jobruns.models import JobRun
 from webapp.publishing.models import PublishAttempt
 from webapp.redis_conn import get_redis
@@ -29,6 +31,7 @@ READING_RETRY = Retry(max=2, interval=[10, 60])  # the document store or the dat
 INBOUND_TIMEOUT = 120  # seconds; a message of 50 PDFs is checked and stored in a few
 INBOUND_RETRY = Retry(max=3, interval=[5, 30, 120])  # the store or the database out of reach; a killed worker
 ENDED = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+BOOKING_GRANULARITY = 1  # seconds: RQ's scheduler moves booked jobs to their queue once a second
 
 
 def get_queue(name: str) -> Queue:
@@ -113,23 +116,45 @@ def job_not_running(job_id: str | None) -> bool:
     return status in ENDED or status == JobStatus.FINISHED
 
 
-def enqueue_attempts(attempt_ids: list[int]) -> None:
-    """One job per attempt, or batches when several go together (attachments follow in their own jobs)."""
+def enqueue_attempts(attempt_ids: list[int], *, not_before: float = 0) -> None:
+    """One job per attempt, or batches when several go together (attachments follow in their own jobs); all of one
+    business."""
     if len(attempt_ids) == 1:
-        enqueue_attempt(attempt_ids[0])
+        enqueue_attempt(attempt_ids[0], not_before=not_before)
     else:
+        tenant_id = _tenant_of(attempt_ids[0])
         for first in range(0, len(attempt_ids), PUBLISH_BATCH_SIZE):
             chunk = attempt_ids[first:first + PUBLISH_BATCH_SIZE]
-            job = enqueue("publishing", "jobs.publishing.publish_batch", chunk,
-                          job_id=f"publish-batch-{chunk[0]}-{len(chunk)}")
+            job = _at_its_turn("jobs.publishing.publish_batch", chunk, tenant_id=tenant_id, not_before=not_before)
             PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(chunk)).execute()
     schedule_sweep()
 
 
-def enqueue_attempt(attempt_id: int) -> None:
-    """One job carrying the attempt on from its saved state; its id is saved on the attempt for the sweep to check."""
-    job = enqueue("publishing", "jobs.publishing.publish_attempt", attempt_id)
+def enqueue_attempt(attempt_id: int, *, tenant_id: str | None = None, calls: int = 1, not_before: float = 0) -> None:
+    """One job carrying the attempt on from its saved state, making `calls` calls to the organisation (`tenant_id`,
+    looked up when not given), queued for its turn; its id is saved on the attempt for the sweep to check."""
+    tenant_id = _tenant_of(attempt_id) if tenant_id is None else tenant_id
+    job = _at_its_turn("jobs.publishing.publish_attempt", attempt_id, tenant_id=tenant_id, calls=calls,
+                       not_before=not_before)
     PublishAttempt.update(job_id=job.id).where(PublishAttempt.id == attempt_id).execute()
+
+
+def _at_its_turn(func: str, *args, tenant_id: str, calls: int = 1, not_before: float = 0):
+    """A publishing job queued now, or booked for when the organisation's pace reaches its calls (and no sooner
+    than `not_before` seconds): each organisation's jobs then reach the workers at the pace its calls can go,
+    between other organisations' jobs, instead of waiting at the front of the queue for the organisation's turn."""
+    wait = max(not_before, xero().limiter.book(tenant_id, calls) if tenant_id else 0)
+    if wait < BOOKING_GRANULARITY:
+        return enqueue("publishing", func, *args)
+    return get_queue("publishing").enqueue_in(timedelta(seconds=wait), func, *args, job_timeout=300,
+                                              result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL, meta=logs.job_meta())
+
+
+def _tenant_of(attempt_id: int) -> str:
+    """The Xero organisation the attempt's business is connected to ("" when none: its job fails it at once)."""
+    connection = (Connection.select(Connection.tenant_id).join(PublishAttempt, on=(
+        PublishAttempt.business == Connection.business)).where(PublishAttempt.id == attempt_id).first())
+    return connection.tenant_id if connection else ""
 
 
 def schedule_sweep() -> None:
