@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 import redis
 import requests
+from rq.suspension import resume, suspend
 
 from bench import common, publish_env as env
 from bench.common import REDIS_URL
@@ -36,22 +37,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orgs", type=int, default=8)
     parser.add_argument("--items", type=int, default=120, help="bills per organisation")
     parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--limit-factor", type=int, default=2)
-    parser.add_argument("--no-limits", action="store_true", help="the workers' own capacity: limits off")
+    parser.add_argument("--limit-factor", type=float, default=2, help="Xero's minute limit x this (0.5: 30 a minute)")
+    parser.add_argument("--capacity", choices=("measure", "only", "skip"), default="measure",
+                        help="measure the workers' own capacity first (limits off), only that, or not")
+    parser.add_argument("--kill-every", type=float, default=0,
+                        help="SIGKILL a worker (and its horse) every S seconds and start a new one: a kill drill")
     parser.add_argument("--backend", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--keep-log", help="copy the workers' log here")
+    parser.add_argument("--keep-log", help="copy the workers' log (of the run with limits) here")
     args = parser.parse_args(argv)
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    header = f"Practice benchmark (issue 20), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {common.machine()}"
+    capacity = run_pass(args, limits=False) if args.capacity != "skip" else None
+    if capacity:
+        print(report(args, capacity, None))
+    limited = run_pass(args, limits=True) if args.capacity != "only" else None
+    if limited:
+        print(report(args, limited, capacity))
+    print(header)
+    return 1 if any(p and p["problems"] for p in (capacity, limited)) else 0
+
+
+def run_pass(args, limits: bool) -> dict:
+    """One run: K organisations made, connected and given N Ready bills each; W workers started held back (RQ's
+    suspension), every bulk publish requested, then the workers let go at once and timed to the last run's end."""
+    connection = redis.Redis.from_url(REDIS_URL)
+    connection.flushdb()
     workers: list[env.Worker] = []
     with tempfile.TemporaryDirectory(prefix="docket-bench-practice-") as directory:
         sandbox = env.Sandbox(directory, args.limit_factor)
         try:
-            if args.no_limits:
+            if not limits:
                 requests.put(f"{sandbox.url}/operator/api/limits", json={"enabled": False}, timeout=10)
-            pace = UNLIMITED if args.no_limits else (env.REAL_LIMITS["minute"] - env.DOCKET_MARGIN) * args.limit_factor
+            pace = round((env.REAL_LIMITS["minute"] - env.DOCKET_MARGIN) * args.limit_factor) if limits else UNLIMITED
             docket = env.DocketEnv(directory, common.database_url(args.backend, directory), REDIS_URL, sandbox.url,
                                    calls_per_minute=pace)
             docket.apply()
@@ -59,29 +78,48 @@ def main(argv: list[str] | None = None) -> int:
             rng = random.Random(args.seed)
             clients = [_client(app, sandbox, k, env.shuffled_mix(args.items, MIX, rng)) for k in range(args.orgs)]
             log_path = f"{directory}/workers.log"
+            suspend(connection)  # the workers start held back: RQ's suspension, checked before each job
             workers = [env.Worker(docket.variables(), log_path) for _ in range(args.workers)]
             _wait_listening(log_path, args.workers)
-
-            start = time.time()
             for client in clients:
                 outcome, client["run"] = env.request_bulk(app, client["business"], client["user"], client["items"])
                 assert outcome.queued == args.items, outcome.refused
-            limit_minutes = args.items * 1.05 / min(pace, UNLIMITED)
-            for client in clients:
-                env.wait_for_run(app, client["run"], 300 + 240 * limit_minutes * args.orgs,
-                                 alive=lambda: any(w.alive() for w in workers))
+            resume(connection)
+            start = time.time()
+            limit_minutes = args.items * 1.05 / pace
+            deadline = start + 300 + 240 * limit_minutes * args.orgs
+            kills = _wait_for_runs(app, clients, workers, docket, log_path, deadline, args.kill_every)
             end = time.time()
             for worker in workers:
                 worker.stop()
-            print(report(args, app, sandbox, pace, clients, start, end, log_path))
-            if args.keep_log:
+            result = _measure(app, sandbox, clients, start, end, log_path)
+            if args.keep_log and limits:
                 shutil.copyfile(log_path, args.keep_log)
-            return 1 if any(client["verdict"].problems for client in clients) else 0
+            return {**result, "pace": pace, "limits": limits, "kills": kills}
         finally:
+            resume(connection)
             for worker in workers:
                 if worker.alive():
                     worker.kill()
             sandbox.stop()
+
+
+def _wait_for_runs(app, clients, workers, docket, log_path, deadline: float, kill_every: float) -> int:
+    """Until every client's run has finished; with `kill_every`, a worker is killed that often and another started
+    in its place. Returns how many were killed."""
+    kills, next_kill = 0, time.time() + kill_every
+    pending = [client["run"] for client in clients]
+    while pending and time.time() < deadline:
+        pending = [run for run in pending if not env.run_finished(app, run)]
+        if kill_every and time.time() >= next_kill and pending:
+            victim = random.randrange(len(workers))
+            workers[victim].kill()
+            workers[victim] = env.Worker(docket.variables(), log_path)
+            kills, next_kill = kills + 1, time.time() + kill_every
+        if not any(worker.alive() for worker in workers):
+            break
+        time.sleep(0.2)
+    return kills
 
 
 def _client(app, sandbox, k: int, mix: list[str]) -> dict:
@@ -112,44 +150,54 @@ def _finished_at(app, run_id: int) -> float | None:
     return finished.replace(tzinfo=UTC).timestamp() if finished else None
 
 
-def report(args, app, sandbox, pace: int, clients: list[dict], start: float, end: float, log_path: str) -> str:
-    from bench.common import text_table
-
+def _measure(app, sandbox, clients: list[dict], start: float, end: float, log_path: str) -> dict:
     calls = sandbox.log.since(start)
     answered = [c for c in calls if c.status != 429]
-    refused = len(calls) - len(answered)
-    wall = end - start
-    per_org = len(answered) // len(clients)
-    bound = 60 * ((per_org - 1) // pace)  # each organisation's calls at its pace, all organisations at once
     for client in clients:
         client["verdict"] = env.check_published(app, sandbox, client["tenant"], client["run"], client["items"],
                                                 client["mix"])
         client["took"] = (_finished_at(app, client["run"]) or end) - start
-    took = sorted(client["took"] for client in clients)
     with open(log_path, errors="replace") as log:
         text = log.read()
+    return {"wall": end - start, "answered": len(answered), "refused": len(calls) - len(answered),
+            "took": sorted(client["took"] for client in clients),
+            "per_org": max(sum(1 for c in answered if c.tenant_id == client["tenant"]) for client in clients),
+            "resumed": text.count("resumed after its job stopped"),
+            "tracebacks": text.count("Traceback (most recent call last)"),
+            "problems": [f"WRONG {client['name']}: {problem}" for client in clients
+                         for problem in client["verdict"].problems]}
+
+
+def report(args, result: dict, capacity: dict | None) -> str:
+    """The run's figures. With limits, the Xero bound is the busiest organisation's calls at Docket's pace (a
+    steady pace: calls / pace minutes), and the binding bound the longer of that and the capacity run's wall time
+    (what the W workers do with limits off, measured in the same invocation)."""
+    from bench.common import text_table
+
+    wall, took = result["wall"], result["took"]
     rows = [("figure", "value"),
-            ("wall time s (first request_bulk to last run finished)", f"{wall:.1f}"),
-            ("calls answered / 429s", f"{len(answered)} / {refused}"),
-            ("calls a minute, all organisations", f"{60 * len(answered) / wall:.0f}"),
-            ("Xero bound: calls a minute (organisations x pace)", f"{len(clients) * pace}"),
-            ("Xero bound: seconds from first to last call (each organisation at its pace, all at once)",
-             "-" if args.no_limits else f"{bound}" + (" (within one minute's calls: the workers bind)" if not bound
-                                                     else "")),
-            ("ratio bound / wall time", "-" if args.no_limits or not bound else f"{bound / wall:.1%}"),
-            ("organisations' finish: first / last s (last / first)",
-             f"{took[0]:.1f} / {took[-1]:.1f} ({took[-1] / took[0]:.2f})"),
-            ("attempts resumed by a sweep (worker logs)", str(text.count("resumed after its job stopped"))),
-            ("tracebacks in worker logs", str(text.count("Traceback (most recent call last)"))),
-            ("duplicates / lost", "0 / 0" if not any(c["verdict"].problems for c in clients) else "see below")]
-    lines = [f"Practice benchmark (issue 20), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {common.machine()}",
-             f"{args.orgs} organisations x {args.items} bills, {args.workers} workers (`python -m jobs.worker "
-             f"publishing`), backend {args.backend}; sandbox limits "
-             + ("off, Docket's pace off" if args.no_limits else
-                f"x{args.limit_factor} (120 a minute each), Docket's pace {pace} a minute"),
-             text_table(rows, numeric=set())]
-    for client in clients:
-        lines += [f"WRONG {client['name']}: {problem}" for problem in client["verdict"].problems]
+            ("wall time s (workers let go to last run finished)", f"{wall:.1f}"),
+            ("calls answered / 429s", f"{result['answered']} / {result['refused']}"),
+            ("calls a minute, all organisations", f"{60 * result['answered'] / wall:.0f}")]
+    if result["limits"]:
+        xero_bound = 60 * result["per_org"] / result["pace"]
+        binding = max(xero_bound, capacity["wall"]) if capacity else xero_bound
+        rows += [("Xero bound: calls a minute (organisations x pace)", f"{args.orgs * result['pace']}"),
+                 ("Xero bound s (busiest organisation's calls at the pace)", f"{xero_bound:.1f}"),
+                 ("workers' own capacity s (limits off, same invocation)",
+                  f"{capacity['wall']:.1f}" if capacity else "not measured"),
+                 ("binding bound / wall time", f"{binding / wall:.1%}")]
+    rows += [("organisations' finish: first / last s (last / first)",
+              f"{took[0]:.1f} / {took[-1]:.1f} ({took[-1] / took[0]:.2f})"),
+             ("workers killed (kill drill)", str(result["kills"])),
+             ("attempts resumed by a sweep (worker logs)", str(result["resumed"])),
+             ("tracebacks in worker logs", str(result["tracebacks"])),
+             ("duplicates / lost", "0 / 0" if not result["problems"] else "see below")]
+    what = (f"sandbox limits x{args.limit_factor:g} ({round(60 * args.limit_factor)} a minute each), Docket's pace "
+            f"{result['pace']} a minute" if result["limits"] else "limits off, Docket's pace off (the workers' own "
+                                                                  "capacity)")
+    lines = [f"{args.orgs} organisations x {args.items} bills, {args.workers} workers (`python -m jobs.worker "
+             f"publishing`), backend {args.backend}; {what}", text_table(rows, numeric=set()), *result["problems"]]
     return "\n".join(lines)
 
 

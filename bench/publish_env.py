@@ -36,6 +36,7 @@ class Call:
     method: str
     kind: str
     status: int
+    tenant_id: str = ""  # the organisation it was for (its xero-tenant-id header)
 
 
 def call_kind(method: str, path: str) -> str:
@@ -70,7 +71,8 @@ class CallLog:
 
         def seen(status, headers, exc_info=None):
             with self._lock:
-                self.calls.append(Call(arrived, method, call_kind(method, path), int(status.split()[0])))
+                self.calls.append(Call(arrived, method, call_kind(method, path), int(status.split()[0]),
+                                       environ.get("HTTP_XERO_TENANT_ID", "")))
             return start_response(status, headers, exc_info)
 
         return self.app(environ, seen)
@@ -84,14 +86,14 @@ class Sandbox:
     """The Xero sandbox on its own temporary SQLite file, limits on: concurrency 5, minute and day limits
     multiplied by `factor` (1 = Xero's own)."""
 
-    def __init__(self, directory: str, factor: int):
+    def __init__(self, directory: str, factor: float):
         from werkzeug.serving import make_server
 
         from xero_sandbox import create_app as create_sandbox
 
         self.factor = factor
-        self.limits = {"concurrent": REAL_LIMITS["concurrent"], "minute": REAL_LIMITS["minute"] * factor,
-                       "day": REAL_LIMITS["day"] * factor}
+        self.limits = {"concurrent": REAL_LIMITS["concurrent"], "minute": round(REAL_LIMITS["minute"] * factor),
+                       "day": round(REAL_LIMITS["day"] * factor)}
         self.app = create_sandbox({
             "SANDBOX_DATABASE": os.path.join(directory, "sandbox.db"), "SECRET_KEY": "bench-sandbox-secret",
             "SANDBOX_LIMITS_ENABLED": True, "SANDBOX_CONCURRENT_LIMIT": self.limits["concurrent"],

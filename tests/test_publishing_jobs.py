@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from urllib.parse import quote
@@ -303,6 +304,46 @@ def test_a_retry_asked_for_within_a_second_waits_one_second(books):
     [due] = books.booked().values()
     assert before <= due.timestamp() <= time.time() + 1
     assert fresh(attempt).state == QUEUED
+
+
+# --- turns: each organisation's jobs reach the workers at its pace --------------------------------
+
+def test_a_call_whose_turn_is_far_off_sends_its_job_back_booked_for_the_turn_and_frees_the_worker(books):
+    with books.app.app_context():
+        xero().limiter.per_minute, xero().limiter.burst = 2, 1  # one call every 30 s
+    attempt = books.publish(books.item())
+    books.xero.answers += [created(1)]  # the create goes; the attachment's turn is 30 s away
+    started = time.monotonic()
+    assert books.work() == [f"publish_attempt[{attempt.id}]"]
+    assert time.monotonic() - started < 10  # not asleep on the limit for the 30 s: told at once it is far off
+    waiting = fresh(attempt)
+    assert waiting.message.startswith("Waiting its turn: Docket spreads its calls to Xero over each minute")
+    [(job_id, due)] = books.booked().items()
+    assert waiting.job_id == job_id and 27 <= seconds_until(due) <= 31
+    assert [request.method for request in books.xero.requests] == ["PUT"]
+
+
+def test_a_small_clients_items_go_at_once_while_a_big_clients_backlog_waits_for_its_turns(books, app, outsider,
+                                                                                          tmp_path):
+    big_items = [books.item(total=f"{n}.00") for n in range(1, 61)]
+    books.publish_all(big_items)  # two batches, 50 and 10: each creates its documents, then one job per attachment
+    books.xero.answers += [created(*range(1, 51)), created(*range(51, 61))] + [ATTACHED] * 12
+    ran = books.work()
+    # the batches, the attachments within the burst of 10 calls, and any whose turn came within the second RQ's
+    # scheduler takes to move a booked job; the rest are booked
+    assert 2 + 8 <= len(ran) <= 2 + 10
+    small = Books(app, outsider, tmp_path)
+    small_items = [small.item(total=f"{n}.00") for n in (7, 8, 9)]
+    small.publish_all(small_items)
+    with app.app_context():
+        [ready] = get_queue("publishing").get_jobs()
+    assert ready.func_name == "jobs.publishing.publish_batch"  # the small client's, first in the queue
+    assert set(ready.args[0]) == {attempt.id for attempt in PublishAttempt.select().where(
+        PublishAttempt.business == small.business_id)}
+    due = sorted(seconds_until(when) for when in books.booked().values())
+    assert len(due) == 62 - len(ran)  # the big client's other attachments, at its pace of 58 a minute
+    assert len(due) * 60 / 58 - 3 <= due[-1] <= len(due) * 60 / 58 + 2
+    assert max(Counter(round(d) for d in due).values()) <= 2  # spread over the minute, never a block
 
 
 def test_a_429_on_a_resumed_run_keeps_the_create_unknown_so_the_next_run_looks_first(books):

@@ -110,6 +110,32 @@ def test_a_minutes_calls_are_spread_over_the_minute_after_a_burst_of_ten(limiter
     assert limiter.acquire(ORG_B, max_wait=0)  # another organisation has its own pace
 
 
+def test_the_apps_pace_spaces_calls_to_every_organisation_together(limiter, clock):
+    limiter.app_per_minute, limiter.app_burst = 120, 1  # one call every half second, whichever the organisation
+    first, started = clock.now, []
+    for org in [ORG_A, ORG_B] * 4:
+        with limiter.slot(org):
+            started.append(clock.now - first)
+    assert all(k * 0.5 <= at_ < k * 0.5 + 0.7 for k, at_ in enumerate(started)), started
+    with pytest.raises(XeroBusy) as busy:
+        limiter.acquire("org-c", max_wait=0)  # a third organisation waits its turn in the app's pace too
+    assert busy.value.problem == "apppace" and busy.value.a_turn
+
+
+def test_a_job_is_booked_for_its_organisations_turn_and_another_organisation_goes_at_once(limiter, clock):
+    limiter.per_minute = 60  # a turn a second after a burst of 10
+    waits = [limiter.book(ORG_A) for _ in range(15)]
+    assert waits[:10] == [0] * 10 and waits[10:] == [pytest.approx(n, abs=0.001) for n in range(1, 6)]
+    assert limiter.book(ORG_A, calls=3) == pytest.approx(6, abs=0.001)  # a job of three calls takes three turns
+    assert limiter.book(ORG_A) == pytest.approx(9, abs=0.001)
+    assert limiter.book(ORG_B) == 0  # its own pace: not behind the other's bookings
+    assert limiter.status(ORG_A).calls_last_minute == 0  # a booking is a forecast: no call was made
+    with limiter.slot(ORG_A):
+        assert clock.slept == []  # and leaves the calls' own pace to the calls
+    clock.now += 20
+    assert limiter.book(ORG_A) == 0  # turns not taken in time don't pile up
+
+
 def test_the_sixty_first_call_in_a_minute_waits_for_the_oldest_to_age_out(limiter, clock):
     limiter.per_minute, limiter.burst = 60, 60  # a pace that would let a minute's calls go at once
     first = clock.now

@@ -84,6 +84,8 @@ return {1}
 # Books the turns of a job's calls: when, at the organisation's and the app's pace, the job should start (both
 # paces move on by its calls). Bookings have paces of their own, apart from the calls' (which `ACQUIRE` keeps): a
 # booking is a forecast, and a call that comes early or late still takes its real turn.
+# The app's bookings count from now, not from the job's start: a job one organisation's pace puts a minute ahead
+# must not hold every other organisation's jobs back by that minute.
 # KEYS: 1 tenant bookings, 2 app bookings. ARGV: now, calls, tenant interval, tenant burst, app interval, app burst.
 # Returns the start (unix seconds, as a string).
 BOOK = REPR_TIME + PACE + """
@@ -91,7 +93,7 @@ local now, calls = tonumber(ARGV[1]), tonumber(ARGV[2])
 local start = now + math.max(too_early(KEYS[1], now, tonumber(ARGV[3]), tonumber(ARGV[4])),
                              too_early(KEYS[2], now, tonumber(ARGV[5]), tonumber(ARGV[6])))
 advance(KEYS[1], start, tonumber(ARGV[3]), calls)
-advance(KEYS[2], start, tonumber(ARGV[5]), calls)
+advance(KEYS[2], now, tonumber(ARGV[5]), calls)
 return repr_time(start)
 """
 
