@@ -23,8 +23,10 @@ import redis
 from webapp.xero.errors import DAY_PROBE, XeroRateLimited, is_daily, retry_after_seconds
 
 # A pace (GCRA, the generic cell rate algorithm): `key` holds the time the next call is due if calls kept to one
-# every `interval` seconds; a call may go up to `burst` - 1 intervals ahead of that. Shared by both scripts.
+# every `interval` seconds; a call may go up to `burst` - 1 intervals ahead of that. Shared by both scripts; times
+# are written with all their digits (Lua's own tostring keeps 14, too few for unix seconds to the microsecond).
 PACE = """
+local function repr_time(t) return string.format('%.17g', t) end
 local function too_early(key, now, interval, burst)
   local due = tonumber(redis.call('GET', key) or '0') - (burst - 1) * interval
   if due > now then return due - now end
@@ -35,9 +37,6 @@ local function advance(key, from, interval, calls)
   redis.call('SET', key, repr_time(due), 'EX', math.ceil(due - from) + 60)
 end
 """
-REPR_TIME = """
-local function repr_time(t) return string.format('%.17g', t) end
-"""
 
 # Takes a slot for one call, or says how long to wait. One script, so the check and the take are atomic:
 # two workers can never both see 4 calls in flight and both take the fifth.
@@ -46,7 +45,7 @@ local function repr_time(t) return string.format('%.17g', t) end
 # ARGV: now, lease id, lease seconds, concurrent, calls per window, window seconds (times are unix seconds),
 #       tenant interval, tenant burst, app interval, app burst.
 # Returns {1} when taken, else {0, milliseconds to wait (0: unknown, poll), reason}.
-ACQUIRE = REPR_TIME + PACE + """
+ACQUIRE = PACE + """
 local now = tonumber(ARGV[1])
 for _, key in ipairs({KEYS[3], KEYS[4]}) do
   local paused_until = tonumber(redis.call('HGET', key, 'until') or '0')
@@ -88,7 +87,7 @@ return {1}
 # must not hold every other organisation's jobs back by that minute.
 # KEYS: 1 tenant bookings, 2 app bookings. ARGV: now, calls, tenant interval, tenant burst, app interval, app burst.
 # Returns the start (unix seconds, as a string).
-BOOK = REPR_TIME + PACE + """
+BOOK = PACE + """
 local now, calls = tonumber(ARGV[1]), tonumber(ARGV[2])
 local start = now + math.max(too_early(KEYS[1], now, tonumber(ARGV[3]), tonumber(ARGV[4])),
                              too_early(KEYS[2], now, tonumber(ARGV[5]), tonumber(ARGV[6])))
