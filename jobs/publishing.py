@@ -27,7 +27,7 @@ from webapp.publishing.models import (CREATED, DONE, FAILED, OPEN_STATES, QUEUED
 from webapp.publishing.rates import MissingRate, rate_source
 from webapp.publishing.publisher import (DocumentUnreadable, Publisher, StillLanding, element_of, record_created,
                                          save_step)
-from webapp.queues import enqueue_attempt, enqueue_attempts, get_queue, schedule_sweep
+from webapp.queues import enqueue_attempt, enqueue_attempts, enqueue_batches, get_queue, schedule_sweep
 from webapp.redis_conn import get_redis
 from webapp.xero.errors import XeroError, XeroRateLimited
 
@@ -52,13 +52,16 @@ def publish_attempt(attempt_id: int) -> None:
         _release(lock)
 
 
-def publish_batch(attempt_ids: list[int]) -> None:
-    """Create the queued attempts' documents in as few calls as possible, then queue each one's attachment."""
+def publish_batch(attempt_ids: list[int], later: list[list[int]] = ()) -> None:
+    """Create the queued attempts' documents in as few calls as possible, then queue each one's attachment. `later`:
+    the selection's next batches, the first of which is queued now (behind whatever waits already)."""
     locks = {attempt_id: _lock(attempt_id) for attempt_id in attempt_ids}
     held = [attempt_id for attempt_id, lock in locks.items() if lock.acquire()]
     attempts, retrying, prepared = [], set(), []
     try:
         with _kept([locks[attempt_id] for attempt_id in held]), database.connection_context():
+            if later:
+                enqueue_batches(later)
             attempts = list(PublishAttempt.select().where(PublishAttempt.id.in_(held) & PublishAttempt.state.in_(
                 OPEN_STATES)).order_by(PublishAttempt.id))
             prepared = [p for attempt in attempts if attempt.state == QUEUED and (p := _prepare(attempt))]

@@ -31,6 +31,7 @@ from webapp.items.models import Item, ItemHistory, LineItem
 from webapp.jobruns.models import JobRun
 from webapp.lists.models import Category, Currency
 from webapp.publishing import service
+from webapp import queues
 from webapp.publishing.models import DONE, FAILED, QUEUED, SENDING, PublishAttempt
 from webapp.queues import enqueue_housekeeping, get_queue
 from webapp.redis_conn import get_redis
@@ -385,6 +386,25 @@ def test_a_selection_is_created_in_one_call_then_each_document_attached_in_its_o
     assert [fresh(item).xero_id for item in items] == ["id-1", "id-2", "id-3"]
     finished = fresh(run)
     assert (finished.status, finished.progress_done, finished.summary) == ("succeeded", 3, "Published 3 of 3.")
+
+
+def test_a_big_selections_batches_are_queued_each_as_the_one_before_starts(books, monkeypatch):
+    monkeypatch.setattr(queues, "PUBLISH_BATCH_SIZE", 2)
+    items = [books.item(total=f"{50 + n}.00") for n in range(5)]
+    run = books.publish_all(items)
+    ids = [attempt.id for attempt in PublishAttempt.select().order_by(PublishAttempt.id)]
+    with books.app.app_context():
+        [job] = get_queue("publishing").get_jobs()  # not three batches at the front of the queue
+    assert job.args == (ids[:2], [ids[2:4], ids[4:]])
+    assert {attempt.job_id for attempt in PublishAttempt.select()} == {job.id}  # the sweep sees all of them carried
+    numbers = iter([(1, 2), (3, 4), (5,)])
+    books.xero.answers += [lambda request: created(*next(numbers)) if "summarizeErrors" in request.url
+                           else ATTACHED] * 8  # the next batch is queued ahead of the attachments
+    ran = books.work()
+    assert ran[:2] == [f"publish_batch[{ids[:2]}, {[ids[2:4], ids[4:]]}]", f"publish_batch[{ids[2:4]}, {[ids[4:]]}]"]
+    creates = [sent(request)["Invoices"] for request in books.xero.requests if "summarizeErrors" in request.url]
+    assert [len(create) for create in creates] == [2, 2, 1]
+    assert fresh(run).summary == "Published 5 of 5."
 
 
 def test_an_element_xero_refuses_fails_alone_and_the_run_says_how_many(books):

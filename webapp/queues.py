@@ -122,12 +122,20 @@ def enqueue_attempts(attempt_ids: list[int], *, not_before: float = 0) -> None:
     if len(attempt_ids) == 1:
         enqueue_attempt(attempt_ids[0], not_before=not_before)
     else:
-        tenant_id = _tenant_of(attempt_ids[0])
-        for first in range(0, len(attempt_ids), PUBLISH_BATCH_SIZE):
-            chunk = attempt_ids[first:first + PUBLISH_BATCH_SIZE]
-            job = _at_its_turn("jobs.publishing.publish_batch", chunk, tenant_id=tenant_id, not_before=not_before)
-            PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(chunk)).execute()
+        enqueue_batches([attempt_ids[first:first + PUBLISH_BATCH_SIZE]
+                         for first in range(0, len(attempt_ids), PUBLISH_BATCH_SIZE)], not_before=not_before)
     schedule_sweep()
+
+
+def enqueue_batches(batches: list[list[int]], *, not_before: float = 0) -> None:
+    """The first of a selection's batches, carrying the others: each is queued as the one before it starts, so a big
+    selection never fills the queue ahead of other organisations' work. Every attempt of them names the job that
+    carries it, for the sweep."""
+    args = (batches[0], batches[1:]) if len(batches) > 1 else (batches[0],)
+    job = _at_its_turn("jobs.publishing.publish_batch", *args, tenant_id=_tenant_of(batches[0][0]),
+                       not_before=not_before)
+    PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(
+        [attempt_id for batch in batches for attempt_id in batch])).execute()
 
 
 def enqueue_attempt(attempt_id: int, *, tenant_id: str | None = None, calls: int = 1, not_before: float = 0) -> None:

@@ -19,10 +19,12 @@ class _ImmediateSqlite(SqliteDatabase):
 
 
 def open_database(path: str) -> SqliteDatabase:
-    """Bind the proxy to the SQLite file at `path` (":memory:" for tests) and return it."""
+    """Bind the proxy to the SQLite file at `path` (":memory:" for tests) and return it. A writer waits up to 30 s
+    for the lock: with dozens of organisations publishing at once, 5 s ran out and the sandbox answered 500, which
+    Xero doesn't for being busy."""
     db = _ImmediateSqlite(
         path,
-        pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000},
+        pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000},
         check_same_thread=False,
     )
     database.initialize(db)
