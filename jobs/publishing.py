@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import current_app
 from redis.exceptions import LockError, RedisError
+from rq import Worker
 from rq.job import Job
 
 from webapp.accounts.models import utcnow
@@ -350,11 +351,17 @@ def _carried(attempt: PublishAttempt, queued: set[str]) -> bool:
 
 
 def _job_waiting(job_id: str, queued: set[str]) -> bool:
-    """Queued and really in the queue (a worker killed as it took a job leaves it "queued" but nowhere), or booked.
-    (Never "deferred": no publishing job waits on another.)"""
+    """Queued and really in the queue (a worker killed as it took a job leaves it "queued" but nowhere), booked, or
+    started by a worker that is still alive: its work horse may not hold the attempt's lock yet, and a batch carries
+    its selection's later batches without their locks until it queues the next. (Never "deferred": no publishing job
+    waits on another.)"""
     if not job_id or get_redis().exists(f"rq:job:{job_id}") != 1:
         return False
-    status = Job.fetch(job_id, connection=get_redis()).get_status(refresh=False)
+    job = Job.fetch(job_id, connection=get_redis())
+    status = job.get_status(refresh=False)
     if status == "queued":
         return job_id in queued or job_id in get_queue(QUEUE).get_job_ids()  # or queued since the first read
+    if status == "started":  # a killed worker's key lapses after its worker_ttl (45 s), before the lock's 90 s
+        worker_key = f"{Worker.redis_worker_namespace_prefix}{job.worker_name}"
+        return bool(job.worker_name) and get_redis().exists(worker_key) == 1
     return status == "scheduled"
