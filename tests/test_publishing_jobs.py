@@ -3,6 +3,7 @@ adapter answering each call from a list, as in tests/test_xero_client_requests.p
 booked after Xero's errors, a run's summary, and the sweep that resumes attempts whose job was lost. No sandbox and
 no worker, so each test takes a fraction of a second; tests/test_publishing.py checks the same against the sandbox."""
 import hashlib
+import itertools
 import json
 import logging
 import threading
@@ -63,6 +64,15 @@ def created(*numbers, endpoint="Invoices", errors=()):
                 if n in errors else {id_field: f"id-{n}", number_field: f"N-{n}", "Status": "DRAFT"}
                 for n in numbers]
     return 200, {"Content-Type": "application/json"}, {endpoint: elements}
+
+
+def creates_all():
+    """An answer to each create call of a test, numbering its documents on from the last call's."""
+    numbers = itertools.count(1)
+
+    def answer(request):
+        return created(*[next(numbers) for _ in sent(request)["Invoices"]])
+    return answer
 
 
 ATTACHED = (200, {"Content-Type": "application/json"}, {"Attachments": [{"AttachmentID": "a-1"}]})
@@ -328,8 +338,8 @@ def test_a_call_whose_turn_is_far_off_sends_its_job_back_booked_for_the_turn_and
 def test_a_small_clients_items_go_at_once_while_a_big_clients_backlog_waits_for_its_turns(books, app, outsider,
                                                                                           tmp_path):
     big_items = [books.item(total=f"{n}.00") for n in range(1, 61)]
-    books.publish_all(big_items)  # two batches, 50 and 10: each creates its documents, then one job per attachment
-    books.xero.answers += [created(*range(1, 51)), created(*range(51, 61))] + [ATTACHED] * 12
+    books.publish_all(big_items)  # two batches, 10 and 50: each creates its documents, then one job per attachment
+    books.xero.answers += [creates_all()] * 2 + [ATTACHED] * 12
     ran = books.work()
     # the batches, the attachments within the burst of 10 calls, and any whose turn came within the second RQ's
     # scheduler takes to move a booked job; the rest are booked
@@ -398,8 +408,8 @@ def test_a_big_selections_batches_are_queued_each_as_the_one_before_starts(books
         [job] = get_queue("publishing").get_jobs()  # not three batches at the front of the queue
     assert job.args == (ids[:2], [ids[2:4], ids[4:]])
     assert {attempt.job_id for attempt in PublishAttempt.select()} == {job.id}  # the sweep sees all of them carried
-    numbers = iter([(1, 2), (3, 4), (5,)])
-    books.xero.answers += [lambda request: created(*next(numbers)) if "summarizeErrors" in request.url
+    create = creates_all()
+    books.xero.answers += [lambda request: create(request) if "summarizeErrors" in request.url
                            else ATTACHED] * 8  # the next batch is queued ahead of the attachments
     ran = books.work()
     assert ran[:2] == [f"publish_batch[{ids[:2]}, {[ids[2:4], ids[4:]]}]", f"publish_batch[{ids[2:4]}, {[ids[4:]]}]"]

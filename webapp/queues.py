@@ -25,6 +25,9 @@ RESULT_TTL = 600  # results live in the database; RQ keeps them only briefly
 FAILURE_TTL = 7 * 24 * 3600
 TRANSIENT_RETRY = Retry(max=3, interval=[30, 120, 600])
 PUBLISH_BATCH_SIZE = 50  # Xero accepts up to 50 documents per call with summarizeErrors=false
+# A selection of more than one batch starts with a small one: its attachments get going while Xero creates the big
+# ones, instead of the organisation's calls waiting on a create of 50 (which takes Xero seconds).
+FIRST_BATCH_SIZE = 10
 SWEEP_BOOKED = "docket:publish-sweep-booked"
 READING_TIMEOUT = 180  # seconds; a text layer takes well under one, OCR of a few pages some tens
 READING_RETRY = Retry(max=2, interval=[10, 60])  # the document store or the database out of reach for a moment
@@ -122,9 +125,14 @@ def enqueue_attempts(attempt_ids: list[int], *, not_before: float = 0) -> None:
     if len(attempt_ids) == 1:
         enqueue_attempt(attempt_ids[0], not_before=not_before)
     else:
-        enqueue_batches([attempt_ids[first:first + PUBLISH_BATCH_SIZE]
-                         for first in range(0, len(attempt_ids), PUBLISH_BATCH_SIZE)], not_before=not_before)
+        enqueue_batches(_batches(attempt_ids), not_before=not_before)
     schedule_sweep()
+
+
+def _batches(attempt_ids: list[int]) -> list[list[int]]:
+    first = min(FIRST_BATCH_SIZE, PUBLISH_BATCH_SIZE) if len(attempt_ids) > PUBLISH_BATCH_SIZE else PUBLISH_BATCH_SIZE
+    return [attempt_ids[:first]] + [attempt_ids[start:start + PUBLISH_BATCH_SIZE]
+                                    for start in range(first, len(attempt_ids), PUBLISH_BATCH_SIZE)]
 
 
 def enqueue_batches(batches: list[list[int]], *, not_before: float = 0) -> None:
