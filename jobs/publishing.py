@@ -54,15 +54,13 @@ def publish_attempt(attempt_id: int) -> None:
 
 
 def publish_batch(attempt_ids: list[int], later: list[list[int]] = ()) -> None:
-    """Create the queued attempts' documents in as few calls as possible, then queue each one's attachment. `later`:
-    the selection's next batches, the first of which is queued now (behind whatever waits already)."""
+    """Create the queued attempts' documents in as few calls as possible, then queue each one's attachment, then the
+    first of `later` (the selection's next batches, each carrying the rest)."""
     locks = {attempt_id: _lock(attempt_id) for attempt_id in attempt_ids}
     held = [attempt_id for attempt_id, lock in locks.items() if lock.acquire()]
     attempts, retrying, prepared = [], set(), []
     try:
         with _kept([locks[attempt_id] for attempt_id in held]), database.connection_context():
-            if later:
-                enqueue_batches(later)
             attempts = list(PublishAttempt.select().where(PublishAttempt.id.in_(held) & PublishAttempt.state.in_(
                 OPEN_STATES)).order_by(PublishAttempt.id))
             prepared = [p for attempt in attempts if attempt.state == QUEUED and (p := _prepare(attempt))]
@@ -85,6 +83,8 @@ def publish_batch(attempt_ids: list[int], later: list[list[int]] = ()) -> None:
         if attempt.state in (SENDING, CREATED) and attempt.id not in retrying:  # those wait for their retry
             tenant_id, calls = turns.get(attempt.id, (None, 1))
             enqueue_attempt(attempt.id, tenant_id=tenant_id, calls=calls)  # attachment, payment, or a resumed create
+    if later:  # behind this batch's attachments, which keep the organisation's calls going while it is created
+        enqueue_batches(later)
 
 
 def sweep() -> None:
