@@ -351,16 +351,17 @@ def _carried(attempt: PublishAttempt, queued: set[str]) -> bool:
 
 
 def _job_waiting(job_id: str, queued: set[str]) -> bool:
-    """Queued and really in the queue (a worker killed as it took a job leaves it "queued" but nowhere), booked, or
-    started by a worker that is still alive: its work horse may not hold the attempt's lock yet, and a batch carries
-    its selection's later batches without their locks until it queues the next. (Never "deferred": no publishing job
-    waits on another.)"""
+    """Queued and really in the queue, or being taken from it (in RQ's intermediate queue while the worker forks its
+    horse; RQ fails a job stuck there), booked, or started by a worker that is still alive: its work horse may not
+    hold the attempt's lock yet, and a batch carries its selection's later batches without their locks until it
+    queues the next. (Never "deferred": no publishing job waits on another.)"""
     if not job_id or get_redis().exists(f"rq:job:{job_id}") != 1:
         return False
     job = Job.fetch(job_id, connection=get_redis())
     status = job.get_status(refresh=False)
     if status == "queued":
-        return job_id in queued or job_id in get_queue(QUEUE).get_job_ids()  # or queued since the first read
+        queue = get_queue(QUEUE)  # or queued since the first read, or taken since
+        return job_id in queued or job_id in queue.get_job_ids() or job_id in queue.intermediate_queue.get_job_ids()
     if status == "started":  # a killed worker's key lapses after its worker_ttl (45 s), before the lock's 90 s
         worker_key = f"{Worker.redis_worker_namespace_prefix}{job.worker_name}"
         return bool(job.worker_name) and get_redis().exists(worker_key) == 1

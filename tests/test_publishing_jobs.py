@@ -554,6 +554,19 @@ def test_the_sweep_leaves_attempts_whose_job_is_waiting_or_at_work(books, monkey
         assert get_queue("publishing").get_job_ids() == [fresh(queued).job_id]  # nothing added
 
 
+def test_the_sweep_leaves_an_attempt_whose_job_a_worker_is_taking(books, monkeypatch):
+    attempt = books.publish(books.item())
+    taken = fresh(attempt).job_id
+    with books.app.app_context():
+        queue = get_queue("publishing")
+        get_redis().lmove(queue.key, queue.intermediate_queue.key)  # as a worker takes it, before its horse starts
+    later(monkeypatch, attempt, 60)
+    books.run(jobs.sweep)
+    with books.app.app_context():
+        assert get_queue("publishing").get_job_ids() == []  # no second copy
+    assert fresh(attempt).job_id == taken
+
+
 def test_the_sweep_leaves_an_attempt_whose_job_a_live_worker_started_until_that_worker_is_gone(books, monkeypatch):
     attempt = books.publish(books.item())
     with books.app.app_context():

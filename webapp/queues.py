@@ -136,9 +136,9 @@ def _batches(attempt_ids: list[int]) -> list[list[int]]:
 
 
 def enqueue_batches(batches: list[list[int]], *, not_before: float = 0) -> None:
-    """The first of a selection's batches, carrying the others: each is queued as the one before it starts, so a big
-    selection never fills the queue ahead of other organisations' work. Every attempt of them names the job that
-    carries it, for the sweep."""
+    """The first of a selection's batches, carrying the others: each is queued once the one before has queued its
+    attachments, so a big selection never fills the queue ahead of other organisations' work. Every attempt of them
+    names the job that carries it, for the sweep."""
     args = (batches[0], batches[1:]) if len(batches) > 1 else (batches[0],)
     job = _at_its_turn("jobs.publishing.publish_batch", *args, tenant_id=_tenant_of(batches[0][0]),
                        not_before=not_before)
