@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 QUEUE = "publishing"
 UNREADABLE_RETRY_SECONDS = 60
 STALLED_AFTER = timedelta(seconds=10)  # an attempt saved this recently may just be between its job and its lock
+SWEEP_DUE = "docket:publish-sweep-due"
+NOWHERE, NOWHERE_REMEMBERED = "docket:publish-job-nowhere:", 600  # jobs a sweep found in no queue, for 10 minutes
+SWEEP_EVERY = 25  # seconds; under the workers' maintenance interval (30 s), so one of their passes always sweeps
 
 
 def publish_attempt(attempt_id: int) -> None:
@@ -85,6 +88,13 @@ def publish_batch(attempt_ids: list[int], later: list[list[int]] = ()) -> None:
             enqueue_attempt(attempt.id, tenant_id=tenant_id, calls=calls)  # attachment, payment, or a resumed create
     if later:  # behind this batch's attachments, which keep the organisation's calls going while it is created
         enqueue_batches(later)
+
+
+def sweep_if_due() -> None:
+    """The workers' maintenance passes sweep once every SWEEP_EVERY seconds between them, not each every pass (a sweep
+    looks at every open attempt: with thousands queued, each worker's own took seconds from publishing)."""
+    if get_redis().set(SWEEP_DUE, "1", nx=True, ex=SWEEP_EVERY):
+        sweep()
 
 
 def sweep() -> None:
@@ -347,21 +357,26 @@ def _lock(attempt_id: int):
 
 def _carried(attempt: PublishAttempt, queued: set[str]) -> bool:
     """A job is at work on it (its lock is held) or waiting to start (`queued`: the queue's job ids, read once)."""
-    return get_redis().exists(f"docket:publish-attempt:{attempt.id}") == 1 or _job_waiting(attempt.job_id, queued)
+    return get_redis().exists(f"docket:publish-attempt:{attempt.id}") == 1 or _job_waiting(attempt, queued)
 
 
-def _job_waiting(job_id: str, queued: set[str]) -> bool:
-    """Queued and really in the queue, or being taken from it (in RQ's intermediate queue while the worker forks its
-    horse; RQ fails a job stuck there), booked, or started by a worker that is still alive: its work horse may not
-    hold the attempt's lock yet, and a batch carries its selection's later batches without their locks until it
+def _job_waiting(attempt: PublishAttempt, queued: set[str]) -> bool:
+    """Queued and really in the queue, or being taken from it (a killed worker's job is left "queued" in no queue:
+    lost when a second sweep finds it so), booked, or started by a worker that is still alive: its work horse may
+    not hold the attempt's lock yet, and a batch carries its selection's later batches without their locks until it
     queues the next. (Never "deferred": no publishing job waits on another.)"""
+    job_id = attempt.job_id
     if not job_id or get_redis().exists(f"rq:job:{job_id}") != 1:
         return False
     job = Job.fetch(job_id, connection=get_redis())
     status = job.get_status(refresh=False)
     if status == "queued":
         queue = get_queue(QUEUE)  # or queued since the first read, or taken since
-        return job_id in queued or job_id in queue.get_job_ids() or job_id in queue.intermediate_queue.get_job_ids()
+        if job_id in queued or job_id in queue.get_job_ids() or job_id in queue.intermediate_queue.get_job_ids():
+            return True
+        # Taken by a worker listening on several queues (RQ's BLPOP leaves it in no list until the horse starts it),
+        # or by one killed at that moment: lost only if a later sweep finds it so again.
+        return bool(get_redis().set(f"{NOWHERE}{job_id}:{attempt.id}", "1", nx=True, ex=NOWHERE_REMEMBERED))
     if status == "started":  # a killed worker's key lapses after its worker_ttl (45 s), before the lock's 90 s
         worker_key = f"{Worker.redis_worker_namespace_prefix}{job.worker_name}"
         return bool(job.worker_name) and get_redis().exists(worker_key) == 1

@@ -15,7 +15,7 @@ from rq.worker import DequeueStrategy
 
 from jobs.inbound import recover_messages
 from jobs.maintenance import fail_runs_without_jobs, refresh_statistics
-from jobs.publishing import sweep
+from jobs.publishing import sweep_if_due
 from jobs.reading import recover_readings
 from jobs.sync import refresh_due_connections
 from webapp import create_app, logs
@@ -66,7 +66,7 @@ class DocketWorker(Worker):
 
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
-        for task in (sweep, refresh_due_connections, fail_runs_without_jobs, recover_readings, recover_messages,
+        for task in (sweep_if_due, refresh_due_connections, fail_runs_without_jobs, recover_readings, recover_messages,
                      refresh_statistics):
             try:
                 task()
