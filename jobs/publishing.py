@@ -207,7 +207,8 @@ def _handle(attempt: PublishAttempt, item, error: XeroError, *, first_send: bool
 
 
 def _book_retry(attempt_id: int, seconds: float) -> None:
-    enqueue_attempt(attempt_id, not_before=max(1, seconds))  # and no sooner than the organisation's next free turn
+    """Its turn was booked already: a retry goes when the wait is over, not behind the organisation's bookings."""
+    enqueue_attempt(attempt_id, tenant_id="", not_before=max(1, seconds))
 
 
 def _fail(attempt: PublishAttempt, item, message: str, detail: str) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from jobs.publishing import publish_attempt, publish_batch, sweep
+from jobs.publishing import SWEEP_DUE, publish_attempt, publish_batch, sweep
 from jobs.worker import DocketWorker
 from tests import xero_helpers as xh
 from tests.items_helpers import make_coded_item, make_contact, make_item, pdf_bytes
@@ -351,8 +351,8 @@ def test_a_sweep_sends_attempts_a_killed_worker_never_sent_in_one_batch(xero_app
     assert len(sandbox_documents(sandbox, _tenant(sandbox))) == 3
 
 
-def test_a_worker_resends_within_half_a_minute_a_job_a_killed_worker_took_but_never_started(xero_app, admin_client,
-                                                                                            uk, sandbox):
+def test_workers_resend_within_a_minute_a_job_a_killed_worker_took_but_never_started(xero_app, admin_client, uk,
+                                                                                      sandbox):
     item = coded(xero_app, uk)
     _publish(admin_client, item)
     attempt = PublishAttempt.get()
@@ -361,6 +361,8 @@ def test_a_worker_resends_within_half_a_minute_a_job_a_killed_worker_took_but_ne
         PublishAttempt.update(updated_at=utcnow() - timedelta(minutes=1)).execute()
         worker = DocketWorker(["publishing"], connection=get_redis())
         assert worker.dequeue_timeout <= 30  # an idle worker reaches its maintenance pass this often
+        worker.run_maintenance_tasks()  # its job in no queue: maybe a worker is taking it this moment
+        get_redis().delete(SWEEP_DUE)  # 25 s on: the next pass sweeps again, and finds it still nowhere
         worker.run_maintenance_tasks()
     work(xero_app)
     assert _fresh(item).status == "published"

@@ -25,8 +25,9 @@ RESULT_TTL = 600  # results live in the database; RQ keeps them only briefly
 FAILURE_TTL = 7 * 24 * 3600
 TRANSIENT_RETRY = Retry(max=3, interval=[30, 120, 600])
 PUBLISH_BATCH_SIZE = 50  # Xero accepts up to 50 documents per call with summarizeErrors=false
-# A selection of more than one batch starts with a small one: its attachments get going while Xero creates the big
-# ones, instead of the organisation's calls waiting on a create of 50 (which takes Xero seconds).
+# A selection of more than 10 starts with a batch of 10: its attachments get going while Xero creates the bigger
+# ones, instead of the organisation's calls waiting on a create of up to 50 (which takes Xero seconds), and every
+# organisation of many publishing at once has its first documents soon.
 FIRST_BATCH_SIZE = 10
 SWEEP_BOOKED = "docket:publish-sweep-booked"
 READING_TIMEOUT = 180  # seconds; a text layer takes well under one, OCR of a few pages some tens
@@ -130,7 +131,7 @@ def enqueue_attempts(attempt_ids: list[int], *, not_before: float = 0) -> None:
 
 
 def _batches(attempt_ids: list[int]) -> list[list[int]]:
-    first = min(FIRST_BATCH_SIZE, PUBLISH_BATCH_SIZE) if len(attempt_ids) > PUBLISH_BATCH_SIZE else PUBLISH_BATCH_SIZE
+    first = min(FIRST_BATCH_SIZE, PUBLISH_BATCH_SIZE)
     return [attempt_ids[:first]] + [attempt_ids[start:start + PUBLISH_BATCH_SIZE]
                                     for start in range(first, len(attempt_ids), PUBLISH_BATCH_SIZE)]
 
@@ -148,7 +149,8 @@ def enqueue_batches(batches: list[list[int]], *, not_before: float = 0) -> None:
 
 def enqueue_attempt(attempt_id: int, *, tenant_id: str | None = None, calls: int = 1, not_before: float = 0) -> None:
     """One job carrying the attempt on from its saved state, making `calls` calls to the organisation (`tenant_id`,
-    looked up when not given), queued for its turn; its id is saved on the attempt for the sweep to check."""
+    looked up when not given; "" books no turn), queued for its turn; its id is saved on the attempt for the sweep
+    to check."""
     tenant_id = _tenant_of(attempt_id) if tenant_id is None else tenant_id
     job = _at_its_turn("jobs.publishing.publish_attempt", attempt_id, tenant_id=tenant_id, calls=calls,
                        not_before=not_before)
