@@ -372,11 +372,11 @@ def _job_waiting(attempt: PublishAttempt, queued: set[str]) -> bool:
     job = Job.fetch(job_id, connection=get_redis())
     status = job.get_status(refresh=False)
     if status == "queued":
-        queue = get_queue(QUEUE)  # or queued since the first read, or taken since
-        if job_id in queued or job_id in queue.get_job_ids() or job_id in queue.intermediate_queue.get_job_ids():
+        if job_id in queued:
             return True
-        # Taken by a worker listening on several queues (RQ's BLPOP leaves it in no list until the horse starts it),
-        # or by one killed at that moment: lost only if a later sweep finds it so again.
+        # Queued since the queue was read, or being taken: by a worker of one queue (in RQ's intermediate queue), of
+        # several (RQ's BLPOP leaves it in no list until the horse starts it), or by one killed at that moment. Lost
+        # only if a later sweep, reading the queue again, still finds it in none.
         return bool(get_redis().set(f"{NOWHERE}{job_id}:{attempt.id}", "1", nx=True, ex=NOWHERE_REMEMBERED))
     if status == "started":  # a killed worker's key lapses after its worker_ttl (45 s), before the lock's 90 s
         worker_key = f"{Worker.redis_worker_namespace_prefix}{job.worker_name}"
