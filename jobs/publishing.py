@@ -207,8 +207,7 @@ def _handle(attempt: PublishAttempt, item, error: XeroError, *, first_send: bool
 
 
 def _book_retry(attempt_id: int, seconds: float) -> None:
-    """Its turn was booked already: a retry goes when the wait is over, not behind the organisation's bookings."""
-    enqueue_attempt(attempt_id, tenant_id="", not_before=max(1, seconds))
+    enqueue_attempt(attempt_id, retry_in=seconds)
 
 
 def _fail(attempt: PublishAttempt, item, message: str, detail: str) -> None:
@@ -275,7 +274,7 @@ def _again_later(group: list[_Prepared], error: XeroRateLimited) -> set[int]:
     ids, delay = [prepared.attempt.id for prepared in group], max(1, error.retry_after)
     log.info("publish batch of %s attempts will be tried again in %s s: %s", len(ids), delay,
              error.__class__.__name__)
-    enqueue_attempts(ids, not_before=delay)
+    enqueue_batches([ids], retry_in=delay)  # the same batch, as one call again
     return set(ids)
 
 

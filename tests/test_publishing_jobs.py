@@ -337,6 +337,22 @@ def test_a_call_whose_turn_is_far_off_sends_its_job_back_booked_for_the_turn_and
     assert [request.method for request in books.xero.requests] == ["PUT"]
 
 
+@pytest.mark.parametrize("how", ["alone", "in a batch"])
+def test_a_retry_goes_when_its_wait_is_over_not_behind_the_organisations_bookings(books, how):
+    items = [books.item(total=f"{60 + n}.00") for n in range(1 if how == "alone" else 2)]
+    books.publish(items[0]) if how == "alone" else books.publish_all(items)
+    with books.app.app_context():
+        for _ in range(30):  # another selection's turns, booked over the next half minute
+            xero().limiter.book(books.connection.tenant_id)
+    books.xero.answers += [too_many(3)]
+    books.work()
+    [(job_id, due)] = books.booked().items()
+    assert 2 <= seconds_until(due) <= 4  # not 30 turns on
+    assert {fresh(attempt).job_id for attempt in PublishAttempt.select()} == {job_id}
+    assert books.booked_job(job_id).args[0] == ([a.id for a in PublishAttempt.select().order_by(PublishAttempt.id)]
+                                                if how == "in a batch" else PublishAttempt.get().id)
+
+
 def test_a_small_clients_items_go_at_once_while_a_big_clients_backlog_waits_for_its_turns(books, app, outsider,
                                                                                           tmp_path):
     big_items = [books.item(total=f"{n}.00") for n in range(1, 61)]

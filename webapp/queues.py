@@ -120,13 +120,13 @@ def job_not_running(job_id: str | None) -> bool:
     return status in ENDED or status == JobStatus.FINISHED
 
 
-def enqueue_attempts(attempt_ids: list[int], *, not_before: float = 0) -> None:
+def enqueue_attempts(attempt_ids: list[int]) -> None:
     """One job per attempt, or batches when several go together (attachments follow in their own jobs); all of one
     business."""
     if len(attempt_ids) == 1:
-        enqueue_attempt(attempt_ids[0], not_before=not_before)
+        enqueue_attempt(attempt_ids[0])
     else:
-        enqueue_batches(_batches(attempt_ids), not_before=not_before)
+        enqueue_batches(_batches(attempt_ids))
     schedule_sweep()
 
 
@@ -136,32 +136,37 @@ def _batches(attempt_ids: list[int]) -> list[list[int]]:
                                     for start in range(first, len(attempt_ids), PUBLISH_BATCH_SIZE)]
 
 
-def enqueue_batches(batches: list[list[int]], *, not_before: float = 0) -> None:
+def enqueue_batches(batches: list[list[int]], *, retry_in: float | None = None) -> None:
     """The first of a selection's batches, carrying the others: each is queued once the one before has queued its
     attachments, so a big selection never fills the queue ahead of other organisations' work. Every attempt of them
-    names the job that carries it, for the sweep."""
+    names the job that carries it, for the sweep. `retry_in`: see enqueue_attempt."""
     args = (batches[0], batches[1:]) if len(batches) > 1 else (batches[0],)
-    job = _at_its_turn("jobs.publishing.publish_batch", *args, tenant_id=_tenant_of(batches[0][0]),
-                       not_before=not_before)
+    tenant_id = _tenant_of(batches[0][0]) if retry_in is None else None
+    job = _at_its_turn("jobs.publishing.publish_batch", *args, tenant_id=tenant_id, retry_in=retry_in)
     PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(
         [attempt_id for batch in batches for attempt_id in batch])).execute()
 
 
-def enqueue_attempt(attempt_id: int, *, tenant_id: str | None = None, calls: int = 1, not_before: float = 0) -> None:
+def enqueue_attempt(attempt_id: int, *, tenant_id: str | None = None, calls: int = 1,
+                    retry_in: float | None = None) -> None:
     """One job carrying the attempt on from its saved state, making `calls` calls to the organisation (`tenant_id`,
-    looked up when not given; "" books no turn), queued for its turn; its id is saved on the attempt for the sweep
-    to check."""
-    tenant_id = _tenant_of(attempt_id) if tenant_id is None else tenant_id
+    looked up when not given), queued for its turn; its id is saved on the attempt for the sweep to check.
+    `retry_in`: a retry, which goes that many seconds on, not behind the organisation's bookings (its turn was
+    booked already)."""
+    tenant_id = _tenant_of(attempt_id) if tenant_id is None and retry_in is None else tenant_id
     job = _at_its_turn("jobs.publishing.publish_attempt", attempt_id, tenant_id=tenant_id, calls=calls,
-                       not_before=not_before)
+                       retry_in=retry_in)
     PublishAttempt.update(job_id=job.id).where(PublishAttempt.id == attempt_id).execute()
 
 
-def _at_its_turn(func: str, *args, tenant_id: str, calls: int = 1, not_before: float = 0):
-    """A publishing job queued now, or booked for when the organisation's pace reaches its calls (and no sooner
-    than `not_before` seconds): each organisation's jobs then reach the workers at the pace its calls can go,
-    between other organisations' jobs, instead of waiting at the front of the queue for the organisation's turn."""
-    wait = max(not_before, xero().limiter.book(tenant_id, calls) if tenant_id else 0)
+def _at_its_turn(func: str, *args, tenant_id: str | None, calls: int = 1, retry_in: float | None = None):
+    """A publishing job queued now, or booked for when the organisation's pace reaches its calls (a retry: in
+    `retry_in` seconds): each organisation's jobs then reach the workers at the pace its calls can go, between other
+    organisations' jobs, instead of waiting at the front of the queue for the organisation's turn."""
+    if retry_in is not None:
+        wait = max(BOOKING_GRANULARITY, retry_in)
+    else:
+        wait = xero().limiter.book(tenant_id, calls) if tenant_id else 0
     if wait < BOOKING_GRANULARITY:
         return enqueue("publishing", func, *args)
     return get_queue("publishing").enqueue_in(timedelta(seconds=wait), func, *args, job_timeout=300,
