@@ -105,12 +105,13 @@ def sweep() -> None:
         stalled_before = utcnow() - STALLED_AFTER
         still_open = PublishAttempt.state.in_(OPEN_STATES) & (PublishAttempt.updated_at < stalled_before)
         queued = set(get_queue(QUEUE).get_job_ids())
-        uncarried = [attempt.id for attempt in PublishAttempt.select().where(still_open)
-                     if not _carried(attempt, queued)]
+        uncarried = {attempt.id: attempt.job_id for attempt in PublishAttempt.select().where(still_open)
+                     if not _carried(attempt, queued)}
         # Read again: a job that finished while the others were being looked at has saved its attempt by now (it
-        # frees the lock only after), and resuming that one would only queue a job with nothing to do.
-        stalled = list(PublishAttempt.select().where(still_open & PublishAttempt.id.in_(uncarried))) if uncarried \
-            else []
+        # frees the lock only after), or handed it to a job of its own (a turn booked again), and resuming either
+        # would only queue a second job for it.
+        stalled = [attempt for attempt in PublishAttempt.select().where(still_open & PublishAttempt.id.in_(
+            list(uncarried))) if attempt.job_id == uncarried[attempt.id]] if uncarried else []
         waited = [attempt.id for attempt in stalled if not attempt.job_id]  # saved while the job queue was down
         if waited:  # their message said so; they are on their way now
             PublishAttempt.update(message="").where(PublishAttempt.id.in_(waited)).execute()

@@ -661,6 +661,28 @@ def test_an_attempt_whose_job_finishes_while_the_sweep_looks_is_not_resumed(book
     assert books.work() == []  # no second job for an attempt that is done
 
 
+def test_an_attempt_whose_job_hands_it_to_another_while_the_sweep_looks_is_not_resumed(books, monkeypatch):
+    attempt = books.publish(books.item())
+    books.xero.answers += [DOWN]
+    books.work()  # the create's answer never came: a look-up for it is booked
+    looked_for_by = fresh(attempt).job_id
+    later(monkeypatch, attempt, 60)
+
+    def handed_on_meanwhile(candidate, queued):  # the sweep saw its job booked; by this look it has run, found
+        books.xero.answers.append(NOTHING_FOUND)  # nothing yet, and booked the next look-up without a save
+        worker = threading.Thread(target=lambda: books.run(jobs.publish_attempt, attempt.id))
+        worker.start()
+        worker.join()
+        return False
+
+    monkeypatch.setattr(jobs, "_carried", handed_on_meanwhile)
+    books.run(jobs.sweep)
+    carried_by = fresh(attempt).job_id
+    assert carried_by != looked_for_by and carried_by in books.booked()  # the job's own booking carries it
+    with books.app.app_context():
+        assert get_queue("publishing").get_job_ids() == []  # and no second job was queued for it
+
+
 @pytest.mark.parametrize("lost", ["failed", "expired"])
 def test_the_sweep_resends_an_attempt_whose_job_failed_or_expired(books, monkeypatch, lost):
     attempt = books.publish(books.item())
