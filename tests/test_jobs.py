@@ -3,6 +3,8 @@ from datetime import timedelta
 
 import redis
 from rq import SimpleWorker
+from rq.registry import ScheduledJobRegistry
+from rq.scheduler import RQScheduler
 
 from tests.conftest import REDIS_URL
 from webapp.accounts.models import utcnow
@@ -20,9 +22,18 @@ class _BurstWorker(SimpleWorker):
 
 
 def _work(app):
+    """Run the queued jobs, and those booked for now that the scheduler hands over as the queue empties (publishing
+    holds them back while its queue is long), until none is left."""
     connection = redis.Redis.from_url(REDIS_URL)
     with app.app_context():
-        _BurstWorker(list(QUEUE_NAMES), connection=connection).work(burst=True)
+        while True:
+            _BurstWorker(list(QUEUE_NAMES), connection=connection).work(burst=True)
+            registry = ScheduledJobRegistry("publishing", connection=connection)
+            if not registry.get_jobs_to_schedule():
+                return
+            scheduler = RQScheduler(["publishing"], connection=connection)
+            scheduler.prepare_registries(["publishing"])
+            scheduler.enqueue_scheduled_jobs()
 
 
 def _old_run(business_id, days):

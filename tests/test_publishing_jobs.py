@@ -20,6 +20,7 @@ from rq import Worker
 from rq.job import Job, JobStatus
 
 from jobs import publishing as jobs
+from jobs.scheduler import TurnScheduler
 from tests.conftest import REDIS_URL, LiveServer
 from tests.items_helpers import make_coded_item, make_coding, make_contact
 from tests.publishing_helpers import stored_document
@@ -375,6 +376,49 @@ def test_a_small_clients_items_go_at_once_while_a_big_clients_backlog_waits_for_
     assert len(due) == 61 - len(ran)  # the big client's other attachments, at its pace of 58 a minute
     assert abs(due[-1] - due[0] - (len(due) - 1) * 60 / 58) <= 2
     assert max(Counter(due).values()) <= 2  # spread over the minute (RQ books to the second), never a block
+
+
+def test_publishing_jobs_wait_booked_while_the_queue_is_long_and_are_handed_over_earliest_turn_first(books, app):
+    items = [books.item(total=f"{n}.00") for n in range(1, 61)]
+    books.publish_all(items)
+    books.xero.answers += [answers_all()] * 61
+    with app.app_context():
+        queue = get_queue("publishing")
+        first = queue.dequeue_any([queue], None, connection=get_redis())[0]
+        first.func(*first.args)  # a worker runs the first batch: its 10 attachments are queued
+        assert queue.count == queues.READY_AT_LEAST  # as many as the workers can take before the scheduler's look
+    [(second, due)] = books.booked().items()  # due now, but booked: it would wait behind 10 jobs in the queue
+    time.sleep(max(0.0, seconds_until(due)) + 0.1)
+    with app.app_context():
+        scheduler = TurnScheduler(["publishing"], connection=get_redis())
+        assert scheduler.acquire_locks() == {"publishing"}
+        scheduler.enqueue_scheduled_jobs()
+        assert second not in get_queue("publishing").get_job_ids()  # the queue is full yet
+        for _ in range(queues.READY_AT_LEAST):  # the workers take the attachments
+            job = queue.dequeue_any([queue], None, connection=get_redis())[0]
+            job.func(*job.args)
+        scheduler.enqueue_scheduled_jobs()
+        assert get_queue("publishing").get_job_ids() == [second]
+        scheduler.release_locks()
+
+
+def test_a_selection_booked_while_the_workers_are_behind_goes_at_the_turn_they_have_reached(books, app, outsider,
+                                                                                          tmp_path, monkeypatch):
+    monkeypatch.setattr(queues, "BEHIND_SECONDS", 0.5)
+    big_items = [books.item(total=f"{n}.00") for n in range(1, 61)]
+    books.publish_all(big_items)
+    books.xero.answers += [answers_all()] * 61
+    with app.app_context():
+        queue = get_queue("publishing")
+        first = queue.dequeue_any([queue], None, connection=get_redis())[0]
+        first.func(*first.args)  # its attachments fill the queue; the second batch waits booked, due now
+    [(second_id, second)] = books.booked().items()
+    time.sleep(max(0.0, seconds_until(second)) + 1)  # and waits on: the workers are behind
+    small = Books(app, outsider, tmp_path)
+    small.publish_all([small.item(total=f"{n}.00") for n in (7, 8, 9)])
+    [small_batch] = [due for job_id, due in books.booked().items() if job_id != second_id]
+    assert small_batch <= second < datetime.now(timezone.utc) - timedelta(seconds=queues.BEHIND_SECONDS)
+    # not at the back, behind every turn that came due while the workers were behind
 
 
 def test_a_429_on_a_resumed_run_keeps_the_create_unknown_so_the_next_run_looks_first(books):

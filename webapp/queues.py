@@ -2,10 +2,11 @@
 
 Each helper owns its job's queue, id, retry policy and timeout, and names the job function by its dotted path in
 `jobs/` (the worker imports it), so `jobs/` imports `webapp` and never the reverse."""
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from rq import Callback, Queue, Retry
+from rq import Callback, Queue, Retry, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -35,7 +36,12 @@ READING_RETRY = Retry(max=2, interval=[10, 60])  # the document store or the dat
 INBOUND_TIMEOUT = 120  # seconds; a message of 50 PDFs is checked and stored in a few
 INBOUND_RETRY = Retry(max=3, interval=[5, 30, 120])  # the store or the database out of reach; a killed worker
 ENDED = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
-BOOKING_GRANULARITY = 1  # seconds: RQ's scheduler moves booked jobs to their queue once a second
+BOOKING_GRANULARITY = 1  # seconds: RQ books jobs to the second
+READY_PER_WORKER = 4
+READY_AT_LEAST = 10
+# Seconds past its turn a booked job waits before the workers count as behind (a due job normally waits for the
+# scheduler's next look, a quarter of a second, and RQ's bookings are rounded down to the second).
+BEHIND_SECONDS = 2
 
 
 def get_queue(name: str) -> Queue:
@@ -162,15 +168,36 @@ def enqueue_attempt(attempt_id: int, *, tenant_id: str | None = None, calls: int
 def _at_its_turn(func: str, *args, tenant_id: str | None, calls: int = 1, retry_in: float | None = None):
     """A publishing job queued now, or booked for when the organisation's pace reaches its calls (a retry: in
     `retry_in` seconds): each organisation's jobs then reach the workers at the pace its calls can go, between other
-    organisations' jobs, instead of waiting at the front of the queue for the organisation's turn."""
+    organisations' jobs, instead of waiting at the front of the queue for the organisation's turn. When the workers
+    are behind, every job is booked (the scheduler hands them over in the order of their turns, jobs.scheduler), and
+    an organisation's turns count from the one the workers have reached."""
+    queue, behind_since = get_queue("publishing"), workers_behind_since()
     if retry_in is not None:
         wait = max(BOOKING_GRANULARITY, retry_in)
     else:
-        wait = xero().limiter.book(tenant_id, calls) if tenant_id else 0
-    if wait < BOOKING_GRANULARITY:
+        wait = xero().limiter.book(tenant_id, calls, since=behind_since) if tenant_id else 0
+    if wait < BOOKING_GRANULARITY and behind_since is None and ready_room(queue) > 0:
         return enqueue("publishing", func, *args)
-    return get_queue("publishing").enqueue_in(timedelta(seconds=wait), func, *args, job_timeout=300,
-                                              result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL, meta=logs.job_meta())
+    return queue.enqueue_at(datetime.fromtimestamp(time.time() + wait, timezone.utc), func, *args,
+                                              job_timeout=300, result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
+                                              meta=logs.job_meta())
+
+
+def ready_room(queue: Queue) -> int:
+    """How many more jobs the publishing queue should hold: enough that none of its workers idles between the
+    scheduler's looks, few enough that a job booked now is never behind a long queue (the rest wait booked, in the
+    order of their turns)."""
+    workers = Worker.count(connection=queue.connection, queue=queue)
+    return max(READY_AT_LEAST, READY_PER_WORKER * workers) - queue.count
+
+
+def workers_behind_since() -> float | None:
+    """When the earliest publishing job still waiting to be handed to the workers was due (unix seconds), if that
+    is more than a moment ago; None when the workers keep up."""
+    registry = get_queue("publishing").scheduled_job_registry
+    earliest = get_redis().zrangebyscore(registry.key, 0, time.time() - BEHIND_SECONDS, start=0, num=1,
+                                         withscores=True)
+    return earliest[0][1] if earliest else None
 
 
 def _tenant_of(attempt_id: int) -> str:
