@@ -16,6 +16,7 @@ what the W workers can do alone (`--capacity only` runs just that, `skip` leaves
 
 Its own databases: PostgreSQL `docket_bench` (or a SQLite file) and Redis db 14 (flushed)."""
 import argparse
+import csv
 import logging
 import random
 import shutil
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep-log", help="copy the workers' log (of the run with limits) here")
+    parser.add_argument("--calls-csv", help="write every call answered in the run with limits here: seconds from "
+                                            "the start, organisation (1..K), kind, status")
     args = parser.parse_args(argv)
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -100,6 +103,8 @@ def run_pass(args, limits: bool) -> dict:
             result = _measure(app, sandbox, clients, start, end, log_path)
             if args.keep_log and limits:
                 shutil.copyfile(log_path, args.keep_log)
+            if args.calls_csv and limits:
+                _write_calls(args.calls_csv, sandbox.log.since(start), clients, start)
             return {**result, "pace": pace, "limits": limits, "kills": kills}
         finally:
             resume(connection)
@@ -107,6 +112,15 @@ def run_pass(args, limits: bool) -> dict:
                 if worker.alive():
                     worker.kill()
             sandbox.stop()
+
+
+def _write_calls(path: str, calls, clients: list[dict], start: float) -> None:
+    number = {client["tenant"]: k + 1 for k, client in enumerate(clients)}
+    with open(path, "w", newline="") as out:
+        rows = csv.writer(out)
+        rows.writerow(["seconds", "organisation", "kind", "status"])
+        rows.writerows([f"{call.at - start:.3f}", number.get(call.tenant_id, 0), call.kind, call.status]
+                       for call in calls)
 
 
 def _wait_for_runs(app, clients, workers, docket, log_path, deadline: float, kill_every: float) -> int:
