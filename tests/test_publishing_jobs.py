@@ -20,7 +20,7 @@ from rq import Worker
 from rq.job import Job, JobStatus
 
 from jobs import publishing as jobs
-from jobs.scheduler import TurnScheduler
+from jobs.scheduler import TurnScheduler, in_turn
 from tests.conftest import REDIS_URL, LiveServer
 from tests.items_helpers import make_coded_item, make_coding, make_contact
 from tests.publishing_helpers import stored_document
@@ -378,47 +378,75 @@ def test_a_small_clients_items_go_at_once_while_a_big_clients_backlog_waits_for_
     assert max(Counter(due).values()) <= 2  # spread over the minute (RQ books to the second), never a block
 
 
-def test_publishing_jobs_wait_booked_while_the_queue_is_long_and_are_handed_over_earliest_turn_first(books, app):
-    items = [books.item(total=f"{n}.00") for n in range(1, 61)]
-    books.publish_all(items)
+def take_and_run(queue, count=None) -> list[Job]:
+    """What the workers do: take the queued jobs (`count` of them, or all) and run each."""
+    ran = []
+    while queue.count and (count is None or len(ran) < count):
+        job = queue.dequeue_any([queue], None, connection=get_redis())[0]
+        job.func(*job.args)
+        ran.append(job)
+    return ran
+
+
+def hand_over(scheduler, due: datetime) -> list[str]:
+    """The scheduler's look once `due` has come; returns the queue's jobs after it."""
+    time.sleep(max(0.0, seconds_until(due)) + 0.1)
+    scheduler.enqueue_scheduled_jobs()
+    return get_queue("publishing").get_job_ids()
+
+
+def test_publishing_jobs_due_while_the_queue_is_long_wait_booked_until_the_workers_take_what_is_queued(books, app):
+    books.publish_all([books.item(total=f"{n}.00") for n in range(1, 61)])
     books.xero.answers += [answers_all()] * 61
     with app.app_context():
         queue = get_queue("publishing")
-        first = queue.dequeue_any([queue], None, connection=get_redis())[0]
-        first.func(*first.args)  # a worker runs the first batch: its 10 attachments are queued
+        take_and_run(queue, 1)  # a worker runs the first batch: its 10 attachments are queued
         assert queue.count == queues.READY_AT_LEAST  # as many as the workers can take before the scheduler's look
-    [(second, due)] = books.booked().items()  # due now, but booked: it would wait behind 10 jobs in the queue
-    time.sleep(max(0.0, seconds_until(due)) + 0.1)
-    with app.app_context():
+        [(second, due)] = books.booked().items()  # due now, but booked: it would wait behind 10 jobs in the queue
         scheduler = TurnScheduler(["publishing"], connection=get_redis())
         assert scheduler.acquire_locks() == {"publishing"}
-        scheduler.enqueue_scheduled_jobs()
-        assert second not in get_queue("publishing").get_job_ids()  # the queue is full yet
-        for _ in range(queues.READY_AT_LEAST):  # the workers take the attachments
-            job = queue.dequeue_any([queue], None, connection=get_redis())[0]
-            job.func(*job.args)
-        scheduler.enqueue_scheduled_jobs()
-        assert get_queue("publishing").get_job_ids() == [second]
+        assert second not in hand_over(scheduler, due)  # the queue is full yet
+        take_and_run(queue)  # the workers take the attachments
+        assert hand_over(scheduler, due) == [second]
         scheduler.release_locks()
 
 
-def test_a_selection_booked_while_the_workers_are_behind_goes_at_the_turn_they_have_reached(books, app, outsider,
-                                                                                          tmp_path, monkeypatch):
-    monkeypatch.setattr(queues, "BEHIND_SECONDS", 0.5)
-    big_items = [books.item(total=f"{n}.00") for n in range(1, 61)]
-    books.publish_all(big_items)
+def test_when_the_workers_are_behind_each_organisation_with_jobs_due_gets_its_turn_not_the_oldest_backlog_first(
+        books, app, outsider, tmp_path):
+    with app.app_context():
+        xero().limiter.per_minute = xero().limiter.burst = 1000  # pace off: every job is due at once
+        queue = get_queue("publishing")
+        scheduler = TurnScheduler(["publishing"], connection=get_redis())
+        scheduler.acquire_locks()
+    books.publish_all([books.item(total=f"{n}.00") for n in range(1, 61)])
     books.xero.answers += [answers_all()] * 61
     with app.app_context():
-        queue = get_queue("publishing")
-        first = queue.dequeue_any([queue], None, connection=get_redis())[0]
-        first.func(*first.args)  # its attachments fill the queue; the second batch waits booked, due now
-    [(second_id, second)] = books.booked().items()
-    time.sleep(max(0.0, seconds_until(second)) + 1)  # and waits on: the workers are behind
-    small = Books(app, outsider, tmp_path)
+        take_and_run(queue, 1)  # the first batch: 10 attachments queued, the second batch due, held
+        take_and_run(queue)
+        [second] = hand_over(scheduler, datetime.now(timezone.utc))
+        take_and_run(queue, 1)  # the second batch: 10 of its 50 attachments queued, 40 due and held
+        big_backlog = set(books.booked())
+        time.sleep(1.1)  # RQ books to the second: the small client's job comes due after all of them
+    small = Books(app, outsider, tmp_path)  # (its Xero answers every call from now on)
     small.publish_all([small.item(total=f"{n}.00") for n in (7, 8, 9)])
-    [small_batch] = [due for job_id, due in books.booked().items() if job_id != second_id]
-    assert small_batch <= second < datetime.now(timezone.utc) - timedelta(seconds=queues.BEHIND_SECONDS)
-    # not at the back, behind every turn that came due while the workers were behind
+    small.xero.answers += [answers_all()] * 10
+    with app.app_context():
+        [small_batch] = set(books.booked()) - big_backlog
+        take_and_run(queue)
+        handed = hand_over(scheduler, datetime.now(timezone.utc))
+        scheduler.release_locks()
+    assert handed[0] == small_batch  # its organisation has had nothing yet: first, not behind 40 jobs
+    assert len(handed) == queues.READY_AT_LEAST and set(handed[1:]) <= big_backlog
+
+
+def test_the_scheduler_gives_organisations_their_turns_in_rotation_across_its_looks(app):
+    a, b, c = ([f"{queues.PUBLISH_JOB_PREFIX}{org}_{n}" for n in range(3)] for org in "abc")
+    due, handed = a + b + c, []  # the first organisation's three jobs came due first
+    with app.app_context():
+        for _ in range(6):  # one job a look
+            handed += in_turn(get_redis(), [job_id for job_id in due if job_id not in handed], 1)
+        assert in_turn(get_redis(), a + b, 4) == [a[0], b[0], a[1], b[1]]  # and a round at a time in one look
+    assert [queues.organisation_of(job_id) for job_id in handed] == ["a", "b", "c", "a", "b", "c"]
 
 
 def test_a_429_on_a_resumed_run_keeps_the_create_unknown_so_the_next_run_looks_first(books):

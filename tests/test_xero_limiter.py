@@ -136,18 +136,6 @@ def test_a_job_is_booked_for_its_organisations_turn_and_another_organisation_goe
     assert limiter.book(ORG_A) == 0  # turns not taken in time don't pile up
 
 
-def test_when_the_workers_are_behind_an_organisation_with_nothing_booked_takes_its_turn_at_their_place(limiter,
-                                                                                                       clock):
-    limiter.per_minute, limiter.burst = 60, 1  # a turn a second
-    behind = clock.now - 30  # the workers have reached the turns booked for 30 s ago
-    assert [limiter.book(ORG_A) for _ in range(3)] == [0, pytest.approx(1), pytest.approx(2)]
-    assert limiter.book(ORG_B, since=behind) == pytest.approx(-30)  # among the others' turns, not behind them all
-    assert limiter.book(ORG_B, since=behind) == pytest.approx(-29)  # at its own pace from there
-    assert limiter.book(ORG_A, since=behind) == pytest.approx(3)  # turns booked ahead keep their pace
-    limiter.app_per_minute, limiter.app_burst = 60, 1  # the app's pace still holds everyone to now and on
-    assert limiter.book("org-c", since=behind) > 0
-
-
 def test_the_sixty_first_call_in_a_minute_waits_for_the_oldest_to_age_out(limiter, clock):
     limiter.per_minute, limiter.burst = 60, 60  # a pace that would let a minute's calls go at once
     first = clock.now

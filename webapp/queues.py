@@ -2,8 +2,9 @@
 
 Each helper owns its job's queue, id, retry policy and timeout, and names the job function by its dotted path in
 `jobs/` (the worker imports it), so `jobs/` imports `webapp` and never the reverse."""
-import time
-from datetime import datetime, timedelta, timezone
+import hashlib
+import uuid
+from datetime import timedelta
 
 from flask import current_app
 from rq import Callback, Queue, Retry, Worker
@@ -37,11 +38,11 @@ INBOUND_TIMEOUT = 120  # seconds; a message of 50 PDFs is checked and stored in 
 INBOUND_RETRY = Retry(max=3, interval=[5, 30, 120])  # the store or the database out of reach; a killed worker
 ENDED = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 BOOKING_GRANULARITY = 1  # seconds: RQ books jobs to the second
+# Publishing jobs waiting in the queue for each of its workers (and at least): enough for the workers between the
+# scheduler's looks, a quarter of a second apart.
 READY_PER_WORKER = 4
 READY_AT_LEAST = 10
-# Seconds past its turn a booked job waits before the workers count as behind (a due job normally waits for the
-# scheduler's next look, a quarter of a second, and RQ's bookings are rounded down to the second).
-BEHIND_SECONDS = 2
+PUBLISH_JOB_PREFIX = "publish_"  # then a key for the organisation, "_" and a unique part
 
 
 def get_queue(name: str) -> Queue:
@@ -147,8 +148,7 @@ def enqueue_batches(batches: list[list[int]], *, retry_in: float | None = None) 
     attachments, so a big selection never fills the queue ahead of other organisations' work. Every attempt of them
     names the job that carries it, for the sweep. `retry_in`: see enqueue_attempt."""
     args = (batches[0], batches[1:]) if len(batches) > 1 else (batches[0],)
-    tenant_id = _tenant_of(batches[0][0]) if retry_in is None else None
-    job = _at_its_turn("jobs.publishing.publish_batch", *args, tenant_id=tenant_id, retry_in=retry_in)
+    job = _at_its_turn("jobs.publishing.publish_batch", *args, tenant_id=_tenant_of(batches[0][0]), retry_in=retry_in)
     PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(
         [attempt_id for batch in batches for attempt_id in batch])).execute()
 
@@ -159,45 +159,43 @@ def enqueue_attempt(attempt_id: int, *, tenant_id: str | None = None, calls: int
     looked up when not given), queued for its turn; its id is saved on the attempt for the sweep to check.
     `retry_in`: a retry, which goes that many seconds on, not behind the organisation's bookings (its turn was
     booked already)."""
-    tenant_id = _tenant_of(attempt_id) if tenant_id is None and retry_in is None else tenant_id
-    job = _at_its_turn("jobs.publishing.publish_attempt", attempt_id, tenant_id=tenant_id, calls=calls,
-                       retry_in=retry_in)
+    job = _at_its_turn("jobs.publishing.publish_attempt", attempt_id, tenant_id=tenant_id or _tenant_of(attempt_id),
+                       calls=calls, retry_in=retry_in)
     PublishAttempt.update(job_id=job.id).where(PublishAttempt.id == attempt_id).execute()
 
 
-def _at_its_turn(func: str, *args, tenant_id: str | None, calls: int = 1, retry_in: float | None = None):
+def _at_its_turn(func: str, *args, tenant_id: str, calls: int = 1, retry_in: float | None = None):
     """A publishing job queued now, or booked for when the organisation's pace reaches its calls (a retry: in
     `retry_in` seconds): each organisation's jobs then reach the workers at the pace its calls can go, between other
-    organisations' jobs, instead of waiting at the front of the queue for the organisation's turn. When the workers
-    are behind, every job is booked (the scheduler hands them over in the order of their turns, jobs.scheduler), and
-    an organisation's turns count from the one the workers have reached."""
-    queue, behind_since = get_queue("publishing"), workers_behind_since()
+    organisations' jobs, instead of waiting at the front of the queue for the organisation's turn. A job due while
+    the queue is long is booked too: the scheduler hands the due ones over an organisation at a time (jobs.scheduler).
+    The job's id names its organisation for that."""
+    queue = get_queue("publishing")
     if retry_in is not None:
         wait = max(BOOKING_GRANULARITY, retry_in)
     else:
-        wait = xero().limiter.book(tenant_id, calls, since=behind_since) if tenant_id else 0
-    if wait < BOOKING_GRANULARITY and behind_since is None and ready_room(queue) > 0:
-        return enqueue("publishing", func, *args)
-    return queue.enqueue_at(datetime.fromtimestamp(time.time() + wait, timezone.utc), func, *args,
-                                              job_timeout=300, result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
-                                              meta=logs.job_meta())
+        wait = xero().limiter.book(tenant_id, calls) if tenant_id else 0
+    job_id = f"{PUBLISH_JOB_PREFIX}{_organisation_key(tenant_id)}_{uuid.uuid4().hex}"
+    if wait < BOOKING_GRANULARITY and ready_room(queue) > 0:
+        return enqueue("publishing", func, *args, job_id=job_id)
+    return queue.enqueue_in(timedelta(seconds=wait), func, *args, job_id=job_id, job_timeout=300,
+                            result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL, meta=logs.job_meta())
+
+
+def organisation_of(job_id: str) -> str:
+    """Which organisation a publishing job calls, from its id, as a key of its own ("" for other jobs)."""
+    return job_id[len(PUBLISH_JOB_PREFIX):].partition("_")[0] if job_id.startswith(PUBLISH_JOB_PREFIX) else ""
+
+
+def _organisation_key(tenant_id: str) -> str:
+    return hashlib.blake2s(tenant_id.encode(), digest_size=8).hexdigest()  # RQ's job ids take letters, digits, - _
 
 
 def ready_room(queue: Queue) -> int:
     """How many more jobs the publishing queue should hold: enough that none of its workers idles between the
-    scheduler's looks, few enough that a job booked now is never behind a long queue (the rest wait booked, in the
-    order of their turns)."""
+    scheduler's looks, few enough that a job due now is never behind a long queue (the rest wait booked)."""
     workers = Worker.count(connection=queue.connection, queue=queue)
     return max(READY_AT_LEAST, READY_PER_WORKER * workers) - queue.count
-
-
-def workers_behind_since() -> float | None:
-    """When the earliest publishing job still waiting to be handed to the workers was due (unix seconds), if that
-    is more than a moment ago; None when the workers keep up."""
-    registry = get_queue("publishing").scheduled_job_registry
-    earliest = get_redis().zrangebyscore(registry.key, 0, time.time() - BEHIND_SECONDS, start=0, num=1,
-                                         withscores=True)
-    return earliest[0][1] if earliest else None
 
 
 def _tenant_of(attempt_id: int) -> str:

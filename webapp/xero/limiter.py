@@ -83,18 +83,14 @@ return {1}
 # Books the turns of a job's calls: when, at the organisation's and the app's pace, the job should start (both
 # paces move on by its calls). Bookings have paces of their own, apart from the calls' (which `ACQUIRE` keeps): a
 # booking is a forecast, and a call that comes early or late still takes its real turn.
-# The organisation's bookings count from `from`: now, or, when the workers are behind, the turn they have reached,
-# so an organisation that had nothing booked takes its place among the others' turns, not behind all of them.
 # The app's bookings count from now, not from the job's start: a job one organisation's pace puts a minute ahead
 # must not hold every other organisation's jobs back by that minute.
-# KEYS: 1 tenant bookings, 2 app bookings.
-# ARGV: now, calls, tenant interval, tenant burst, app interval, app burst, from.
+# KEYS: 1 tenant bookings, 2 app bookings. ARGV: now, calls, tenant interval, tenant burst, app interval, app burst.
 # Returns the start (unix seconds, as a string).
 BOOK = PACE + """
-local now, calls, from = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[7])
-local start = from + too_early(KEYS[1], from, tonumber(ARGV[3]), tonumber(ARGV[4]))
-local app_early = too_early(KEYS[2], now, tonumber(ARGV[5]), tonumber(ARGV[6]))
-if app_early > 0 then start = math.max(start, now + app_early) end
+local now, calls = tonumber(ARGV[1]), tonumber(ARGV[2])
+local start = now + math.max(too_early(KEYS[1], now, tonumber(ARGV[3]), tonumber(ARGV[4])),
+                             too_early(KEYS[2], now, tonumber(ARGV[5]), tonumber(ARGV[6])))
 advance(KEYS[1], start, tonumber(ARGV[3]), calls)
 advance(KEYS[2], now, tonumber(ARGV[5]), calls)
 return repr_time(start)
@@ -190,14 +186,12 @@ class XeroLimiter:
             # Unknown waits (all 5 slots busy) poll often; jitter keeps waiting workers out of step.
             self.sleep(min(seconds or 0.05, 1.0) * random.uniform(0.8, 1.2))
 
-    def book(self, tenant_id: str, calls: int = 1, since: float | None = None) -> float:
-        """Book the turns of a job making `calls` calls to `tenant_id`: seconds from now until it should start.
-        `since` (unix seconds, in the past): the turn the workers have reached when they are behind; the booking
-        then counts from there, and may be due already (a negative wait)."""
+    def book(self, tenant_id: str, calls: int = 1) -> float:
+        """Book the turns of a job making `calls` calls to `tenant_id`: seconds from now until it should start."""
         now = self.clock()
         start = self._book(keys=[self._key(tenant_id, "booked"), f"{self.prefix}:app:booked"],
-                           args=[repr(now), calls, *self._paces(), repr(now if since is None else min(since, now))])
-        return float(start) - now
+                           args=[repr(now), calls, *self._paces()])
+        return max(0.0, float(start) - now)
 
     def release(self, tenant_id: str, lease: str) -> None:
         """Free the slot; the call still counts towards the minute."""
