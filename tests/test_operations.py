@@ -1,5 +1,7 @@
 """The Operations page, for the people in OPERATOR_EMAILS: the queues, failed jobs with their error and Retry, the
 live workers, and each Xero organisation's pace; nobody else learns it exists."""
+import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
@@ -58,6 +60,15 @@ def test_queues_and_workers_are_listed(app, admin_client, operator):
     assert "<tr><td>sync</td><td class=\"amount\">1</td>" in page
     assert "ops-page-worker" in page and "publishing, extract, inbound, sync, maintenance, default" in page
     assert "No worker is running" in admin_client.get("/operations").text
+
+
+def test_booked_jobs_whose_time_has_come_count_as_waiting(app, admin_client, operator):
+    with app.app_context():
+        publishing = get_queue("publishing")
+        publishing.enqueue_in(timedelta(0), "jobs.publishing.sweep")  # due: held until the workers have room
+        publishing.enqueue_in(timedelta(minutes=5), "jobs.publishing.sweep")
+    row = re.search(r"<tr><td>publishing</td>(.*?)</tr>", admin_client.get("/operations").text, re.S).group(1)
+    assert re.findall(r'class="amount">(\d+)<', row) == ["1", "0", "1", "0"]  # waiting, running, booked, failed
 
 
 def test_each_organisations_pace_shows_its_calls_pause_and_calls_left_today(app, admin_client, operator,

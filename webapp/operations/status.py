@@ -1,6 +1,7 @@
 """What an operator looks at: the job queues, failed jobs (and retrying one), the live workers, and each connected
 Xero organisation's pace. Read from RQ's registries in Redis and the Xero limiter; nothing here changes a job but
 `retry`."""
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,11 +58,15 @@ class Pace:
 
 
 def queues() -> list[QueueState]:
+    """Each queue's jobs. A booked job whose time has come counts as waiting: the scheduler hands publishing's over
+    only as fast as the workers take them, so when they fall behind that is where the backlog is."""
     found = []
     for name in QUEUE_NAMES:
         queue = get_queue(name)
-        found.append(QueueState(name, queue.count, queue.started_job_registry.count,
-                                queue.scheduled_job_registry.count, queue.failed_job_registry.count))
+        booked = queue.scheduled_job_registry
+        due = get_redis().zcount(booked.key, 0, time.time())
+        found.append(QueueState(name, queue.count + due, queue.started_job_registry.count, booked.count - due,
+                                queue.failed_job_registry.count))
     return found
 
 
