@@ -50,12 +50,15 @@ def get_queue(name: str) -> Queue:
 
 
 def enqueue(queue_name: str, func, *args, job_id: str | None = None, timeout: int = 300, retry: Retry | None = None,
-            **kwargs):
-    """Enqueue `func(*args, **kwargs)` (ids and primitives only) with the shared TTLs; its log lines carry the
-    request id of the request (or job) that queued it."""
-    return get_queue(queue_name).enqueue(
-        func, *args, job_id=job_id, job_timeout=timeout, result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL,
-        retry=retry, meta=logs.job_meta(), **kwargs)
+            book_in: float | None = None, **kwargs):
+    """Enqueue `func(*args, **kwargs)` (ids and primitives only) with the shared TTLs, or book it `book_in` seconds on
+    (RQ's scheduler queues it then); its log lines carry the request id of the request (or job) that queued it."""
+    queue = get_queue(queue_name)
+    shared = dict(job_id=job_id, job_timeout=timeout, result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL, retry=retry,
+                  meta=logs.job_meta())
+    if book_in is not None:
+        return queue.enqueue_in(timedelta(seconds=book_in), func, *args, **shared, **kwargs)
+    return queue.enqueue(func, *args, **shared, **kwargs)
 
 
 def enqueue_refresh(business_id: int, *, requested_by: int | None = None, steps: list[str] | None = None) -> JobRun:
@@ -170,16 +173,13 @@ def _at_its_turn(func: str, *args, tenant_id: str, calls: int = 1, retry_in: flo
     organisations' jobs, instead of waiting at the front of the queue for the organisation's turn. A job due while
     the queue is long is booked too: the scheduler hands the due ones over an organisation at a time (jobs.scheduler).
     The job's id names its organisation for that."""
-    queue = get_queue("publishing")
     if retry_in is not None:
         wait = max(BOOKING_GRANULARITY, retry_in)
     else:
         wait = xero().limiter.book(tenant_id, calls) if tenant_id else 0
-    job_id = f"{PUBLISH_JOB_PREFIX}{_organisation_key(tenant_id)}_{uuid.uuid4().hex}"
-    if wait < BOOKING_GRANULARITY and ready_room(queue) > 0:
-        return enqueue("publishing", func, *args, job_id=job_id)
-    return queue.enqueue_in(timedelta(seconds=wait), func, *args, job_id=job_id, job_timeout=300,
-                            result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL, meta=logs.job_meta())
+    book_in = None if wait < BOOKING_GRANULARITY and ready_room(get_queue("publishing")) > 0 else wait
+    return enqueue("publishing", func, *args, book_in=book_in,
+                   job_id=f"{PUBLISH_JOB_PREFIX}{_organisation_key(tenant_id)}_{uuid.uuid4().hex}")
 
 
 def organisation_of(job_id: str) -> str:
