@@ -14,6 +14,7 @@ from rq import Queue
 from rq.registry import ScheduledJobRegistry
 from rq.scheduler import RQScheduler
 
+from jobs.publishing import QUEUE
 from webapp.queues import organisation_of, ready_room
 
 TICK = 0.25  # seconds between looks
@@ -58,13 +59,11 @@ def in_turn(connection, job_ids: list[str], count: int) -> list[str]:
 class TurnScheduler(RQScheduler):
     """RQ's scheduler, with ReadyRegistry for the publishing queue and a look every TICK."""
 
-    held_queue = "publishing"
-
     def prepare_registries(self, queue_names=None):
         super().prepare_registries(queue_names)
         self._scheduled_job_registries = [
             ReadyRegistry(registry.name, connection=self.connection, serializer=self.serializer)
-            if registry.name == self.held_queue else registry for registry in self._scheduled_job_registries]
+            if registry.name == QUEUE else registry for registry in self._scheduled_job_registries]
 
     def work(self):
         """RQ's loop (the locks and the heartbeat once a second), with a look every TICK."""
