@@ -26,13 +26,12 @@ def _work(app):
     holds them back while its queue is long), until none is left."""
     connection = redis.Redis.from_url(REDIS_URL)
     with app.app_context():
+        scheduler = RQScheduler(["publishing"], connection=connection)
+        scheduler.prepare_registries(["publishing"])
         while True:
             _BurstWorker(list(QUEUE_NAMES), connection=connection).work(burst=True)
-            registry = ScheduledJobRegistry("publishing", connection=connection)
-            if not registry.get_jobs_to_schedule():
+            if not ScheduledJobRegistry("publishing", connection=connection).get_jobs_to_schedule():
                 return
-            scheduler = RQScheduler(["publishing"], connection=connection)
-            scheduler.prepare_registries(["publishing"])
             scheduler.enqueue_scheduled_jobs()
 
 

@@ -378,14 +378,10 @@ def test_a_small_clients_items_go_at_once_while_a_big_clients_backlog_waits_for_
     assert max(Counter(due).values()) <= 2  # spread over the minute (RQ books to the second), never a block
 
 
-def take_and_run(queue, count=None) -> list[Job]:
-    """What the workers do: take the queued jobs (`count` of them, or all) and run each."""
-    ran = []
-    while queue.count and (count is None or len(ran) < count):
-        job = queue.dequeue_any([queue], None, connection=get_redis())[0]
-        job.func(*job.args)
-        ran.append(job)
-    return ran
+def run_next(queue) -> None:
+    """What a worker does with the next job in the queue (Books.work runs them all)."""
+    job = queue.dequeue_any([queue], None, connection=get_redis())[0]
+    job.func(*job.args)
 
 
 def hand_over(scheduler, due: datetime) -> list[str]:
@@ -400,13 +396,13 @@ def test_publishing_jobs_due_while_the_queue_is_long_wait_booked_until_the_worke
     books.xero.answers += [answers_all()] * 61
     with app.app_context():
         queue = get_queue("publishing")
-        take_and_run(queue, 1)  # a worker runs the first batch: its 10 attachments are queued
+        run_next(queue)  # a worker runs the first batch: its 10 attachments are queued
         assert queue.count == queues.READY_AT_LEAST  # as many as the workers can take before the scheduler's look
         [(second, due)] = books.booked().items()  # due now, but booked: it would wait behind 10 jobs in the queue
         scheduler = TurnScheduler(["publishing"], connection=get_redis())
         assert scheduler.acquire_locks() == {"publishing"}
         assert second not in hand_over(scheduler, due)  # the queue is full yet
-        take_and_run(queue)  # the workers take the attachments
+        books.work()  # the workers take the attachments
         assert hand_over(scheduler, due) == [second]
         scheduler.release_locks()
 
@@ -421,10 +417,10 @@ def test_when_the_workers_are_behind_each_organisation_with_jobs_due_gets_its_tu
     books.publish_all([books.item(total=f"{n}.00") for n in range(1, 61)])
     books.xero.answers += [answers_all()] * 61
     with app.app_context():
-        take_and_run(queue, 1)  # the first batch: 10 attachments queued, the second batch due, held
-        take_and_run(queue)
+        run_next(queue)  # the first batch: 10 attachments queued, the second batch due, held
+        books.work()
         [second] = hand_over(scheduler, datetime.now(timezone.utc))
-        take_and_run(queue, 1)  # the second batch: 10 of its 50 attachments queued, 40 due and held
+        run_next(queue)  # the second batch: 10 of its 50 attachments queued, 40 due and held
         big_backlog = set(books.booked())
         time.sleep(1.1)  # RQ books to the second: the small client's job comes due after all of them
     small = Books(app, outsider, tmp_path)  # (its Xero answers every call from now on)
@@ -432,7 +428,7 @@ def test_when_the_workers_are_behind_each_organisation_with_jobs_due_gets_its_tu
     small.xero.answers += [answers_all()] * 10
     with app.app_context():
         [small_batch] = set(books.booked()) - big_backlog
-        take_and_run(queue)
+        books.work()
         handed = hand_over(scheduler, datetime.now(timezone.utc))
         scheduler.release_locks()
     assert handed[0] == small_batch  # its organisation has had nothing yet: first, not behind 40 jobs
