@@ -66,7 +66,9 @@ class Walk:
         page.on("requestfailed", self._failed)
 
     def _failed(self, request):
-        if request.url.startswith(self.base_url):  # not the browser's own (its PDF viewer's)
+        # Not the browser's own (its PDF viewer's), nor its tab icon, whose fetch it drops when the walk moves on
+        if request.url.startswith(self.base_url) and not (
+                request.url.endswith("/favicon.svg") and request.failure == "net::ERR_ABORTED"):
             self.problems.append(f"{self.where}: {request.method} {request.url} failed ({request.failure})")
 
     def _response(self, response):
