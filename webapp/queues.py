@@ -43,6 +43,7 @@ BOOKING_GRANULARITY = 1  # seconds: RQ books jobs to the second
 READY_PER_WORKER = 4
 READY_AT_LEAST = 10
 PUBLISH_JOB_PREFIX = "publish_"  # then a key for the organisation, "_" and a unique part
+HELD_BACK = "held_back"  # a booked job's meta: due when booked, waiting only for room in the publishing queue
 
 
 def get_queue(name: str) -> Queue:
@@ -50,12 +51,12 @@ def get_queue(name: str) -> Queue:
 
 
 def enqueue(queue_name: str, func, *args, job_id: str | None = None, timeout: int = 300, retry: Retry | None = None,
-            book_in: float | None = None, **kwargs):
+            book_in: float | None = None, meta: dict | None = None, **kwargs):
     """Enqueue `func(*args, **kwargs)` (ids and primitives only) with the shared TTLs, or book it `book_in` seconds on
     (RQ's scheduler queues it then); its log lines carry the request id of the request (or job) that queued it."""
     queue = get_queue(queue_name)
     shared = dict(job_id=job_id, job_timeout=timeout, result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL, retry=retry,
-                  meta=logs.job_meta())
+                  meta=logs.job_meta() | (meta or {}))
     if book_in is not None:
         return queue.enqueue_in(timedelta(seconds=book_in), func, *args, **shared, **kwargs)
     return queue.enqueue(func, *args, **shared, **kwargs)
@@ -177,9 +178,12 @@ def _at_its_turn(func: str, *args, tenant_id: str, calls: int = 1, retry_in: flo
         wait = max(BOOKING_GRANULARITY, retry_in)
     else:
         wait = xero().limiter.book(tenant_id, calls) if tenant_id else 0
-    book_in = None if wait < BOOKING_GRANULARITY and ready_room(get_queue("publishing")) > 0 else wait
-    return enqueue("publishing", func, *args, book_in=book_in,
-                   job_id=f"{PUBLISH_JOB_PREFIX}{_organisation_key(tenant_id)}_{uuid.uuid4().hex}")
+    job_id = f"{PUBLISH_JOB_PREFIX}{_organisation_key(tenant_id)}_{uuid.uuid4().hex}"
+    if wait >= BOOKING_GRANULARITY:
+        return enqueue("publishing", func, *args, book_in=wait, job_id=job_id)
+    if ready_room(get_queue("publishing")) > 0:
+        return enqueue("publishing", func, *args, job_id=job_id)
+    return enqueue("publishing", func, *args, book_in=0, meta={HELD_BACK: True}, job_id=job_id)
 
 
 def organisation_of(job_id: str) -> str:
