@@ -57,16 +57,19 @@ def in_turn(connection, job_ids: list[str], count: int) -> list[str]:
 
 
 class TurnScheduler(RQScheduler):
-    """RQ's scheduler, with ReadyRegistry for the publishing queue and a look every TICK."""
+    """RQ's scheduler, with `publishing_registry` for the publishing queue and a look every TICK."""
+
+    publishing_registry = ReadyRegistry
 
     def prepare_registries(self, queue_names=None):
         super().prepare_registries(queue_names)
         self._scheduled_job_registries = [
-            ReadyRegistry(registry.name, connection=self.connection, serializer=self.serializer)
+            self.publishing_registry(registry.name, connection=self.connection, serializer=self.serializer)
             if registry.name == QUEUE else registry for registry in self._scheduled_job_registries]
 
     def work(self):
-        """RQ's loop (the locks and the heartbeat once a second), with a look every TICK."""
+        """RQ's loop (the locks and the heartbeat once a second), with a look every TICK. (Not RQ's `interval`: its
+        locks' lifetime is counted from it in whole seconds, for Redis's EXPIRE.)"""
         self._install_signal_handlers()
         self.register_birth()
         while not self._stop_requested:
