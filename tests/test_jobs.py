@@ -2,11 +2,11 @@
 from datetime import timedelta
 
 import redis
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
-from rq.scheduler import RQScheduler
 
+from jobs.scheduler import TurnScheduler
 from tests.conftest import REDIS_URL
 from webapp.accounts.models import utcnow
 from webapp.jobruns.models import FAILED, SUCCEEDED, JobRun
@@ -31,19 +31,25 @@ class _HeldBackRegistry(ScheduledJobRegistry):
         return [job.id for job in Job.fetch_many(due, connection=self.connection) if job and job.meta.get(HELD_BACK)]
 
 
+class _HandOver(TurnScheduler):
+    """Docket's scheduler, handing over only the held back publishing jobs."""
+
+    publishing_registry = _HeldBackRegistry
+
+
 def _work(app):
     """Run the queued jobs, and the publishing jobs held back while its queue was long that the scheduler hands over
     as it empties, until none is left."""
     connection = redis.Redis.from_url(REDIS_URL)
-    held_back = _HeldBackRegistry("publishing", connection=connection)
+    publishing = Queue("publishing", connection=connection)
     with app.app_context():
-        scheduler = RQScheduler(["publishing"], connection=connection)
-        scheduler._scheduled_job_registries = [held_back]
+        scheduler = _HandOver(["publishing"], connection=connection)
+        scheduler.prepare_registries(["publishing"])
         while True:
             _BurstWorker(list(QUEUE_NAMES), connection=connection).work(burst=True)
-            if not held_back.get_jobs_to_schedule():
-                return
             scheduler.enqueue_scheduled_jobs()
+            if not publishing.count:
+                return
 
 
 def _old_run(business_id, days):
