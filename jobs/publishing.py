@@ -87,7 +87,7 @@ def publish_batch(attempt_ids: list[int], later: list[list[int]] = ()) -> None:
             tenant_id, calls = turns.get(attempt.id, (None, 1))
             enqueue_attempt(attempt.id, tenant_id=tenant_id, calls=calls)  # attachment, payment, or a resumed create
     if later:  # behind this batch's attachments, which keep the organisation's calls going while it is created
-        enqueue_batches(later)
+        enqueue_batches(later, tenant_id=prepared[0].connection.tenant_id if prepared else None)
 
 
 def sweep_if_due() -> None:
@@ -275,7 +275,7 @@ def _again_later(group: list[_Prepared], error: XeroRateLimited) -> set[int]:
     ids, delay = [prepared.attempt.id for prepared in group], max(1, error.retry_after)
     log.info("publish batch of %s attempts will be tried again in %s s: %s", len(ids), delay,
              error.__class__.__name__)
-    enqueue_batches([ids], retry_in=delay)  # the same batch, as one call again
+    enqueue_batches([ids], tenant_id=group[0].connection.tenant_id, retry_in=delay)  # the same batch, as one call again
     return set(ids)
 
 

@@ -147,12 +147,13 @@ def _batches(attempt_ids: list[int]) -> list[list[int]]:
                                     for start in range(first, len(attempt_ids), PUBLISH_BATCH_SIZE)]
 
 
-def enqueue_batches(batches: list[list[int]], *, retry_in: float | None = None) -> None:
+def enqueue_batches(batches: list[list[int]], *, tenant_id: str | None = None, retry_in: float | None = None) -> None:
     """The first of a selection's batches, carrying the others: each is queued once the one before has queued its
     attachments, so a big selection never fills the queue ahead of other organisations' work. Every attempt of them
-    names the job that carries it, for the sweep. `retry_in`: see enqueue_attempt."""
+    names the job that carries it, for the sweep. `tenant_id`, `retry_in`: see enqueue_attempt."""
     args = (batches[0], batches[1:]) if len(batches) > 1 else (batches[0],)
-    job = _at_its_turn("jobs.publishing.publish_batch", *args, tenant_id=_tenant_of(batches[0][0]), retry_in=retry_in)
+    job = _at_its_turn("jobs.publishing.publish_batch", *args, tenant_id=tenant_id or _tenant_of(batches[0][0]),
+                       retry_in=retry_in)
     PublishAttempt.update(job_id=job.id).where(PublishAttempt.id.in_(
         [attempt_id for batch in batches for attempt_id in batch])).execute()
 
